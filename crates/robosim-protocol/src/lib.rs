@@ -1,0 +1,158 @@
+//! The messages exchanged between robosim's Python guest (RustPython compiled to
+//! `wasm32-wasip1`) and its host.
+//!
+//! Both sides link this crate, so the wire format is defined once. Messages travel as JSON:
+//! they are small (a robot call is ~100 bytes) and JSON keeps traces readable.
+//!
+//! ```
+//! use robosim_protocol::{Request, RobotFunction, Value};
+//!
+//! let call = Request::Robot { function: RobotFunction::GoTo, args: vec![Value::from("kitchen")] };
+//! let wire = serde_json::to_string(&call).unwrap();
+//! assert_eq!(serde_json::from_str::<Request>(&wire).unwrap(), call);
+//! assert_eq!(RobotFunction::GoTo.name(), "go_to");
+//! ```
+
+mod value;
+
+pub use value::Value;
+
+use serde::{Deserialize, Serialize};
+
+/// The eight functions of the robot API, in the order the spec lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RobotFunction {
+    GetCurrentLocation,
+    GetAllRooms,
+    IsInRoom,
+    GoTo,
+    Ask,
+    Say,
+    Pick,
+    Place,
+}
+
+impl RobotFunction {
+    /// Every robot function, in the spec's order.
+    pub const ALL: [Self; 8] = [
+        Self::GetCurrentLocation,
+        Self::GetAllRooms,
+        Self::IsInRoom,
+        Self::GoTo,
+        Self::Ask,
+        Self::Say,
+        Self::Pick,
+        Self::Place,
+    ];
+
+    /// The Python name of the function.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::GetCurrentLocation => "get_current_location",
+            Self::GetAllRooms => "get_all_rooms",
+            Self::IsInRoom => "is_in_room",
+            Self::GoTo => "go_to",
+            Self::Ask => "ask",
+            Self::Say => "say",
+            Self::Pick => "pick",
+            Self::Place => "place",
+        }
+    }
+
+    /// Looks a function up by its Python name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// How many positional arguments the function takes.
+    #[must_use]
+    pub const fn arity(self) -> usize {
+        match self {
+            Self::GetCurrentLocation | Self::GetAllRooms => 0,
+            Self::IsInRoom | Self::GoTo | Self::Say | Self::Pick | Self::Place => 1,
+            Self::Ask => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for RobotFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the guest asks of the host while a program runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
+pub enum Request {
+    /// A call of one of the eight robot functions, with the Python arguments as given.
+    Robot { function: RobotFunction, args: Vec<Value> },
+    /// `time.sleep(seconds)`: advances the virtual clock; never waits.
+    Sleep { seconds: f64 },
+    /// `time.time()` and friends: read the virtual clock.
+    Now,
+}
+
+/// The host's answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    /// The call returned this value.
+    Value { value: Value },
+    /// The robot refused: the guest raises a Python exception `"<name>: <message>"`.
+    RobotError { name: String, message: String },
+    /// The virtual clock, in seconds since the Unix epoch.
+    Now { seconds: f64 },
+    /// The request itself was malformed (a guest bug, not a program error).
+    Invalid { message: String },
+}
+
+/// What the host asks the guest to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// The program's Python source.
+    pub source: String,
+    /// The file name tracebacks show for the program.
+    pub filename: String,
+    /// A function to call after the module body ran (the reference calls `task_program()`).
+    pub entry: Option<String>,
+}
+
+/// How a run ended, as the guest saw it. Limits and traps are the host's to report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GuestOutcome {
+    /// The module body (and the entry function, if any) returned normally.
+    Completed,
+    /// The program raised `SystemExit` (`exit()`, `sys.exit(n)`).
+    Exited { code: Value },
+    /// The source does not compile.
+    SyntaxError { message: String, line: Option<u32>, column: Option<u32> },
+    /// An exception escaped the program.
+    Exception(ExceptionInfo),
+}
+
+/// An exception that escaped the program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionInfo {
+    /// The exception's class name, qualified by its module unless it is a builtin.
+    pub exc_type: String,
+    /// `str(exception)`.
+    pub message: String,
+    /// The line of the program (not of library code) where it was raised, innermost first.
+    pub line: Option<u32>,
+    /// The formatted traceback, as CPython prints it.
+    pub traceback: String,
+    /// Set when the exception is a robot error raised by the host's world.
+    pub robot_error: Option<RobotErrorInfo>,
+}
+
+/// A robot error as the host reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RobotErrorInfo {
+    pub name: String,
+    pub message: String,
+}

@@ -1,0 +1,279 @@
+//! [`Sandbox`]: the engine, the compiled guest and how one program runs.
+
+use std::{
+    path::{Path, PathBuf},
+    thread,
+    time::{Duration, Instant},
+};
+
+use robosim_protocol::{GuestOutcome, RunRequest};
+use robosim_world::World;
+use wasmtime::{Config, Engine, InstancePre, Linker, OptLevel, Store, Trap};
+
+use crate::{
+    Error, Limits, Outcome, RunReport, cache,
+    state::{Abort, HostState},
+};
+
+/// How often the epoch ticker advances the engine's epoch (the deadline's resolution).
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// Fuel allowed for interpreter start-up (measured ~80 M; counted apart from the program's).
+const STARTUP_FUEL: u64 = 2_000_000_000;
+/// Native stack for wasm frames. RustPython recurses natively per Python call; this leaves
+/// Python's recursion limit (RecursionError) to trip first, and fits an 8 MiB thread stack.
+pub const MAX_WASM_STACK: usize = 4 << 20;
+
+/// Where the compiled guest is cached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// `$ROBOSIM_CACHE_DIR`, else `$XDG_CACHE_HOME/robosim`, else `~/.cache/robosim`.
+    #[default]
+    Default,
+    /// This directory.
+    Dir(PathBuf),
+    /// Compile on every start (slow: 10–40 s).
+    Disabled,
+}
+
+/// How a [`Sandbox`] is set up.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    pub cache: CachePolicy,
+    /// Limits for runs that do not give their own.
+    pub limits: Limits,
+}
+
+/// One program to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub source: String,
+    /// The file name tracebacks show.
+    pub filename: String,
+    /// A function to call after the module body ran; the reference calls `task_program()`.
+    pub entry: Option<String>,
+}
+
+impl Program {
+    /// A robot program as the reference runs it: the module, then `task_program()`.
+    pub fn task(source: impl Into<String>) -> Self {
+        Self { source: source.into(), filename: "<program>".into(), entry: Some("task_program".into()) }
+    }
+
+    /// A plain script: the module body only.
+    pub fn script(source: impl Into<String>, filename: impl Into<String>) -> Self {
+        Self { source: source.into(), filename: filename.into(), entry: None }
+    }
+}
+
+/// How the compiled guest was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModuleLoad {
+    pub from_cache: bool,
+    pub time: Duration,
+}
+
+/// Runs Python programs, each in a fresh wasm instance. Build one and share it: compiling
+/// the guest is the expensive part, and `run` takes `&self` from any number of threads.
+pub struct Sandbox {
+    engine: Engine,
+    pre: InstancePre<HostState>,
+    limits: Limits,
+    load: ModuleLoad,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("limits", &self.limits).field("load", &self.load).finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with the default cache and limits.
+    pub fn new() -> Result<Self, Error> {
+        Self::with_config(SandboxConfig::default())
+    }
+
+    pub fn with_config(config: SandboxConfig) -> Result<Self, Error> {
+        let engine = new_engine()?;
+        let started = Instant::now();
+        let (module, from_cache) = cache::load_or_compile(&engine, &config.cache)?;
+        let load = ModuleLoad { from_cache, time: started.elapsed() };
+        let mut linker = Linker::new(&engine);
+        crate::imports::add_to_linker(&mut linker).map_err(Error::link)?;
+        crate::wasi::add_to_linker(&mut linker).map_err(Error::link)?;
+        linker.define_unknown_imports_as_traps(&module).map_err(Error::link)?;
+        let pre = linker.instantiate_pre(&module).map_err(Error::link)?;
+        start_epoch_ticker(&engine);
+        Ok(Self { engine, pre, limits: config.limits, load })
+    }
+
+    /// How the compiled guest was loaded (from the cache or compiled), and how long it took.
+    #[must_use]
+    pub const fn module_load(&self) -> ModuleLoad {
+        self.load
+    }
+
+    /// The default limits of this sandbox.
+    #[must_use]
+    pub const fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Runs `program` against `world` with the default limits and seed 0; returns the report
+    /// and the world as the program left it.
+    pub fn run<W: World + 'static>(&self, program: &Program, world: W) -> (RunReport, W) {
+        self.run_with(program, world, &self.limits, 0)
+    }
+
+    /// Runs `program` against `world`. `seed` feeds the guest's entropy (`random`, hashing).
+    pub fn run_with<W: World + 'static>(&self, program: &Program, world: W, limits: &Limits, seed: u64) -> (RunReport, W) {
+        let started = Instant::now();
+        let mut store = Store::new(&self.engine, HostState::new(Box::new(world), *limits, seed));
+        store.limiter(|state| &mut state.limiter);
+        let ticks = limits.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+        // +1: the ticker's phase is arbitrary, so the first tick may come at once.
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1));
+        store.epoch_deadline_trap();
+        let mut startup_fuel = 0;
+        let result = execute(&self.pre, &mut store, program, limits, &mut startup_fuel);
+        let fuel_used = match store.get_fuel() {
+            Ok(left) if store.data().run_fuel > 0 => store.data().run_fuel.saturating_sub(left),
+            _ => 0,
+        };
+        let state = store.into_data();
+        let outcome = classify(result, &state);
+        let report = RunReport {
+            outcome,
+            trace: state.trace,
+            stdout: state.stdout,
+            stderr: state.stderr,
+            fuel_used,
+            startup_fuel,
+            wall_time: started.elapsed(),
+            slept: state.slept_ns as f64 / 1e9,
+        };
+        let world = *state.world.into_any().downcast::<W>().expect("the world keeps its type");
+        (report, world)
+    }
+}
+
+fn new_engine() -> Result<Engine, Error> {
+    let mut config = Config::new();
+    config
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .cranelift_opt_level(OptLevel::Speed)
+        .parallel_compilation(true);
+    Engine::new(&config).map_err(Error::engine)
+}
+
+/// Advances the engine's epoch every tick while the engine lives.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    // A failure to spawn only loses the wall-clock guard; fuel still bounds every run.
+    let _ = thread::Builder::new().name("robosim-epoch".into()).spawn(move || {
+        loop {
+            thread::sleep(EPOCH_TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        }
+    });
+}
+
+fn execute(
+    pre: &InstancePre<HostState>,
+    store: &mut Store<HostState>,
+    program: &Program,
+    limits: &Limits,
+    startup_fuel: &mut u64,
+) -> wasmtime::Result<()> {
+    store.set_fuel(STARTUP_FUEL)?;
+    let instance = pre.instantiate(&mut *store)?;
+    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
+        init.call(&mut *store, ())?;
+    }
+    instance.get_typed_func::<(), ()>(&mut *store, "robosim_init")?.call(&mut *store, ())?;
+    *startup_fuel = STARTUP_FUEL - store.get_fuel()?;
+
+    let request = serde_json::to_vec(&RunRequest {
+        source: program.source.clone(),
+        filename: program.filename.clone(),
+        entry: program.entry.clone(),
+    })?;
+    let len = u32::try_from(request.len()).map_err(|_| wasmtime::format_err!("program too large"))?;
+    store.set_fuel(limits.fuel)?;
+    store.data_mut().run_fuel = limits.fuel;
+    let ptr = instance.get_typed_func::<u32, u32>(&mut *store, "robosim_alloc")?.call(&mut *store, len)?;
+    let memory = instance
+        .get_memory(&mut *store, "memory")
+        .ok_or_else(|| wasmtime::format_err!("the guest exports no memory"))?;
+    memory.write(&mut *store, ptr as usize, &request)?;
+    instance.get_typed_func::<(u32, u32), ()>(&mut *store, "robosim_run")?.call(&mut *store, (ptr, len))
+}
+
+fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
+    if let Err(err) = result {
+        if let Some(abort) = err.downcast_ref::<Abort>() {
+            return match abort {
+                Abort::OutputLimit(_) => Outcome::OutputLimitExceeded,
+                Abort::RobotCallLimit(_) => Outcome::RobotCallLimitExceeded,
+                Abort::Exit(_) | Abort::Protocol(_) => trap(&err.to_string(), state),
+            };
+        }
+        return match err.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => Outcome::FuelExhausted,
+            Some(Trap::Interrupt) => Outcome::DeadlineExceeded,
+            Some(Trap::StackOverflow) => Outcome::StackExhausted,
+            _ if state.limiter.denied => Outcome::MemoryExceeded,
+            _ => trap(&format!("{err:?}"), state),
+        };
+    }
+    match &state.outcome {
+        None => trap("the guest returned without reporting an outcome", state),
+        Some(GuestOutcome::Completed) => Outcome::Completed,
+        Some(GuestOutcome::Exited { code }) => Outcome::Exited { code: code.clone() },
+        Some(GuestOutcome::SyntaxError { message, line, column }) => {
+            Outcome::SyntaxError { message: message.clone(), line: *line, column: *column }
+        }
+        Some(GuestOutcome::Exception(exc)) => match &exc.robot_error {
+            Some(robot) => Outcome::RobotError {
+                name: robot.name.clone(),
+                message: robot.message.clone(),
+                line: exc.line,
+                traceback: exc.traceback.clone(),
+            },
+            // A MemoryError inside the sandbox always means a memory bound was hit.
+            None if exc.exc_type == "MemoryError" => Outcome::MemoryExceeded,
+            None => Outcome::PythonError {
+                exc_type: exc.exc_type.clone(),
+                message: exc.message.clone(),
+                line: exc.line,
+                traceback: exc.traceback.clone(),
+            },
+        },
+    }
+}
+
+fn trap(message: &str, state: &HostState) -> Outcome {
+    let log = state.guest_log.trim();
+    let message = if log.is_empty() { message.to_owned() } else { format!("{message}\nguest log:\n{log}") };
+    Outcome::Trap { message }
+}
+
+/// The default cache directory.
+#[must_use]
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ROBOSIM_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return Path::new(&dir).join("robosim");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => Path::new(&home).join(".cache/robosim"),
+        None => std::env::temp_dir().join("robosim-cache"),
+    }
+}

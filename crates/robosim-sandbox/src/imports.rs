@@ -1,0 +1,136 @@
+//! The host functions the guest imports from module `robosim`.
+
+use robosim_protocol::{GuestOutcome, Reply, Request};
+use wasmtime::{Caller, Extern, Linker, Memory};
+
+use crate::{
+    CallResult, TraceEvent,
+    state::{Abort, HostState},
+};
+
+/// The virtual clock starts at 2024-01-01T00:00:00Z, the same in every run.
+pub(crate) const EPOCH_NS: u64 = 1_704_067_200 * 1_000_000_000;
+/// Fuel per virtual nanosecond of computation (≈ this machine's rate), so busy-waiting on
+/// `time.time()` ends deterministically.
+const FUEL_PER_NS: u64 = 8;
+
+pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    linker.func_wrap("robosim", "call", call)?;
+    linker.func_wrap("robosim", "take_reply", take_reply)?;
+    linker.func_wrap("robosim", "output", output)?;
+    linker.func_wrap("robosim", "finish", finish)?;
+    Ok(())
+}
+
+fn protocol(message: impl Into<String>) -> wasmtime::Error {
+    wasmtime::Error::new(Abort::Protocol(message.into()))
+}
+
+pub(crate) fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<Memory> {
+    if let Some(memory) = caller.data().memory {
+        return Ok(memory);
+    }
+    let memory = caller
+        .get_export("memory")
+        .and_then(Extern::into_memory)
+        .ok_or_else(|| protocol("the guest exports no memory"))?;
+    caller.data_mut().memory = Some(memory);
+    Ok(memory)
+}
+
+pub(crate) fn read(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<Vec<u8>> {
+    let memory = memory(caller)?;
+    let (start, len) = (ptr as usize, len as usize);
+    memory
+        .data(&caller)
+        .get(start..start.saturating_add(len))
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| protocol(format!("read of {len} bytes at {start} is out of bounds")))
+}
+
+pub(crate) fn write(caller: &mut Caller<'_, HostState>, ptr: u32, bytes: &[u8]) -> wasmtime::Result<()> {
+    let memory = memory(caller)?;
+    memory
+        .write(caller, ptr as usize, bytes)
+        .map_err(|_| protocol(format!("write of {} bytes at {ptr} is out of bounds", bytes.len())))
+}
+
+/// The virtual time: start + slept + computed (derived from fuel, so deterministic).
+pub(crate) fn now_ns(caller: &Caller<'_, HostState>) -> u64 {
+    let state = caller.data();
+    let computed = match caller.get_fuel() {
+        Ok(left) if state.run_fuel > 0 => state.run_fuel.saturating_sub(left) / FUEL_PER_NS,
+        _ => 0,
+    };
+    EPOCH_NS.saturating_add(state.slept_ns).saturating_add(computed)
+}
+
+fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
+    let bytes = read(&mut caller, ptr, len)?;
+    let request: Request =
+        serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad request: {e}")))?;
+    let reply = match request {
+        Request::Robot { function, args } => {
+            let state = caller.data_mut();
+            if state.trace.len() as u64 >= state.limits.robot_calls {
+                return Err(wasmtime::Error::new(Abort::RobotCallLimit(state.limits.robot_calls)));
+            }
+            let result = state.world.dispatch(function, &args);
+            let (reply, result) = match result {
+                Ok(value) => (Reply::Value { value: value.clone() }, CallResult::Returned(value)),
+                Err(err) => (
+                    Reply::RobotError { name: err.kind.name().to_owned(), message: err.message.clone() },
+                    CallResult::Raised(err.to_string()),
+                ),
+            };
+            state.trace.push(TraceEvent { function, args, result });
+            reply
+        }
+        Request::Sleep { seconds } => {
+            // Saturating: `time.sleep(1e300)` is legal Python and must not overflow.
+            let ns = (seconds * 1e9).min(u64::MAX as f64) as u64;
+            let state = caller.data_mut();
+            state.slept_ns = state.slept_ns.saturating_add(ns);
+            Reply::Value { value: robosim_protocol::Value::None }
+        }
+        Request::Now => Reply::Now { seconds: now_ns(&caller) as f64 / 1e9 },
+    };
+    let encoded = serde_json::to_vec(&reply).map_err(|e| protocol(e.to_string()))?;
+    let len = u32::try_from(encoded.len()).map_err(|_| protocol("reply too large"))?;
+    caller.data_mut().reply = encoded;
+    Ok(len)
+}
+
+fn take_reply(mut caller: Caller<'_, HostState>, ptr: u32) -> wasmtime::Result<()> {
+    let reply = std::mem::take(&mut caller.data_mut().reply);
+    write(&mut caller, ptr, &reply)
+}
+
+fn output(mut caller: Caller<'_, HostState>, stream: u32, ptr: u32, len: u32) -> wasmtime::Result<()> {
+    let state = caller.data();
+    let room = state.limits.output_bytes.saturating_sub(state.output_len());
+    // Read no more than fits (plus one byte to know it did not fit): a 100 MB print
+    // must not be copied out of the guest.
+    let bytes = read(&mut caller, ptr, len.min(u32::try_from(room).unwrap_or(u32::MAX).saturating_add(1)))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let state = caller.data_mut();
+    let sink = if stream == 2 { &mut state.stderr } else { &mut state.stdout };
+    if (len as usize) <= room {
+        sink.push_str(&text);
+        return Ok(());
+    }
+    let mut cut = room.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    sink.push_str(&text[..cut]);
+    Err(wasmtime::Error::new(Abort::OutputLimit(state.limits.output_bytes)))
+}
+
+fn finish(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
+    let bytes = read(&mut caller, ptr, len)?;
+    let outcome: GuestOutcome =
+        serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
+    caller.data_mut().outcome = Some(outcome);
+    Ok(())
+}

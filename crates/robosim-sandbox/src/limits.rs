@@ -1,0 +1,48 @@
+//! Per-run limits. Each one, when hit, ends the run with its own [`Outcome`](crate::Outcome).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What one run may consume. Start-up of the interpreter is not counted against `fuel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// wasmtime fuel for the program (≈ 7.7 G/s here). The same on every machine and run.
+    pub fuel: u64,
+    /// Linear memory of the guest, in bytes (the interpreter itself needs ~40 MiB).
+    pub memory_bytes: usize,
+    /// Wall-clock guard, checked by epoch interruption every [`EPOCH_TICK`](crate::EPOCH_TICK).
+    #[serde(with = "millis")]
+    pub deadline: Duration,
+    /// Bytes of stdout + stderr kept; printing more ends the run.
+    pub output_bytes: usize,
+    /// Robot API calls allowed.
+    pub robot_calls: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            fuel: 5_000_000_000,
+            memory_bytes: 256 << 20,
+            deadline: Duration::from_secs(10),
+            output_bytes: 1 << 20,
+            robot_calls: 10_000,
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}

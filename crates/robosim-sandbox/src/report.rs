@@ -1,0 +1,118 @@
+//! What a run produced: its [`Outcome`], the robot-call trace, captured output, costs.
+
+use std::time::Duration;
+
+use robosim_protocol::{RobotFunction, Value};
+use serde::{Deserialize, Serialize};
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The program (and its entry function) returned.
+    Completed,
+    /// The program called `exit()` / `sys.exit(code)`.
+    Exited { code: Value },
+    /// The source does not compile.
+    SyntaxError { message: String, line: Option<u32>, column: Option<u32> },
+    /// A robot call failed and the error escaped the program.
+    RobotError { name: String, message: String, line: Option<u32>, traceback: String },
+    /// Any other Python exception escaped the program.
+    PythonError { exc_type: String, message: String, line: Option<u32>, traceback: String },
+    /// The fuel limit was reached.
+    FuelExhausted,
+    /// The wall-clock deadline passed.
+    DeadlineExceeded,
+    /// The guest asked for more memory than the limit allows.
+    MemoryExceeded,
+    /// The guest's native stack overflowed (deep recursion below Python's own limit).
+    StackExhausted,
+    /// The program printed more than the output limit.
+    OutputLimitExceeded,
+    /// The program made more robot calls than allowed.
+    RobotCallLimitExceeded,
+    /// The guest trapped for another reason (a bug in the guest, not in the program).
+    Trap { message: String },
+}
+
+impl Outcome {
+    /// A short, stable name for the outcome's class (`completed`, `robot_error`, …).
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Exited { .. } => "exited",
+            Self::SyntaxError { .. } => "syntax_error",
+            Self::RobotError { .. } => "robot_error",
+            Self::PythonError { .. } => "python_error",
+            Self::FuelExhausted => "fuel_exhausted",
+            Self::DeadlineExceeded => "deadline_exceeded",
+            Self::MemoryExceeded => "memory_exceeded",
+            Self::StackExhausted => "stack_exhausted",
+            Self::OutputLimitExceeded => "output_limit_exceeded",
+            Self::RobotCallLimitExceeded => "robot_call_limit_exceeded",
+            Self::Trap { .. } => "trap",
+        }
+    }
+
+    /// The program line the outcome points at, when there is one.
+    #[must_use]
+    pub const fn line(&self) -> Option<u32> {
+        match self {
+            Self::SyntaxError { line, .. } | Self::RobotError { line, .. } | Self::PythonError { line, .. } => *line,
+            _ => None,
+        }
+    }
+}
+
+/// One robot call, as the host saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    pub function: RobotFunction,
+    pub args: Vec<Value>,
+    /// The value returned, or the robot error raised (`"RobotPickError: …"`).
+    #[serde(flatten)]
+    pub result: CallResult,
+}
+
+/// The result of one robot call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallResult {
+    Returned(Value),
+    Raised(String),
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub outcome: Outcome,
+    pub trace: Vec<TraceEvent>,
+    /// Text the program printed to stdout (cut at the output limit).
+    pub stdout: String,
+    /// Text the program wrote to stderr (cut at the output limit).
+    pub stderr: String,
+    /// Fuel the program used (interpreter start-up excluded).
+    pub fuel_used: u64,
+    /// Fuel the interpreter's start-up used in this run (0 when started from a snapshot).
+    pub startup_fuel: u64,
+    /// Wall time of the whole run, start-up included.
+    #[serde(with = "secs")]
+    pub wall_time: Duration,
+    /// Seconds the program slept on the virtual clock.
+    pub slept: f64,
+}
+
+mod secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        f64::deserialize(d).map(|s| Duration::try_from_secs_f64(s).unwrap_or_default())
+    }
+}

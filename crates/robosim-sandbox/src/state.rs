@@ -1,0 +1,106 @@
+//! The per-run store state: the world, the limits, what the run has produced so far.
+
+use std::any::Any;
+
+use robosim_protocol::GuestOutcome;
+use robosim_world::World;
+use wasmtime::{Memory, ResourceLimiter};
+
+use crate::{Limits, TraceEvent};
+
+/// A [`World`] that can be handed back to the caller by its concrete type after the run.
+pub(crate) trait AnyWorld: World {
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<W: World + 'static> AnyWorld for W {
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// Why the host stopped the guest (returned as the error of a host call, which traps).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Abort {
+    #[error("the program printed more than {0} bytes")]
+    OutputLimit(usize),
+    #[error("the program made more than {0} robot calls")]
+    RobotCallLimit(u64),
+    #[error("the guest exited with status {0}")]
+    Exit(i32),
+    #[error("the guest broke the host protocol: {0}")]
+    Protocol(String),
+}
+
+/// Grants memory up to the limit and remembers a refusal, so that whatever the guest makes
+/// of it (a trap, or a Python MemoryError) is reported as the memory limit.
+#[derive(Debug)]
+pub(crate) struct MemoryLimiter {
+    pub(crate) max_bytes: usize,
+    pub(crate) denied: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = desired <= self.max_bytes && maximum.is_none_or(|max| desired <= max);
+        self.denied |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000 && maximum.is_none_or(|max| desired <= max))
+    }
+}
+
+pub(crate) struct HostState {
+    pub(crate) world: Box<dyn AnyWorld>,
+    pub(crate) limits: Limits,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) memory: Option<Memory>,
+    /// The reply to the last `robosim.call`, until the guest takes it.
+    pub(crate) reply: Vec<u8>,
+    pub(crate) trace: Vec<TraceEvent>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// What the guest's Rust code wrote to WASI stderr (panic messages), bounded.
+    pub(crate) guest_log: String,
+    pub(crate) outcome: Option<GuestOutcome>,
+    /// Fuel given to the program phase; 0 during start-up.
+    pub(crate) run_fuel: u64,
+    pub(crate) slept_ns: u64,
+    pub(crate) rng_state: u64,
+}
+
+impl HostState {
+    pub(crate) fn new(world: Box<dyn AnyWorld>, limits: Limits, seed: u64) -> Self {
+        Self {
+            world,
+            limiter: MemoryLimiter { max_bytes: limits.memory_bytes, denied: false },
+            limits,
+            memory: None,
+            reply: Vec::new(),
+            trace: Vec::new(),
+            stdout: String::new(),
+            stderr: String::new(),
+            guest_log: String::new(),
+            outcome: None,
+            run_fuel: 0,
+            slept_ns: 0,
+            rng_state: seed,
+        }
+    }
+
+    /// Bytes of program output kept so far.
+    pub(crate) fn output_len(&self) -> usize {
+        self.stdout.len() + self.stderr.len()
+    }
+
+    /// SplitMix64: the guest's entropy must be deterministic per seed, not secret.
+    pub(crate) fn next_random(&mut self) -> u64 {
+        self.rng_state = self.rng_state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng_state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,51 @@
+//! Robot errors: the typed ways a robot call can contradict the world.
+
+use serde::{Deserialize, Serialize};
+
+/// Which robot error (the name the program sees starts the exception's message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RobotErrorKind {
+    RobotGoToError,
+    RobotIsInRoomError,
+    RobotAskError,
+    RobotSayError,
+    RobotPickError,
+    RobotPlaceError,
+    RobotTypeError,
+    /// A robot function called with the wrong number of arguments (the guest's wrappers
+    /// normally catch this as a Python `TypeError` first).
+    #[serde(rename = "TypeError")]
+    Arity,
+}
+
+impl RobotErrorKind {
+    /// The name as programs and the reference checker spell it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::RobotGoToError => "RobotGoToError",
+            Self::RobotIsInRoomError => "RobotIsInRoomError",
+            Self::RobotAskError => "RobotAskError",
+            Self::RobotSayError => "RobotSayError",
+            Self::RobotPickError => "RobotPickError",
+            Self::RobotPlaceError => "RobotPlaceError",
+            Self::RobotTypeError => "RobotTypeError",
+            Self::Arity => "TypeError",
+        }
+    }
+}
+
+/// A robot call the world refuses, with a message naming the entity and the fact it
+/// contradicts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{}: {message}", kind.name())]
+pub struct RobotError {
+    pub kind: RobotErrorKind,
+    pub message: String,
+}
+
+impl RobotError {
+    pub fn new(kind: RobotErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+}

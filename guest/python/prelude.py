@@ -1,0 +1,280 @@
+"""robosim's guest prelude: the robot API, captured output, the import allowlist, the runner.
+
+Runs once when the interpreter starts (before any snapshot is taken). Everything a program can
+reach is set up here; `_robosim` is the native module that talks to the host.
+"""
+
+import sys
+import time
+
+import _robosim
+
+_ModuleType = type(sys)
+_ModuleSpec = type(sys.__spec__)
+_builtins = sys.modules["builtins"]
+
+
+# --- The robot API -----------------------------------------------------------------------
+
+
+class RobotError(Exception):
+    """A robot call contradicted the world. `str(e)` reads "RobotPickError: <why>"."""
+
+    def __init__(self, name, message):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+def _robot(function, *args):
+    ok, value, message = _robosim.call(function, args)
+    if ok:
+        return value
+    raise RobotError(value, message)
+
+
+def get_current_location() -> str:
+    """Returns the robot's current location."""
+    return _robot("get_current_location")
+
+
+def get_all_rooms() -> list:
+    """Returns the names of all rooms."""
+    return _robot("get_all_rooms")
+
+
+def is_in_room(object: str) -> bool:
+    """Is the object or person in the room the robot is in?"""
+    return _robot("is_in_room", object)
+
+
+def go_to(location: str) -> None:
+    """Goes to the location."""
+    return _robot("go_to", location)
+
+
+def ask(person: str, question: str, options: list) -> str:
+    """Asks the person the question with these options; returns the option chosen."""
+    return _robot("ask", person, question, options)
+
+
+def say(message: str) -> None:
+    """Says the message."""
+    return _robot("say", message)
+
+
+def pick(obj: str) -> None:
+    """Picks up the object; the robot holds one object at a time."""
+    return _robot("pick", obj)
+
+
+def place(obj: str) -> None:
+    """Places the object the robot holds."""
+    return _robot("place", obj)
+
+
+_API = {
+    f.__name__: f
+    for f in (get_current_location, get_all_rooms, is_in_room, go_to, ask, say, pick, place)
+}
+
+robot = _ModuleType("robot", "The robot API.")
+robot.__dict__.update(_API)
+robot.RobotError = RobotError
+sys.modules["robot"] = robot
+
+
+# --- Time, input, output, files --------------------------------------------------------
+
+# The host's virtual clock answers every clock read (WASI clock_time_get); sleeping
+# advances it without waiting.
+time.sleep = _robosim.sleep
+
+
+class _Output:
+    """sys.stdout / sys.stderr: text goes to a bounded buffer in the host."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, fd, name):
+        self._fd = fd
+        self.name = name
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        _robosim.write(self._fd, text)
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+    def fileno(self):
+        raise OSError("robosim: program output has no file descriptor")
+
+
+sys.stdout = sys.__stdout__ = _Output(1, "<stdout>")
+sys.stderr = sys.__stderr__ = _Output(2, "<stderr>")
+sys.stdin = sys.__stdin__ = None
+
+
+def input(prompt=""):
+    """There is nobody to type: like CPython with stdin at end of file."""
+    if prompt:
+        sys.stdout.write(str(prompt))
+    raise EOFError("EOF when reading a line")
+
+
+def open(file, *args, **kwargs):
+    """Programs have no filesystem."""
+    raise PermissionError(f"robosim: programs have no filesystem (open({file!r}))")
+
+
+class _Quitter:
+    """`exit()` and `quit()` (normally added by site.py, which the guest does not run)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"Use {self.name}() to exit"
+
+    def __call__(self, code=None):
+        raise SystemExit(code)
+
+
+_builtins.input = input
+_builtins.open = open
+_builtins.exit = _Quitter("exit")
+_builtins.quit = _Quitter("quit")
+
+
+# --- Imports: the embedded pure-Python standard library, nothing else ----------------
+
+
+def _urandom(n):
+    return _robosim.urandom(n)
+
+
+_os_for_random = _ModuleType("os", "Only what `random` needs; programs cannot import os.")
+_os_for_random.urandom = _urandom
+
+# Modules that import `os` for one harmless function see this stand-in while they load.
+_SHIMS = {"random": {"os": _os_for_random}}
+
+
+class _StdlibFinder:
+    """Finds the pure-Python modules embedded in the guest (guest/stdlib.txt)."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        found = _robosim.stdlib_source(name)
+        if found is None:
+            return None
+        spec = _ModuleSpec(name, cls, origin=f"<stdlib>/{name}", is_package=found[0])
+        if found[0]:
+            spec.submodule_search_locations = []
+        return spec
+
+    @classmethod
+    def create_module(cls, spec):
+        return None
+
+    @classmethod
+    def exec_module(cls, module):
+        name = module.__spec__.name
+        is_package, source = _robosim.stdlib_source(name)
+        filename = f"<stdlib>/{name.replace('.', '/')}{'/__init__' if is_package else ''}.py"
+        module.__file__ = filename
+        code = compile(source, filename, "exec")
+        shims = _SHIMS.get(name, {})
+        saved = {key: sys.modules.get(key) for key in shims}
+        sys.modules.update(shims)
+        try:
+            exec(code, module.__dict__)
+        finally:
+            for key, old in saved.items():
+                if old is None:
+                    sys.modules.pop(key, None)
+                else:
+                    sys.modules[key] = old
+
+
+sys.meta_path.append(_StdlibFinder)
+sys.path = []
+sys.path_hooks = []
+sys.argv = [""]
+
+
+# --- Running one program -----------------------------------------------------------------
+
+_PROGRAM_GLOBALS = dict(_API, time=time, sys=sys)
+
+
+def _type_name(exc):
+    cls = type(exc)
+    if cls is RobotError:
+        return "RobotError"
+    module = getattr(cls, "__module__", "builtins")
+    return cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+
+
+def _describe(exc, filename, source):
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<exception str() failed>"
+    lines = source.splitlines()
+    line = None
+    frames = ["Traceback (most recent call last):"]
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == __file__:
+            tb = tb.tb_next
+            continue
+        lineno = tb.tb_lineno
+        frames.append(f'  File "{code.co_filename}", line {lineno}, in {code.co_name}')
+        if code.co_filename == filename:
+            line = lineno
+            if 0 < lineno <= len(lines):
+                frames.append("    " + lines[lineno - 1].strip())
+        tb = tb.tb_next
+    name = _type_name(exc)
+    frames.append(f"{name}: {message}" if message else name)
+    robot_error = (exc.name, exc.message) if isinstance(exc, RobotError) else None
+    return ("exception", name, message, line, "\n".join(frames), robot_error)
+
+
+def _run(source, filename, entry):
+    """Runs one program in a fresh namespace; returns how it ended, as a tuple."""
+    namespace = dict(_PROGRAM_GLOBALS, __name__="__main__", __builtins__=_builtins)
+    try:
+        code = compile(source, filename, "exec")
+    except SyntaxError as exc:
+        return ("syntax_error", f"{type(exc).__name__}: {exc.msg}", exc.lineno, exc.offset)
+    except (ValueError, TypeError) as exc:  # e.g. a NUL byte in the source
+        return ("syntax_error", f"{type(exc).__name__}: {exc}", None, None)
+    try:
+        exec(code, namespace)
+        if entry is not None:
+            exec(compile(f"{entry}()", "<robosim>", "exec"), namespace)
+    except SystemExit as exc:
+        return ("exited", exc.code)
+    except BaseException as exc:
+        return _describe(exc, filename, source)
+    return ("completed",)

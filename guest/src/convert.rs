@@ -1,0 +1,59 @@
+//! Python objects to protocol [`Value`]s and back.
+
+use robosim_protocol::Value;
+use rustpython_vm::{
+    AsObject, PyObject, PyObjectRef, VirtualMachine,
+    builtins::{PyFloat, PyInt, PyList, PyStr, PyTuple},
+};
+
+/// Lists nested deeper than this are sent as `Other` (this also stops self-containing lists).
+const MAX_DEPTH: usize = 8;
+
+pub(crate) fn to_value(vm: &VirtualMachine, obj: &PyObject) -> Value {
+    to_value_at(vm, obj, 0)
+}
+
+fn to_value_at(vm: &VirtualMachine, obj: &PyObject, depth: usize) -> Value {
+    if vm.is_none(obj) {
+        return Value::None;
+    }
+    if obj.class().is(vm.ctx.types.bool_type) {
+        return Value::Bool(obj.is(&vm.ctx.true_value));
+    }
+    if let Some(s) = obj.downcast_ref::<PyStr>() {
+        return Value::Str(s.to_string_lossy().into_owned());
+    }
+    if let Some(i) = obj.downcast_ref::<PyInt>()
+        && let Ok(i) = i.try_to_primitive::<i64>(vm)
+    {
+        return Value::Int(i);
+    }
+    if let Some(f) = obj.downcast_ref::<PyFloat>()
+        && f.to_f64().is_finite()
+    {
+        return Value::Float(f.to_f64());
+    }
+    if depth < MAX_DEPTH {
+        if let Some(list) = obj.downcast_ref::<PyList>() {
+            let items = list.borrow_vec().to_vec();
+            return Value::List(items.iter().map(|o| to_value_at(vm, o, depth + 1)).collect());
+        }
+        if let Some(tuple) = obj.downcast_ref::<PyTuple>() {
+            return Value::Tuple { tuple: tuple.iter().map(|o| to_value_at(vm, o, depth + 1)).collect() };
+        }
+    }
+    let repr = obj.repr(vm).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| "<repr failed>".into());
+    Value::Other { type_name: obj.class().name().to_string(), repr }
+}
+
+pub(crate) fn to_object(vm: &VirtualMachine, value: &Value) -> PyObjectRef {
+    match value {
+        Value::None | Value::Other { .. } => vm.ctx.none(),
+        Value::Bool(b) => vm.ctx.new_bool(*b).into(),
+        Value::Int(i) => vm.ctx.new_int(*i).into(),
+        Value::Float(f) => vm.ctx.new_float(*f).into(),
+        Value::Str(s) => vm.ctx.new_str(s.as_str()).into(),
+        Value::List(items) => vm.ctx.new_list(items.iter().map(|v| to_object(vm, v)).collect()).into(),
+        Value::Tuple { tuple } => vm.ctx.new_tuple(tuple.iter().map(|v| to_object(vm, v)).collect()).into(),
+    }
+}

@@ -1,0 +1,35 @@
+# robosim's tasks. `just` lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Everything builds in the release profile: RustPython and cranelift are too slow unoptimised.
+cargo := "cargo"
+
+default:
+    @just --list
+
+# Install what a fresh machine lacks (the wasm target; `just` itself comes from `pip install rust-just`).
+setup:
+    rustup target add wasm32-wasip1
+
+# Build the CLI (and, through its build script, the Python guest) and cache the compiled guest.
+build: setup
+    {{cargo}} build --release --bins --tests
+    {{cargo}} run --release --quiet -- prepare
+
+# Run one Python program and print its outcome and robot-call trace.
+run FILE *ARGS: build
+    {{cargo}} run --release --quiet -- run {{FILE}} {{ARGS}}
+
+# The test suite (unit, integration, doc tests), all in the release profile.
+test: build
+    {{cargo}} test --release --workspace --exclude robosim-guest
+
+# Lints: formatting and clippy.
+lint: setup
+    {{cargo}} fmt --all --check
+    {{cargo}} clippy --release --workspace --exclude robosim-guest --all-targets -- -D warnings
+
+# Criterion benchmarks: per-run latency and fuel, module load.
+bench: build
+    {{cargo}} bench --bench sandbox

@@ -1,0 +1,95 @@
+//! `robosim run FILE.py`
+
+use std::{fs, io::Write, path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::Args;
+use robosim::{CallResult, Outcome, Program, RunReport, Sandbox, world::OpenWorld};
+
+use super::LimitArgs;
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The Python file to run (`-` for standard input).
+    file: PathBuf,
+    /// Run the module body only; by default `task_program()` is called afterwards, as the
+    /// reference checker does.
+    #[arg(long)]
+    script: bool,
+    /// Print the whole report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Seed for the guest's entropy (`random`, hashing).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let source = if args.file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+    } else {
+        fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+    };
+    let filename = args.file.display().to_string();
+    let program = if args.script {
+        Program::script(source, filename)
+    } else {
+        Program { filename, ..Program::task(source) }
+    };
+    let (report, _) = sandbox.run_with(&program, OpenWorld::default(), sandbox.limits(), args.seed);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &report)?;
+    }
+    Ok(match report.outcome {
+        Outcome::Completed => ExitCode::SUCCESS,
+        Outcome::Exited { .. } => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+fn print_report(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
+    for (i, event) in report.trace.iter().enumerate() {
+        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
+        let result = match &event.result {
+            CallResult::Returned(value) => format!("-> {}", value.repr()),
+            CallResult::Raised(error) => format!("!! {error}"),
+        };
+        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
+    }
+    if !report.stdout.is_empty() {
+        writeln!(out, "--- stdout\n{}", report.stdout.trim_end())?;
+    }
+    if !report.stderr.is_empty() {
+        writeln!(out, "--- stderr\n{}", report.stderr.trim_end())?;
+    }
+    let outcome = match &report.outcome {
+        Outcome::RobotError { name, message, line, .. } => format!("robot_error at line {}: {name}: {message}", fmt_line(*line)),
+        Outcome::PythonError { exc_type, message, line, .. } => {
+            format!("python_error at line {}: {exc_type}: {message}", fmt_line(*line))
+        }
+        Outcome::SyntaxError { message, line, column } => {
+            format!("syntax_error at line {}, column {}: {message}", fmt_line(*line), fmt_line(*column))
+        }
+        Outcome::Exited { code } => format!("exited ({})", code.repr()),
+        Outcome::Trap { message } => format!("trap: {message}"),
+        other => other.kind().to_owned(),
+    };
+    writeln!(
+        out,
+        "--- {outcome}\n    {} robot calls, {} fuel ({} at start-up), {:.2} ms",
+        report.trace.len(),
+        report.fuel_used,
+        report.startup_fuel,
+        report.wall_time.as_secs_f64() * 1e3
+    )
+}
+
+fn fmt_line(line: Option<u32>) -> String {
+    line.map_or_else(|| "?".to_owned(), |l| l.to_string())
+}

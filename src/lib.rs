@@ -1,0 +1,22 @@
+//! robosim checks robot programs written by LLMs (the Robo-Instruct method) by running them
+//! in a sandbox: RustPython compiled to WebAssembly, under wasmtime, with the robot API as
+//! host functions backed by a world model.
+//!
+//! This crate is the user-facing face of the workspace: it re-exports what other Rust tools
+//! need, and its binary is the `robosim` command.
+//!
+//! ```
+//! use robosim::{Outcome, Program, Sandbox, world::OpenWorld};
+//!
+//! let sandbox = Sandbox::new()?;
+//! let (report, _) = sandbox.run(&Program::task("def task_program():\n    pick(1)\n"), OpenWorld::default());
+//! assert!(matches!(report.outcome, Outcome::RobotError { ref name, line: Some(2), .. } if name == "RobotPickError"));
+//! # Ok::<(), robosim::SandboxError>(())
+//! ```
+
+pub use robosim_protocol as protocol;
+pub use robosim_sandbox::{
+    CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig,
+    TraceEvent,
+};
+pub use robosim_world as world;

@@ -1,0 +1,34 @@
+//! The `robosim` binary: output and exit codes.
+
+use std::process::Command;
+
+use crate::fixtures;
+
+fn robosim(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_robosim")).args(args).output().expect("run robosim");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn run_prints_trace_and_outcome() {
+    let file = fixtures().join("programs/robot_error.py");
+    let (code, stdout) = robosim(&["run", file.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("go_to('kitchen') -> None"), "{stdout}");
+    assert!(stdout.contains("robot_error at line 4: RobotPickError: Robot is already holding 'banana'"), "{stdout}");
+}
+
+#[test]
+fn run_exits_zero_on_success_and_prints_json() {
+    let file = fixtures().join("programs/typical.py");
+    let (code, stdout) = robosim(&["run", "--json", file.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(report["outcome"]["kind"], "completed");
+}
+
+#[test]
+fn a_missing_file_is_a_tool_failure() {
+    let (code, _) = robosim(&["run", "/nonexistent/program.py"]);
+    assert_eq!(code, 2);
+}

@@ -1,0 +1,41 @@
+//! robosim's integration tests: one binary, one module per area (as wasmtime does).
+//!
+//! Every test shares one [`Sandbox`] (compiling the guest is the expensive part); each run
+//! still gets a fresh wasm instance.
+
+mod cli;
+mod sandbox_api;
+mod sandbox_isolation;
+mod sandbox_limits;
+mod sandbox_lines;
+mod sandbox_stdlib;
+
+use std::{path::PathBuf, sync::LazyLock};
+
+use robosim::{Limits, Program, RunReport, Sandbox, world::OpenWorld};
+
+static SANDBOX: LazyLock<Sandbox> = LazyLock::new(|| Sandbox::new().expect("the sandbox starts"));
+
+pub(crate) fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The source of `tests/fixtures/programs/<name>.py`.
+pub(crate) fn program(name: &str) -> String {
+    let path = fixtures().join("programs").join(format!("{name}.py"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs a robot program (module body, then `task_program()`) in an [`OpenWorld`].
+pub(crate) fn run_task(source: &str) -> RunReport {
+    SANDBOX.run(&Program::task(source), OpenWorld::default()).0
+}
+
+/// Runs a plain script (no entry function).
+pub(crate) fn run_script(source: &str) -> RunReport {
+    SANDBOX.run(&Program::script(source, "<script>"), OpenWorld::default()).0
+}
+
+pub(crate) fn run_with(source: &str, limits: &Limits, seed: u64) -> RunReport {
+    SANDBOX.run_with(&Program::task(source), OpenWorld::default(), limits, seed).0
+}

@@ -1,0 +1,85 @@
+//! The robot API reaches the host, with the right Python types, bare and via `import robot`.
+
+use robosim::{CallResult, Outcome, protocol::{RobotFunction, Value}};
+
+use crate::{program, run_script, run_task};
+
+#[test]
+fn every_api_function_reaches_the_host_with_the_right_type() {
+    let report = run_task(&program("api_types"));
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let called: Vec<RobotFunction> = report.trace.iter().map(|e| e.function).collect();
+    assert_eq!(called, RobotFunction::ALL.to_vec());
+    let ask = &report.trace[4];
+    assert_eq!(ask.args, vec![Value::from("Alice"), Value::from("Tea or coffee?"), Value::from(vec!["tea", "coffee"])]);
+    assert_eq!(ask.result, CallResult::Returned(Value::from("tea")));
+}
+
+#[test]
+fn api_is_importable_as_a_module() {
+    let report = run_script("import robot\nfrom robot import say\nrobot.go_to('lab')\nsay(robot.get_current_location())\n");
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    assert_eq!(report.trace[1].args, vec![Value::from("lab")]);
+}
+
+#[test]
+fn arguments_reach_the_world_unconverted() {
+    let report = run_task("def task_program():\n    ask('Bo', 'q?', ('a', 'b'))\n");
+    assert_eq!(report.trace[0].args[2], Value::Tuple { tuple: vec![Value::from("a"), Value::from("b")] });
+    assert!(matches!(report.outcome, Outcome::RobotError { ref message, .. } if message == "options must be a list"));
+}
+
+#[test]
+fn wrong_arity_is_a_python_type_error() {
+    let report = run_task("def task_program():\n    go_to()\n");
+    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, line: Some(2), .. } if exc_type == "TypeError"), "{report:#?}");
+    assert!(report.trace.is_empty());
+}
+
+#[test]
+fn print_is_captured() {
+    let report = run_task("import sys\ndef task_program():\n    print('hello', 42)\n    print('oops', file=sys.stderr)\n");
+    assert_eq!(report.outcome, Outcome::Completed);
+    assert_eq!(report.stdout, "hello 42\n");
+    assert_eq!(report.stderr, "oops\n");
+}
+
+#[test]
+fn sleep_advances_a_virtual_clock() {
+    let report = run_task(
+        "def task_program():\n    t0 = time.time()\n    time.sleep(3600)\n    print(round(time.time() - t0))\n",
+    );
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    assert_eq!(report.stdout, "3600\n");
+    assert!((report.slept - 3600.0).abs() < 1e-9);
+    assert!(report.wall_time.as_secs() < 5);
+}
+
+#[test]
+fn exit_and_input_behave_as_in_the_reference() {
+    let report = run_task("def task_program():\n    say('bye')\n    exit()\n    pick(1)\n");
+    assert_eq!(report.outcome, Outcome::Exited { code: Value::None });
+    let report = run_task("import sys\ndef task_program():\n    sys.exit(3)\n");
+    assert_eq!(report.outcome, Outcome::Exited { code: Value::Int(3) });
+    let report = run_task("def task_program():\n    name = input('Name? ')\n");
+    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
+        if exc_type == "EOFError" && message == "EOF when reading a line"));
+    assert_eq!(report.stdout, "Name? ");
+}
+
+#[test]
+fn a_missing_task_program_is_a_name_error() {
+    let report = run_task("def main():\n    pass\n");
+    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
+        if exc_type == "NameError" && message == "name 'task_program' is not defined"), "{report:#?}");
+}
+
+#[test]
+fn runs_are_deterministic() {
+    let first = run_task(&program("typical"));
+    let second = run_task(&program("typical"));
+    assert_eq!(first.outcome, Outcome::Completed, "{first:#?}");
+    assert_eq!(first.fuel_used, second.fuel_used);
+    assert_eq!(first.trace, second.trace);
+    assert!(first.fuel_used > 0);
+}

@@ -1,0 +1,54 @@
+//! Programs cannot reach outside the guest, nor into each other.
+
+use robosim::Outcome;
+
+use crate::{run_task, run_script};
+
+fn python_error(source: &str) -> (String, String) {
+    match run_script(source).outcome {
+        Outcome::PythonError { exc_type, message, .. } => (exc_type, message),
+        other => panic!("{source}: expected a Python exception, got {other:?}"),
+    }
+}
+
+#[test]
+fn os_socket_and_subprocess_cannot_be_imported() {
+    for source in ["import os", "import socket", "__import__('subprocess')", "import posix", "import _socket", "import select", "import io"] {
+        let (exc_type, message) = python_error(source);
+        assert_eq!(exc_type, "ModuleNotFoundError", "{source}: {message}");
+    }
+}
+
+#[test]
+fn files_cannot_be_opened() {
+    let (exc_type, message) = python_error("open('/etc/passwd')");
+    assert_eq!(exc_type, "PermissionError", "{message}");
+    // Going around the `open` builtin reaches WASI, which has no directory to open from.
+    let (exc_type, message) = python_error("import _io\n_io.FileIO('/etc/passwd')");
+    assert!(["OSError", "PermissionError", "FileNotFoundError", "NotImplementedError"].contains(&exc_type.as_str()), "{exc_type}: {message}");
+}
+
+#[test]
+fn globals_do_not_leak_between_runs() {
+    let first = run_script("import robot, sys\nrobot.go_to = None\nsys.modules['leak'] = 1\nSECRET = 1\n");
+    assert_eq!(first.outcome, Outcome::Completed);
+    let second = run_script("import sys\nassert 'leak' not in sys.modules\nassert 'SECRET' not in globals()\nimport robot\nrobot.go_to('x')\n");
+    assert_eq!(second.outcome, Outcome::Completed, "{second:#?}");
+}
+
+#[test]
+fn runs_in_parallel_threads_stay_independent() {
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::Builder::new()
+                .stack_size(16 << 20)
+                .spawn(move || run_task(&format!("def task_program():\n    go_to('room {i}')\n    say(get_current_location())\n")))
+                .expect("spawn")
+        })
+        .collect();
+    for (i, handle) in handles.into_iter().enumerate() {
+        let report = handle.join().expect("thread");
+        assert_eq!(report.outcome, Outcome::Completed);
+        assert_eq!(report.trace[2].args[0], robosim::protocol::Value::from(format!("room {i}")));
+    }
+}

@@ -166,15 +166,57 @@ _builtins.quit = _Quitter("quit")
 # --- Imports: the embedded pure-Python standard library, nothing else ----------------
 
 
-def _urandom(n):
-    return _robosim.urandom(n)
+def _make_os_for_stdlib():
+    """A stand-in `os` for standard-library modules that import it for a constant or two.
+
+    It has no capability: no files, no processes, an empty environment. Programs cannot
+    import it (it is only in sys.modules while a library module loads); a library module
+    that kept a reference (`contextlib.os`) gets nothing it could use.
+    """
+    os = _ModuleType("os", "robosim's stand-in: no files, no processes, no environment.")
+    os.name = "posix"
+    os.sep, os.altsep, os.extsep, os.pathsep = "/", None, ".", ":"
+    os.curdir, os.pardir, os.linesep, os.devnull = ".", "..", "\n", "/dev/null"
+    os.environ = {}
+    os.error = OSError
+    os.urandom = _robosim.urandom
+    os.getenv = lambda key, default=None: default
+    os.cpu_count = lambda: 1
+    os.getpid = lambda: 1
+
+    def fspath(path):
+        if isinstance(path, (str, bytes)):
+            return path
+        fspath = getattr(type(path), "__fspath__", None)
+        if fspath is None:
+            raise TypeError(f"expected str, bytes or os.PathLike object, not {type(path).__name__}")
+        return fspath(path)
+
+    class PathLike:
+        def __fspath__(self):
+            raise NotImplementedError
+
+        @classmethod
+        def __subclasshook__(cls, subclass):
+            return hasattr(subclass, "__fspath__") or NotImplemented
+
+    os.fspath = fspath
+    os.PathLike = PathLike
+
+    def __getattr__(name):
+        if name == "path":
+            import posixpath
+
+            os.path = posixpath
+            return posixpath
+        raise AttributeError(f"robosim: os.{name} is not available in the sandbox")
+
+    os.__getattr__ = __getattr__
+    return os
 
 
-_os_for_random = _ModuleType("os", "Only what `random` needs; programs cannot import os.")
-_os_for_random.urandom = _urandom
-
-# Modules that import `os` for one harmless function see this stand-in while they load.
-_SHIMS = {"random": {"os": _os_for_random}}
+# Present in sys.modules only while a standard-library module is being loaded.
+_STDLIB_ONLY = {"os": _make_os_for_stdlib()}
 
 
 class _StdlibFinder:
@@ -201,17 +243,14 @@ class _StdlibFinder:
         filename = f"<stdlib>/{name.replace('.', '/')}{'/__init__' if is_package else ''}.py"
         module.__file__ = filename
         code = compile(source, filename, "exec")
-        shims = _SHIMS.get(name, {})
-        saved = {key: sys.modules.get(key) for key in shims}
-        sys.modules.update(shims)
+        added = [key for key in _STDLIB_ONLY if key not in sys.modules]
+        for key in added:
+            sys.modules[key] = _STDLIB_ONLY[key]
         try:
             exec(code, module.__dict__)
         finally:
-            for key, old in saved.items():
-                if old is None:
-                    sys.modules.pop(key, None)
-                else:
-                    sys.modules[key] = old
+            for key in added:
+                sys.modules.pop(key, None)
 
 
 sys.meta_path.append(_StdlibFinder)

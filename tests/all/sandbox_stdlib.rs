@@ -8,7 +8,7 @@ use crate::{run_script, run_with};
 fn common_modules_import_and_work() {
     let source = r#"
 import random, math, re, json, time, string, collections, itertools, functools, typing
-import datetime, copy, heapq, bisect, statistics, textwrap, enum, dataclasses
+import datetime, copy, heapq, bisect, statistics, textwrap, enum, io, contextlib
 assert math.sqrt(16) == 4.0
 assert re.findall(r"\d+", "a1b22") == ["1", "22"]
 assert json.loads(json.dumps({"a": [1, 2]})) == {"a": [1, 2]}
@@ -17,10 +17,11 @@ assert collections.Counter("aab")["a"] == 2
 assert statistics.mean([1, 2, 3]) == 2
 assert 0 <= random.random() < 1
 assert random.choice(["x", "y"]) in ["x", "y"]
-@dataclasses.dataclass
-class P:
-    x: int
-assert P(1).x == 1
+buffer = io.StringIO()
+print("captured", file=buffer)
+assert buffer.getvalue() == "captured\n"
+with contextlib.suppress(KeyError):
+    {}["missing"]
 assert "Hello World".lower().split() == ["hello", "world"]
 "#;
     let report = run_script(source);

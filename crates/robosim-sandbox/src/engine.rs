@@ -163,6 +163,8 @@ fn new_engine() -> Result<Engine, Error> {
         .consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(MAX_WASM_STACK)
+        // Checked against max_wasm_stack even without async calls (which robosim never makes).
+        .async_stack_size(MAX_WASM_STACK + (1 << 20))
         .cranelift_opt_level(OptLevel::Speed)
         .parallel_compilation(true);
     Engine::new(&config).map_err(Error::engine)

@@ -52,8 +52,8 @@ fn globals_do_not_leak_between_runs() {
 fn runs_in_parallel_threads_stay_independent() {
     let handles: Vec<_> = (0..4)
         .map(|i| {
+            // Default 2 MiB thread stacks: enough for MAX_WASM_STACK and the host.
             std::thread::Builder::new()
-                .stack_size(16 << 20)
                 .spawn(move || run_task(&format!("def task_program():\n    go_to('room {i}')\n    say(get_current_location())\n")))
                 .expect("spawn")
         })

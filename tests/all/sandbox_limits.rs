@@ -70,3 +70,11 @@ fn too_many_robot_calls_hit_the_call_limit() {
     assert_eq!(report.trace.len(), 50);
     next_run_is_clean();
 }
+
+#[test]
+fn deep_native_recursion_is_a_clean_outcome() {
+    // repr() of a deeply nested list recurses in Rust, not in Python.
+    let report = run_task("def task_program():\n    x = 1\n    for _ in range(100000):\n        x = [x]\n    say(repr(x))\n");
+    assert_eq!(report.outcome, Outcome::StackExhausted, "{report:#?}");
+    next_run_is_clean();
+}

@@ -19,9 +19,11 @@ use crate::{
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Fuel allowed for interpreter start-up (measured ~80 M; counted apart from the program's).
 const STARTUP_FUEL: u64 = 2_000_000_000;
-/// Native stack for wasm frames. RustPython recurses natively per Python call; this leaves
-/// Python's recursion limit (RecursionError) to trip first, and fits an 8 MiB thread stack.
-pub const MAX_WASM_STACK: usize = 4 << 20;
+/// Native stack for wasm frames. Python-to-Python calls use little of it (a 4 MiB stack held
+/// 99,000 frames), so Python's recursion limit (RecursionError) trips long before; native
+/// recursion (a deeply nested literal) ends as `StackExhausted`. 1 MiB leaves room for the
+/// host within Rust's default 2 MiB thread stack.
+pub const MAX_WASM_STACK: usize = 1 << 20;
 
 /// Where the compiled guest is cached.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -20,11 +20,8 @@ use std::cell::OnceCell;
 
 use robosim_protocol::{ExceptionInfo, GuestOutcome, RobotErrorInfo, RunRequest};
 use rustpython_vm::{
-    AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine,
-    builtins::PyTuple,
-    compiler::Mode,
-    convert::TryFromObject,
-    scope::Scope,
+    AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine, builtins::PyTuple,
+    compiler::Mode, convert::TryFromObject, scope::Scope,
 };
 
 /// The prelude's file name, as tracebacks show it.
@@ -130,7 +127,10 @@ fn start() -> Guest {
         .filter(|def| NATIVE_ALLOWLIST.contains(&def.name.as_str()))
         .collect();
     let robosim = native::_robosim::module_def(&builder.ctx);
-    let interpreter = builder.add_native_modules(&natives).add_native_module(robosim).build();
+    let interpreter = builder
+        .add_native_modules(&natives)
+        .add_native_module(robosim)
+        .build();
     let run = interpreter.enter(|vm| {
         let result = load_prelude(vm);
         vm.expect_pyresult(result, "robosim prelude failed")
@@ -148,20 +148,36 @@ fn load_prelude(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         .compile(source, Mode::Exec, PRELUDE_FILE)
         .map_err(|err| err.into_pyexception(vm, Some(source)))?;
     vm.run_code_obj(code, Scope::with_builtins(None, dict.clone(), vm))?;
-    vm.sys_module.get_attr("modules", vm)?.set_item("_robosim_prelude", module.into(), vm)?;
+    vm.sys_module
+        .get_attr("modules", vm)?
+        .set_item("_robosim_prelude", module.into(), vm)?;
     dict.get_item("_run", vm)
 }
 
 fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestOutcome {
-    let entry = request.entry.as_deref().map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into());
+    let entry = request
+        .entry
+        .as_deref()
+        .map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into());
     let result = guest
         .run
-        .call((vm.ctx.new_str(request.source.as_str()), vm.ctx.new_str(request.filename.as_str()), entry), vm)
+        .call(
+            (
+                vm.ctx.new_str(request.source.as_str()),
+                vm.ctx.new_str(request.filename.as_str()),
+                entry,
+            ),
+            vm,
+        )
         .and_then(|report| describe(vm, &report));
     result.unwrap_or_else(|exc| {
         // Only reached when the prelude itself fails (e.g. MemoryError while describing).
         let exc_type = exc.class().name().to_string();
-        let message = exc.as_object().str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let message = exc
+            .as_object()
+            .str(vm)
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         GuestOutcome::Exception(ExceptionInfo {
             exc_type,
             message,
@@ -179,16 +195,27 @@ fn describe(vm: &VirtualMachine, report: &PyObjectRef) -> PyResult<GuestOutcome>
         .ok_or_else(|| vm.new_type_error("robosim: _run must return a tuple"))?;
     let items = tuple.as_slice();
     let get = |i: usize| items.get(i).cloned().unwrap_or_else(|| vm.ctx.none());
-    let text = |i: usize| -> PyResult<String> { Ok(get(i).str(vm)?.to_string_lossy().into_owned()) };
+    let text =
+        |i: usize| -> PyResult<String> { Ok(get(i).str(vm)?.to_string_lossy().into_owned()) };
     let number = |i: usize| -> PyResult<Option<u32>> {
         let obj = get(i);
-        if vm.is_none(&obj) { Ok(None) } else { Ok(u32::try_from_object(vm, obj).ok()) }
+        if vm.is_none(&obj) {
+            Ok(None)
+        } else {
+            Ok(u32::try_from_object(vm, obj).ok())
+        }
     };
     let kind = text(0)?;
     Ok(match kind.as_str() {
         "completed" => GuestOutcome::Completed,
-        "exited" => GuestOutcome::Exited { code: convert::to_value(vm, &get(1)) },
-        "syntax_error" => GuestOutcome::SyntaxError { message: text(1)?, line: number(2)?, column: number(3)? },
+        "exited" => GuestOutcome::Exited {
+            code: convert::to_value(vm, &get(1)),
+        },
+        "syntax_error" => GuestOutcome::SyntaxError {
+            message: text(1)?,
+            line: number(2)?,
+            column: number(3)?,
+        },
         _ => {
             let robot = get(5);
             let robot_error = match robot.downcast_ref::<PyTuple>() {
@@ -211,5 +238,8 @@ fn describe(vm: &VirtualMachine, report: &PyObjectRef) -> PyResult<GuestOutcome>
 
 /// The embedded source of a standard-library module: (is a package, source).
 pub(crate) fn stdlib_source(name: &str) -> Option<(bool, &'static str)> {
-    stdlib::MODULES.iter().find(|(n, _, _)| *n == name).map(|&(_, package, source)| (package, source))
+    stdlib::MODULES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, package, source)| (package, source))
 }

@@ -46,7 +46,9 @@ pub(crate) mod _robosim {
                 e
             }
         })?;
-        match host::call(&Request::Sleep { seconds: duration.as_secs_f64() }) {
+        match host::call(&Request::Sleep {
+            seconds: duration.as_secs_f64(),
+        }) {
             Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),
             _ => Ok(()),
         }
@@ -64,7 +66,10 @@ pub(crate) mod _robosim {
         match crate::stdlib_source(&name.to_string_lossy()) {
             Some((package, source)) => vm
                 .ctx
-                .new_tuple(vec![vm.ctx.new_bool(package).into(), vm.ctx.new_str(source).into()])
+                .new_tuple(vec![
+                    vm.ctx.new_bool(package).into(),
+                    vm.ctx.new_str(source).into(),
+                ])
                 .into(),
             None => vm.ctx.none(),
         }

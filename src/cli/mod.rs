@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use robosim::{CachePolicy, Limits, Sandbox, SandboxConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "robosim", version, about = "Verify LLM-written robot programs in a sandboxed, lazily synthesised world")]
+#[command(
+    name = "robosim",
+    version,
+    about = "Verify LLM-written robot programs in a sandboxed, lazily synthesised world"
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,7 +75,11 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prepare => {
             let sandbox = sandbox(cli.cache_dir.clone(), Limits::default())?;
             let load = sandbox.module_load();
-            let how = if load.from_cache { "loaded from the cache" } else { "compiled and cached" };
+            let how = if load.from_cache {
+                "loaded from the cache"
+            } else {
+                "compiled and cached"
+            };
             eprintln!("robosim: guest {how} in {:.3} s", load.time.as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }

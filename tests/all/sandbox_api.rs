@@ -1,6 +1,9 @@
 //! The robot API reaches the host, with the right Python types, bare and via `import robot`.
 
-use robosim::{CallResult, Outcome, protocol::{RobotFunction, Value}};
+use robosim::{
+    CallResult, Outcome,
+    protocol::{RobotFunction, Value},
+};
 
 use crate::{program, run_script, run_task};
 
@@ -11,13 +14,22 @@ fn every_api_function_reaches_the_host_with_the_right_type() {
     let called: Vec<RobotFunction> = report.trace.iter().map(|e| e.function).collect();
     assert_eq!(called, RobotFunction::ALL.to_vec());
     let ask = &report.trace[4];
-    assert_eq!(ask.args, vec![Value::from("Alice"), Value::from("Tea or coffee?"), Value::from(vec!["tea", "coffee"])]);
+    assert_eq!(
+        ask.args,
+        vec![
+            Value::from("Alice"),
+            Value::from("Tea or coffee?"),
+            Value::from(vec!["tea", "coffee"])
+        ]
+    );
     assert_eq!(ask.result, CallResult::Returned(Value::from("tea")));
 }
 
 #[test]
 fn api_is_importable_as_a_module() {
-    let report = run_script("import robot\nfrom robot import say\nrobot.go_to('lab')\nsay(robot.get_current_location())\n");
+    let report = run_script(
+        "import robot\nfrom robot import say\nrobot.go_to('lab')\nsay(robot.get_current_location())\n",
+    );
     assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
     assert_eq!(report.trace[0].args, vec![Value::from("lab")]);
     assert_eq!(report.trace[2].args, vec![Value::from("lab")]);
@@ -26,20 +38,32 @@ fn api_is_importable_as_a_module() {
 #[test]
 fn arguments_reach_the_world_unconverted() {
     let report = run_task("def task_program():\n    ask('Bo', 'q?', ('a', 'b'))\n");
-    assert_eq!(report.trace[0].args[2], Value::Tuple { tuple: vec![Value::from("a"), Value::from("b")] });
-    assert!(matches!(report.outcome, Outcome::RobotError { ref message, .. } if message == "options must be a list"));
+    assert_eq!(
+        report.trace[0].args[2],
+        Value::Tuple {
+            tuple: vec![Value::from("a"), Value::from("b")]
+        }
+    );
+    assert!(
+        matches!(report.outcome, Outcome::RobotError { ref message, .. } if message == "options must be a list")
+    );
 }
 
 #[test]
 fn wrong_arity_is_a_python_type_error() {
     let report = run_task("def task_program():\n    go_to()\n");
-    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, line: Some(2), .. } if exc_type == "TypeError"), "{report:#?}");
+    assert!(
+        matches!(report.outcome, Outcome::PythonError { ref exc_type, line: Some(2), .. } if exc_type == "TypeError"),
+        "{report:#?}"
+    );
     assert!(report.trace.is_empty());
 }
 
 #[test]
 fn print_is_captured() {
-    let report = run_task("import sys\ndef task_program():\n    print('hello', 42)\n    print('oops', file=sys.stderr)\n");
+    let report = run_task(
+        "import sys\ndef task_program():\n    print('hello', 42)\n    print('oops', file=sys.stderr)\n",
+    );
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.stdout, "hello 42\n");
     assert_eq!(report.stderr, "oops\n");
@@ -61,18 +85,28 @@ fn exit_and_input_behave_as_in_the_reference() {
     let report = run_task("def task_program():\n    say('bye')\n    exit()\n    pick(1)\n");
     assert_eq!(report.outcome, Outcome::Exited { code: Value::None });
     let report = run_task("import sys\ndef task_program():\n    sys.exit(3)\n");
-    assert_eq!(report.outcome, Outcome::Exited { code: Value::Int(3) });
+    assert_eq!(
+        report.outcome,
+        Outcome::Exited {
+            code: Value::Int(3)
+        }
+    );
     let report = run_task("def task_program():\n    name = input('Name? ')\n");
-    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
-        if exc_type == "EOFError" && message == "EOF when reading a line"));
+    assert!(
+        matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
+        if exc_type == "EOFError" && message == "EOF when reading a line")
+    );
     assert_eq!(report.stdout, "Name? ");
 }
 
 #[test]
 fn a_missing_task_program_is_a_name_error() {
     let report = run_task("def main():\n    pass\n");
-    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
-        if exc_type == "NameError" && message == "name 'task_program' is not defined"), "{report:#?}");
+    assert!(
+        matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
+        if exc_type == "NameError" && message == "name 'task_program' is not defined"),
+        "{report:#?}"
+    );
 }
 
 #[test]

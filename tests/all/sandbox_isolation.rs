@@ -2,18 +2,29 @@
 
 use robosim::Outcome;
 
-use crate::{run_task, run_script};
+use crate::{run_script, run_task};
 
 fn python_error(source: &str) -> (String, String) {
     match run_script(source).outcome {
-        Outcome::PythonError { exc_type, message, .. } => (exc_type, message),
+        Outcome::PythonError {
+            exc_type, message, ..
+        } => (exc_type, message),
         other => panic!("{source}: expected a Python exception, got {other:?}"),
     }
 }
 
 #[test]
 fn os_socket_and_subprocess_cannot_be_imported() {
-    for source in ["import os", "import socket", "__import__('subprocess')", "import posix", "import _socket", "import select", "import _posixsubprocess", "import resource"] {
+    for source in [
+        "import os",
+        "import socket",
+        "__import__('subprocess')",
+        "import posix",
+        "import _socket",
+        "import select",
+        "import _posixsubprocess",
+        "import resource",
+    ] {
         let (exc_type, message) = python_error(source);
         assert_eq!(exc_type, "ModuleNotFoundError", "{source}: {message}");
     }
@@ -34,7 +45,14 @@ fn files_cannot_be_opened() {
     ] {
         let (exc_type, message) = python_error(source);
         assert!(
-            ["OSError", "PermissionError", "FileNotFoundError", "AttributeError", "io.UnsupportedOperation"].contains(&exc_type.as_str()),
+            [
+                "OSError",
+                "PermissionError",
+                "FileNotFoundError",
+                "AttributeError",
+                "io.UnsupportedOperation"
+            ]
+            .contains(&exc_type.as_str()),
             "{source}: {exc_type}: {message}"
         );
     }
@@ -42,9 +60,12 @@ fn files_cannot_be_opened() {
 
 #[test]
 fn globals_do_not_leak_between_runs() {
-    let first = run_script("import robot, sys\nrobot.go_to = None\nsys.modules['leak'] = 1\nSECRET = 1\n");
+    let first =
+        run_script("import robot, sys\nrobot.go_to = None\nsys.modules['leak'] = 1\nSECRET = 1\n");
     assert_eq!(first.outcome, Outcome::Completed);
-    let second = run_script("import sys\nassert 'leak' not in sys.modules\nassert 'SECRET' not in globals()\nimport robot\nrobot.go_to('x')\n");
+    let second = run_script(
+        "import sys\nassert 'leak' not in sys.modules\nassert 'SECRET' not in globals()\nimport robot\nrobot.go_to('x')\n",
+    );
     assert_eq!(second.outcome, Outcome::Completed, "{second:#?}");
 }
 
@@ -61,6 +82,9 @@ fn runs_in_parallel_threads_stay_independent() {
     for (i, handle) in handles.into_iter().enumerate() {
         let report = handle.join().expect("thread");
         assert_eq!(report.outcome, Outcome::Completed);
-        assert_eq!(report.trace[2].args[0], robosim::protocol::Value::from(format!("room {i}")));
+        assert_eq!(
+            report.trace[2].args[0],
+            robosim::protocol::Value::from(format!("room {i}"))
+        );
     }
 }

@@ -89,7 +89,10 @@ impl std::fmt::Display for RobotFunction {
 #[serde(tag = "request", rename_all = "snake_case")]
 pub enum Request {
     /// A call of one of the eight robot functions, with the Python arguments as given.
-    Robot { function: RobotFunction, args: Vec<Value> },
+    Robot {
+        function: RobotFunction,
+        args: Vec<Value>,
+    },
     /// `time.sleep(seconds)`: advances the virtual clock; never waits.
     Sleep { seconds: f64 },
     /// `time.time()` and friends: read the virtual clock.
@@ -130,7 +133,11 @@ pub enum GuestOutcome {
     /// The program raised `SystemExit` (`exit()`, `sys.exit(n)`).
     Exited { code: Value },
     /// The source does not compile.
-    SyntaxError { message: String, line: Option<u32>, column: Option<u32> },
+    SyntaxError {
+        message: String,
+        line: Option<u32>,
+        column: Option<u32>,
+    },
     /// An exception escaped the program.
     Exception(ExceptionInfo),
 }

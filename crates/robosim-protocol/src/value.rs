@@ -16,9 +16,14 @@ pub enum Value {
     Float(f64),
     Str(String),
     List(Vec<Value>),
-    Tuple { tuple: Vec<Value> },
+    Tuple {
+        tuple: Vec<Value>,
+    },
     /// Any other object (or an int beyond 64 bits), by type name and `repr`.
-    Other { type_name: String, repr: String },
+    Other {
+        type_name: String,
+        repr: String,
+    },
 }
 
 impl Value {
@@ -69,7 +74,11 @@ impl Value {
 
 /// Python's `repr` of a string: single quotes unless only double quotes avoid escaping.
 fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -125,8 +134,13 @@ mod tests {
             Value::Float(1.5),
             Value::from("x"),
             Value::from(vec!["a", "b"]),
-            Value::Tuple { tuple: vec![Value::from("a")] },
-            Value::Other { type_name: "dict".into(), repr: "{}".into() },
+            Value::Tuple {
+                tuple: vec![Value::from("a")],
+            },
+            Value::Other {
+                type_name: "dict".into(),
+                repr: "{}".into(),
+            },
         ];
         let wire = serde_json::to_string(&values).unwrap();
         assert_eq!(
@@ -140,7 +154,13 @@ mod tests {
     fn repr_matches_python() {
         assert_eq!(Value::from(vec!["it's", "a"]).repr(), r#"["it's", 'a']"#);
         assert_eq!(Value::from("'\"").repr(), r#"'\'"'"#);
-        assert_eq!(Value::Tuple { tuple: vec![Value::Int(1)] }.repr(), "(1,)");
+        assert_eq!(
+            Value::Tuple {
+                tuple: vec![Value::Int(1)]
+            }
+            .repr(),
+            "(1,)"
+        );
         assert_eq!(Value::Bool(false).repr(), "False");
     }
 }

@@ -16,7 +16,10 @@ use wasmtime::{Engine, Module};
 
 use crate::{CachePolicy, Error, GUEST_SHA256, GUEST_WASM, default_cache_dir};
 
-pub(crate) fn load_or_compile(engine: &Engine, policy: &CachePolicy) -> Result<(Module, bool), Error> {
+pub(crate) fn load_or_compile(
+    engine: &Engine,
+    policy: &CachePolicy,
+) -> Result<(Module, bool), Error> {
     let dir = match policy {
         CachePolicy::Disabled => return compile(engine).map(|m| (m, false)),
         CachePolicy::Default => default_cache_dir(),
@@ -32,25 +35,40 @@ pub(crate) fn load_or_compile(engine: &Engine, policy: &CachePolicy) -> Result<(
         }
     }
     let module = compile(engine)?;
-    let bytes = module.serialize().map_err(|e| Error::Compile { message: format!("{e:?}") })?;
-    store(&dir, &path, &bytes).map_err(|source| Error::Cache { path: path.clone(), source })?;
+    let bytes = module.serialize().map_err(|e| Error::Compile {
+        message: format!("{e:?}"),
+    })?;
+    store(&dir, &path, &bytes).map_err(|source| Error::Cache {
+        path: path.clone(),
+        source,
+    })?;
     Ok((module, false))
 }
 
 fn compile(engine: &Engine) -> Result<Module, Error> {
-    Module::new(engine, GUEST_WASM).map_err(|e| Error::Compile { message: format!("{e:?}") })
+    Module::new(engine, GUEST_WASM).map_err(|e| Error::Compile {
+        message: format!("{e:?}"),
+    })
 }
 
 /// The cache file for this guest and engine.
 pub(crate) fn cache_file(engine: &Engine, dir: &Path) -> PathBuf {
     let mut hasher = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    dir.join(format!("guest-{}-{:016x}.cwasm", &GUEST_SHA256[..16], hasher.finish()))
+    dir.join(format!(
+        "guest-{}-{:016x}.cwasm",
+        &GUEST_SHA256[..16],
+        hasher.finish()
+    ))
 }
 
 fn store(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let temp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("guest"), std::process::id()));
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("guest"),
+        std::process::id()
+    ));
     fs::write(&temp, bytes)?;
     fs::rename(&temp, path)
 }

@@ -31,7 +31,8 @@ mod wasi;
 use std::path::PathBuf;
 
 pub use engine::{
-    CachePolicy, EPOCH_TICK, MAX_WASM_STACK, ModuleLoad, Program, Sandbox, SandboxConfig, default_cache_dir,
+    CachePolicy, EPOCH_TICK, MAX_WASM_STACK, ModuleLoad, Program, Sandbox, SandboxConfig,
+    default_cache_dir,
 };
 pub use limits::Limits;
 pub use report::{CallResult, Outcome, RunReport, TraceEvent};
@@ -60,10 +61,14 @@ pub enum Error {
 
 impl Error {
     fn engine(err: wasmtime::Error) -> Self {
-        Self::Engine { message: format!("{err:?}") }
+        Self::Engine {
+            message: format!("{err:?}"),
+        }
     }
 
     fn link(err: wasmtime::Error) -> Self {
-        Self::Link { message: format!("{err:?}") }
+        Self::Link {
+            message: format!("{err:?}"),
+        }
     }
 }

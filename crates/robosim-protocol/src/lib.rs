@@ -93,10 +93,37 @@ pub enum Request {
         function: RobotFunction,
         args: Vec<Value>,
     },
+    /// `item in container`, where the container came from the world (the room list, a room
+    /// name): whether it holds is the world's choice, made once and then kept.
+    Contains { container: Container, item: String },
     /// `time.sleep(seconds)`: advances the virtual clock; never waits.
     Sleep { seconds: f64 },
     /// `time.time()` and friends: read the virtual clock.
     Now,
+}
+
+/// A value the world produced that a program tests membership in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Container {
+    /// A list from `get_all_rooms()` (as the program holds it now).
+    Rooms(Vec<String>),
+    /// A location name (`get_current_location()` or an element of the room list).
+    Name(String),
+}
+
+impl Container {
+    /// Plain Python membership, ignoring case as the world does.
+    #[must_use]
+    pub fn literally_contains(&self, item: &str) -> bool {
+        match self {
+            Self::Rooms(rooms) => {
+                let item = item.trim().to_lowercase();
+                rooms.iter().any(|r| r.trim().to_lowercase() == item)
+            }
+            Self::Name(name) => name.to_lowercase().contains(&item.to_lowercase()),
+        }
+    }
 }
 
 /// The host's answer to a [`Request`].

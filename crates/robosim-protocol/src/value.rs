@@ -51,6 +51,15 @@ impl Value {
         }
     }
 
+    /// The value as Python's `str` would show it (close enough for messages).
+    #[must_use]
+    pub fn py_str(&self) -> String {
+        match self {
+            Self::Str(s) => s.clone(),
+            other => other.repr(),
+        }
+    }
+
     /// The value as Python's `repr` would show it (close enough for messages).
     #[must_use]
     pub fn repr(&self) -> String {

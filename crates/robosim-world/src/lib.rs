@@ -5,23 +5,34 @@
 //! program passed them, and each call returns a value or a typed [`RobotError`].
 //!
 //! ```
-//! use robosim_world::{OpenWorld, World};
-//! use robosim_protocol::{RobotFunction, Value};
+//! use robosim_world::{Replay, RobotErrorKind, SynthWorld, Then, World};
+//! use robosim_protocol::Value;
 //!
-//! let mut world = OpenWorld::default();
+//! // A world whose first decision is forced to the second alternative (`false`).
+//! let mut world = SynthWorld::new(Replay::new(vec![1], Then::First));
 //! world.go_to(&Value::from("kitchen")).unwrap();
-//! assert_eq!(world.get_current_location().unwrap(), "kitchen");
-//! let answer = world.dispatch(RobotFunction::Ask, &["Ann".into(), "Tea?".into(), vec!["yes", "no"].into()]);
-//! assert_eq!(answer.unwrap(), Value::from("yes"));
+//! assert!(!world.is_in_room(&Value::from("apple")).unwrap());   // decided: absent
+//! assert!(!world.is_in_room(&Value::from("Apple ")).unwrap());  // same entity, same answer
+//! let err = world.pick(&Value::from("apple")).unwrap_err();
+//! assert_eq!(err.kind, RobotErrorKind::RobotPickError);
+//! assert_eq!(world.choices().len(), 1);
 //! ```
 
+mod choice;
+mod entity;
 mod error;
 mod open;
+mod synth;
+#[cfg(test)]
+mod synth_tests;
 
+pub use choice::{ChoicePoint, ChoiceRecord, Chooser, Replay, Then};
+pub use entity::{EntityType, key};
 pub use error::{RobotError, RobotErrorKind};
 pub use open::OpenWorld;
+pub use synth::{LOOP_GUARD, SynthWorld};
 
-use robosim_protocol::{RobotFunction, Value};
+use robosim_protocol::{Container, RobotFunction, Value};
 
 /// The rooms every world starts with (spec §3).
 pub const INITIAL_ROOMS: [&str; 4] = ["loc_a", "loc_b", "loc_c", "start_loc"];
@@ -44,6 +55,12 @@ pub trait World: Send {
     fn say(&mut self, message: &Value) -> Result<(), RobotError>;
     fn pick(&mut self, obj: &Value) -> Result<(), RobotError>;
     fn place(&mut self, obj: &Value) -> Result<(), RobotError>;
+
+    /// `item in container` for a container the world produced (the room list, a location
+    /// name). By default, plain membership ignoring case; a synthesised world may decide.
+    fn contains(&mut self, container: &Container, item: &str) -> Result<bool, RobotError> {
+        Ok(container.literally_contains(item))
+    }
 
     /// Calls `function` with positional `args`. The guest checks arity, so a wrong count
     /// here is reported as a `TypeError`-like robot error rather than a panic.

@@ -1,0 +1,129 @@
+//! Entity names and types (spec §3, "Types").
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a name denotes, as decided by its first use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityType {
+    /// `go_to(name)`
+    Location,
+    /// `pick(name)` / `place(name)`
+    Object,
+    /// `ask(name, …)`
+    Person,
+    /// `is_in_room(name)`: narrowed by a later pick, place or ask.
+    ObjectOrPerson,
+}
+
+impl EntityType {
+    /// Whether a name stored with type `self` may be used as `used`.
+    ///
+    /// Allowed: the same type; an object-or-person use of an object or a person; a location
+    /// or person use of a location or person (a person may be named by their office); any
+    /// use of a name only known as object-or-person (the use narrows it).
+    #[must_use]
+    pub const fn accepts(self, used: Self) -> bool {
+        use EntityType::{Location, Object, ObjectOrPerson, Person};
+        matches!(
+            (self, used),
+            (Location, Location)
+                | (Object, Object)
+                | (Person, Person)
+                | (ObjectOrPerson, _)
+                | (Object | Person, ObjectOrPerson)
+                | (Location | Person, Location | Person)
+        )
+    }
+
+    /// The type stored after an accepted use.
+    #[must_use]
+    pub const fn narrowed_by(self, used: Self) -> Self {
+        match (self, used) {
+            // is_in_room said object-or-person; going there means it names a person's place.
+            (Self::ObjectOrPerson, Self::Location) => Self::Person,
+            (Self::ObjectOrPerson, used) => used,
+            (stored, _) => stored,
+        }
+    }
+
+    /// How the reference's error messages spell the type.
+    #[must_use]
+    pub const fn reference_name(self) -> &'static str {
+        match self {
+            Self::Location => "Types.LOCATION",
+            Self::Object => "Types.OBJECT",
+            Self::Person => "Types.PERSON",
+            Self::ObjectOrPerson => "Types.OBJECT_OR_PERSON",
+        }
+    }
+
+    /// The start of the reference's message when a use of this type is refused.
+    pub(crate) const fn expectation(self) -> &'static str {
+        match self {
+            Self::Location => "expects a location",
+            Self::Object => "expects an object",
+            Self::Person => "expects a person",
+            Self::ObjectOrPerson => "entity expected to be an object or a person",
+        }
+    }
+}
+
+impl fmt::Display for EntityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Location => "a location",
+            Self::Object => "an object",
+            Self::Person => "a person",
+            Self::ObjectOrPerson => "an object or a person",
+        })
+    }
+}
+
+/// The key a name is known by: stripped and lower-cased, so `"Kitchen "` and `"kitchen"`
+/// name one entity.
+#[must_use]
+pub fn key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EntityType::{self, Location, Object, ObjectOrPerson, Person};
+
+    #[test]
+    fn compatibility_table() {
+        let all = [Location, Object, Person, ObjectOrPerson];
+        let allowed: Vec<(EntityType, EntityType)> = all
+            .iter()
+            .flat_map(|&s| all.iter().map(move |&u| (s, u)))
+            .filter(|&(s, u)| s.accepts(u))
+            .collect();
+        assert_eq!(
+            allowed,
+            vec![
+                (Location, Location),
+                (Location, Person),
+                (Object, Object),
+                (Object, ObjectOrPerson),
+                (Person, Location),
+                (Person, Person),
+                (Person, ObjectOrPerson),
+                (ObjectOrPerson, Location),
+                (ObjectOrPerson, Object),
+                (ObjectOrPerson, Person),
+                (ObjectOrPerson, ObjectOrPerson),
+            ]
+        );
+    }
+
+    #[test]
+    fn narrowing() {
+        assert_eq!(ObjectOrPerson.narrowed_by(Object), Object);
+        assert_eq!(ObjectOrPerson.narrowed_by(Location), Person);
+        assert_eq!(Person.narrowed_by(Location), Person);
+        assert_eq!(Object.narrowed_by(ObjectOrPerson), Object);
+    }
+}

@@ -19,4 +19,5 @@ pub use robosim_sandbox::{
     CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox,
     SandboxConfig, TraceEvent,
 };
+pub use robosim_verify as verify;
 pub use robosim_world as world;

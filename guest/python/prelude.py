@@ -33,14 +33,62 @@ def _robot(function, *args):
     raise RobotError(value, message)
 
 
+class _WorldStr(str):
+    """A name the world produced (a room, the current location). Whether some text is in it
+    is the world's decision: the name stands for any real room name."""
+
+    __slots__ = ()
+
+    def __contains__(self, item):
+        if not isinstance(item, str):
+            return str.__contains__(self, item)  # raises TypeError as str does
+        return _robosim.contains("name", str(self), str(item))
+
+    # Case and space changes keep the name a world name: `"office" in room.lower()`.
+    def lower(self):
+        return _WorldStr(str.lower(self))
+
+    def upper(self):
+        return _WorldStr(str.upper(self))
+
+    def casefold(self):
+        return _WorldStr(str.casefold(self))
+
+    def title(self):
+        return _WorldStr(str.title(self))
+
+    def capitalize(self):
+        return _WorldStr(str.capitalize(self))
+
+    def strip(self, chars=None):
+        return _WorldStr(str.strip(self, chars))
+
+    def lstrip(self, chars=None):
+        return _WorldStr(str.lstrip(self, chars))
+
+    def rstrip(self, chars=None):
+        return _WorldStr(str.rstrip(self, chars))
+
+
+class _RoomList(list):
+    """The list get_all_rooms() returns. Whether a name is in it is the world's decision."""
+
+    __slots__ = ()
+
+    def __contains__(self, item):
+        if not isinstance(item, str):
+            return list.__contains__(self, item)
+        return _robosim.contains("rooms", [str(r) for r in self if isinstance(r, str)], str(item))
+
+
 def get_current_location() -> str:
     """Returns the robot's current location."""
-    return _robot("get_current_location")
+    return _WorldStr(_robot("get_current_location"))
 
 
 def get_all_rooms() -> list:
     """Returns the names of all rooms."""
-    return _robot("get_all_rooms")
+    return _RoomList(_WorldStr(room) for room in _robot("get_all_rooms"))
 
 
 def is_in_room(object: str) -> bool:

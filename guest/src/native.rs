@@ -4,7 +4,7 @@
 pub(crate) mod _robosim {
     use std::time::Duration;
 
-    use robosim_protocol::{Reply, Request, RobotFunction};
+    use robosim_protocol::{Container, Reply, Request, RobotFunction, Value};
     use rustpython_vm::{
         AsObject, PyObjectRef, PyResult, VirtualMachine,
         builtins::{PyStrRef, PyTupleRef},
@@ -32,6 +32,39 @@ pub(crate) mod _robosim {
             ])),
             Reply::Now { .. } => Err(vm.new_runtime_error("robosim: unexpected reply")),
             Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),
+        }
+    }
+
+    /// `item in container` for a world-made container: `kind` is "rooms" (a list of names)
+    /// or "name" (one name). The world decides and keeps its decision.
+    #[pyfunction]
+    fn contains(
+        kind: PyStrRef,
+        container: PyObjectRef,
+        item: PyStrRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<bool> {
+        let container = match (
+            kind.to_string_lossy().as_ref(),
+            convert::to_value(vm, &container),
+        ) {
+            ("rooms", Value::List(items)) => {
+                Container::Rooms(items.iter().map(Value::py_str).collect())
+            }
+            ("name", Value::Str(name)) => Container::Name(name),
+            (kind, _) => return Err(vm.new_value_error(format!("robosim: bad container {kind}"))),
+        };
+        match host::call(&Request::Contains {
+            container,
+            item: item.to_string_lossy().into_owned(),
+        }) {
+            Reply::Value {
+                value: Value::Bool(b),
+            } => Ok(b),
+            Reply::RobotError { name, message } => {
+                Err(vm.new_runtime_error(format!("{name}: {message}")))
+            }
+            other => Err(vm.new_runtime_error(format!("robosim: unexpected reply {other:?}"))),
         }
     }
 

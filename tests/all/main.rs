@@ -4,6 +4,7 @@
 //! still gets a fresh wasm instance.
 
 mod cli;
+mod conformance;
 mod sandbox_api;
 mod sandbox_isolation;
 mod sandbox_limits;
@@ -15,6 +16,11 @@ use std::{path::PathBuf, sync::LazyLock};
 use robosim::{Limits, Program, RunReport, Sandbox, world::OpenWorld};
 
 static SANDBOX: LazyLock<Sandbox> = LazyLock::new(|| Sandbox::new().expect("the sandbox starts"));
+
+/// `../shared` beside the project (reference material: the corpus, the spec).
+pub(crate) fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
 
 pub(crate) fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

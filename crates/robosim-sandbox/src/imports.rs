@@ -113,6 +113,17 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
             });
             reply
         }
+        Request::Contains { container, item } => {
+            match caller.data_mut().world.contains(&container, &item) {
+                Ok(holds) => Reply::Value {
+                    value: robosim_protocol::Value::Bool(holds),
+                },
+                Err(err) => Reply::RobotError {
+                    name: err.kind.name().to_owned(),
+                    message: err.message,
+                },
+            }
+        }
         Request::Sleep { seconds } => {
             // Saturating: `time.sleep(1e300)` is legal Python and must not overflow.
             let ns = (seconds * 1e9).min(u64::MAX as f64) as u64;

@@ -35,7 +35,7 @@ pub use engine::{
     default_cache_dir,
 };
 pub use limits::Limits;
-pub use report::{CallResult, Outcome, RunReport, TraceEvent};
+pub use report::{CallResult, Outcome, RunReport, TraceEvent, duration_secs};
 
 /// The guest module (RustPython + robot API), built by this crate's build script.
 pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/robosim_guest.wasm"));

@@ -113,22 +113,31 @@ pub struct RunReport {
     /// Fuel the interpreter's start-up used in this run (0 when started from a snapshot).
     pub startup_fuel: u64,
     /// Wall time of the whole run, start-up included.
-    #[serde(with = "secs")]
+    #[serde(with = "duration_secs")]
     pub wall_time: Duration,
     /// Seconds the program slept on the virtual clock.
     pub slept: f64,
 }
 
-mod secs {
+/// Serde helper: a [`Duration`] as (fractional) seconds.
+pub mod duration_secs {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    /// Serialises as seconds.
+    ///
+    /// # Errors
+    /// As the serializer's.
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(d.as_secs_f64())
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    /// Deserialises from seconds.
+    ///
+    /// # Errors
+    /// As the deserializer's.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         f64::deserialize(d).map(|s| Duration::try_from_secs_f64(s).unwrap_or_default())
     }
 }

@@ -53,6 +53,10 @@ pub enum Then {
     First,
     /// Take a uniformly random alternative (seeded, so reproducible).
     Random(fastrand::Rng),
+    /// Take the first alternative until `depth` choices have been made in all, then random
+    /// ones: a depth-bounded systematic search that still ends loops like
+    /// `while not is_in_room(x)`, whose all-`False` path is infinite.
+    FirstUpTo { depth: usize, rng: fastrand::Rng },
 }
 
 impl Replay {
@@ -82,6 +86,8 @@ impl Chooser for Replay {
             (Some(index), _) => index.min(alternatives - 1),
             (None, Then::First) => 0,
             (None, Then::Random(rng)) => rng.u32(..alternatives),
+            (None, Then::FirstUpTo { depth, .. }) if self.next <= *depth => 0,
+            (None, Then::FirstUpTo { rng, .. }) => rng.u32(..alternatives),
         }
     }
 }

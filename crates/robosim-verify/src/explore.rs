@@ -1,0 +1,245 @@
+//! The explorer: runs one program over many synthesised worlds.
+
+use std::time::Instant;
+
+use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox};
+use robosim_world::{Replay, SynthWorld, Then};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Failure, Verdict,
+    extract::extract_program,
+    normalize::lowercase_double_quoted,
+    verdict::{error_line, failure_class},
+};
+
+/// How the choice tree is explored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Strategy {
+    /// Depth-first over the tree of choices, by replay: run with a forced prefix, record the
+    /// new choice points, backtrack to the deepest one with an untried alternative. Choices
+    /// beyond `max_depth` are random (seeded), so choice-driven loops still end.
+    Exhaustive { max_paths: usize, max_depth: usize },
+    /// `runs` runs with random choices (seeds `seed`, `seed + 1`, …), as the reference does:
+    /// rejected on the first failure, or on the second time-out.
+    Random { runs: usize },
+}
+
+impl Default for Strategy {
+    fn default() -> Self {
+        Self::Exhaustive {
+            max_paths: 100,
+            max_depth: 40,
+        }
+    }
+}
+
+/// How a [`Verifier`] explores and bounds each program.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VerifyConfig {
+    pub strategy: Strategy,
+    /// Seed for random choices and for the guest's entropy.
+    pub seed: u64,
+    /// Limits for each path.
+    pub limits: Limits,
+    /// Fuel for all paths of one program together; exploration stops when it is spent.
+    pub fuel_budget: u64,
+    /// Lower-case double-quoted strings in the source first, as the reference does. Off by
+    /// default: the world compares entity names case-insensitively instead (spec §2).
+    pub reference_normalization: bool,
+    /// The function to call after the module body; the reference calls `task_program()`.
+    #[serde(skip)]
+    pub entry: Option<&'static str>,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        Self {
+            strategy: Strategy::default(),
+            seed: 0,
+            limits: Limits {
+                fuel: 2_000_000_000,
+                ..Limits::default()
+            },
+            fuel_budget: 20_000_000_000,
+            reference_normalization: false,
+            entry: Some("task_program"),
+        }
+    }
+}
+
+/// Explores programs and reaches verdicts. Cheap to create; share the [`Sandbox`].
+#[derive(Debug, Clone, Copy)]
+pub struct Verifier<'s> {
+    sandbox: &'s Sandbox,
+    config: VerifyConfig,
+}
+
+type World = SynthWorld<Replay>;
+
+impl<'s> Verifier<'s> {
+    #[must_use]
+    pub const fn new(sandbox: &'s Sandbox, config: VerifyConfig) -> Self {
+        Self { sandbox, config }
+    }
+
+    #[must_use]
+    pub const fn config(&self) -> &VerifyConfig {
+        &self.config
+    }
+
+    /// The program to run: extracted from an LLM answer, normalised if asked.
+    fn program(&self, text: &str) -> Program {
+        let source = extract_program(text);
+        let source = if self.config.reference_normalization {
+            lowercase_double_quoted(&source)
+        } else {
+            source.into_owned()
+        };
+        Program {
+            source,
+            filename: "<program>".into(),
+            entry: self.config.entry.map(str::to_owned),
+        }
+    }
+
+    /// Runs one path: the given choices first, then as `then` says.
+    fn run_path(&self, program: &Program, forced: Vec<u32>, then: Then) -> (RunReport, World) {
+        let world = SynthWorld::new(Replay::new(forced, then));
+        self.sandbox
+            .run_with(program, world, &self.config.limits, self.config.seed)
+    }
+
+    /// Replays one path (e.g. a [`Failure`]'s `choices`); later choices take the first
+    /// alternative.
+    #[must_use]
+    pub fn replay(&self, source: &str, choices: &[u32]) -> RunReport {
+        self.run_path(&self.program(source), choices.to_vec(), Then::First)
+            .0
+    }
+
+    /// Explores `source` and returns the verdict.
+    #[must_use]
+    pub fn verify(&self, source: &str) -> Verdict {
+        let started = Instant::now();
+        let program = self.program(source);
+        let mut search = Search::default();
+        let exhausted = match self.config.strategy {
+            Strategy::Exhaustive {
+                max_paths,
+                max_depth,
+            } => self.depth_first(&program, &mut search, max_paths, max_depth),
+            Strategy::Random { runs } => self.random(&program, &mut search, runs),
+        };
+        Verdict {
+            accepted: search.failure.is_none(),
+            paths: search.paths,
+            exhausted: exhausted && search.failure.is_none(),
+            fuel_used: search.fuel,
+            wall_time: started.elapsed(),
+            failure: search.failure,
+        }
+    }
+
+    /// Returns whether the whole tree (within the depth bound) was explored.
+    fn depth_first(
+        &self,
+        program: &Program,
+        search: &mut Search,
+        max_paths: usize,
+        max_depth: usize,
+    ) -> bool {
+        let mut prefix = Vec::new();
+        let mut truncated = false;
+        loop {
+            if search.paths >= max_paths || search.fuel >= self.config.fuel_budget {
+                return false;
+            }
+            let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
+            let (report, world) = self.run_path(
+                program,
+                prefix,
+                Then::FirstUpTo {
+                    depth: max_depth,
+                    rng,
+                },
+            );
+            if search.record(report, &world) {
+                return false;
+            }
+            let choices = world.choices();
+            truncated |= choices.len() > max_depth;
+            let branchable = &choices[..choices.len().min(max_depth)];
+            // The deepest choice with an untried alternative; everything after it is redone.
+            let Some(i) = branchable
+                .iter()
+                .rposition(|c| c.chosen + 1 < c.alternatives)
+            else {
+                return !truncated;
+            };
+            prefix = branchable[..i].iter().map(|c| c.chosen).collect();
+            prefix.push(branchable[i].chosen + 1);
+        }
+    }
+
+    fn random(&self, program: &Program, search: &mut Search, runs: usize) -> bool {
+        let mut timeouts = 0;
+        for run in 0..runs {
+            if search.fuel >= self.config.fuel_budget {
+                return false;
+            }
+            let rng = fastrand::Rng::with_seed(self.config.seed.wrapping_add(run as u64));
+            let (report, world) = self.run_path(program, Vec::new(), Then::Random(rng));
+            let timed_out = failure_class(&report.outcome).is_some_and(|c| c == "TimeOutError");
+            timeouts += usize::from(timed_out);
+            // As the reference: one time-out may be bad luck, two reject.
+            if timed_out && timeouts < 2 {
+                search.paths += 1;
+                search.fuel = search.fuel.saturating_add(report.fuel_used);
+                continue;
+            }
+            if search.record(report, &world) {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// What the exploration has found so far.
+#[derive(Debug, Default)]
+struct Search {
+    paths: usize,
+    fuel: u64,
+    failure: Option<Failure>,
+}
+
+impl Search {
+    /// Counts a finished path; returns true (stop) when it failed.
+    fn record(&mut self, report: RunReport, world: &World) -> bool {
+        self.paths += 1;
+        self.fuel = self.fuel.saturating_add(report.fuel_used);
+        let Some(class) = failure_class(&report.outcome) else {
+            return false;
+        };
+        let decisions = world.choices().to_vec();
+        self.failure = Some(Failure {
+            class,
+            line: report.outcome.line(),
+            error: error_line(&report.outcome),
+            choices: decisions.iter().map(|c| c.chosen).collect(),
+            decisions,
+            trace: report.trace,
+            outcome: report.outcome,
+        });
+        true
+    }
+}
+
+/// Whether an outcome ends a path cleanly.
+#[must_use]
+pub const fn is_clean(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Completed | Outcome::Exited { .. })
+}

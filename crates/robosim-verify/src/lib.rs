@@ -1,0 +1,35 @@
+//! robosim's verifier: runs a robot program over the worlds its choices open and decides
+//! whether it is fit for training data.
+//!
+//! Every place where the synthesised world decides something (is the apple here? which
+//! option does Bob pick? is there a kitchen?) is a choice point. The [`Verifier`] explores
+//! the tree of choices depth-first by replay, up to a path budget, and rejects the program
+//! on the first path that fails; the [`Verdict`] says how many paths ran and whether the
+//! tree was exhausted. A seeded random mode reproduces the reference checker's sampling.
+//!
+//! ```
+//! use robosim_sandbox::Sandbox;
+//! use robosim_verify::{Verifier, VerifyConfig};
+//!
+//! let sandbox = Sandbox::new()?;
+//! let verifier = Verifier::new(&sandbox, VerifyConfig::default());
+//! // Picking without checking is fine; picking what was seen to be absent is not.
+//! let verdict = verifier.verify("def task_program():\n    if not is_in_room('pen'):\n        pick('pen')\n");
+//! assert!(!verdict.accepted);
+//! let failure = verdict.failure.as_ref().unwrap();
+//! assert_eq!((failure.class.as_str(), failure.line), ("RobotPickError", Some(3)));
+//! // The failing path replays exactly.
+//! let again = verifier.replay("def task_program():\n    if not is_in_room('pen'):\n        pick('pen')\n", &failure.choices);
+//! assert_eq!(again.outcome, failure.outcome);
+//! # Ok::<(), robosim_sandbox::Error>(())
+//! ```
+
+mod explore;
+mod extract;
+mod normalize;
+mod verdict;
+
+pub use explore::{Strategy, Verifier, VerifyConfig, is_clean};
+pub use extract::extract_program;
+pub use normalize::lowercase_double_quoted;
+pub use verdict::{Failure, Verdict, error_line, failure_class};

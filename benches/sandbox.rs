@@ -9,9 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use robosim::{CachePolicy, Program, Sandbox, SandboxConfig, world::OpenWorld};
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/programs")
-        .join(format!("{name}.py"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/programs").join(format!("{name}.py"));
     std::fs::read_to_string(path).expect("fixture")
 }
 
@@ -32,35 +30,21 @@ fn runs(c: &mut Criterion) {
             report.fuel_used,
             report.startup_fuel
         );
-        group.bench_function(*name, |b| {
-            b.iter(|| black_box(sandbox.run(&program, OpenWorld::default())))
-        });
+        group.bench_function(*name, |b| b.iter(|| black_box(sandbox.run(&program, OpenWorld::default()))));
     }
     group.finish();
 }
 
 fn module_load(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("robosim-bench-cache-{}", std::process::id()));
-    let cached = SandboxConfig {
-        cache: CachePolicy::Dir(dir.clone()),
-        ..SandboxConfig::default()
-    };
+    let cached = SandboxConfig { cache: CachePolicy::Dir(dir.clone()), ..SandboxConfig::default() };
     Sandbox::with_config(cached.clone()).expect("fill the cache");
     let mut group = c.benchmark_group("module_load");
-    group.bench_function("cached", |b| {
-        b.iter(|| black_box(Sandbox::with_config(cached.clone()).expect("load")))
-    });
+    group.bench_function("cached", |b| b.iter(|| black_box(Sandbox::with_config(cached.clone()).expect("load"))));
     if std::env::var_os("ROBOSIM_BENCH_COLD").is_some() {
-        group
-            .sample_size(10)
-            .measurement_time(Duration::from_secs(60));
-        let cold = SandboxConfig {
-            cache: CachePolicy::Disabled,
-            ..SandboxConfig::default()
-        };
-        group.bench_function("compile", |b| {
-            b.iter(|| black_box(Sandbox::with_config(cold.clone()).expect("compile")))
-        });
+        group.sample_size(10).measurement_time(Duration::from_secs(60));
+        let cold = SandboxConfig { cache: CachePolicy::Disabled, ..SandboxConfig::default() };
+        group.bench_function("compile", |b| b.iter(|| black_box(Sandbox::with_config(cold.clone()).expect("compile"))));
     }
     group.finish();
     let _ = std::fs::remove_dir_all(dir);

@@ -11,14 +11,9 @@ fn main() {
 
     let lib = Path::new(rustpython_pylib::LIB_PATH);
     let list = fs::read_to_string("stdlib.txt").expect("read stdlib.txt");
-    let mut table = String::from(
-        "/// (module name, is a package, source)\npub static MODULES: &[(&str, bool, &str)] = &[\n",
-    );
-    for name in list
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
+    let mut table =
+        String::from("/// (module name, is a package, source)\npub static MODULES: &[(&str, bool, &str)] = &[\n");
+    for name in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         let file = lib.join(format!("{name}.py"));
         let dir = lib.join(name);
         if file.is_file() {
@@ -31,10 +26,7 @@ fn main() {
                 .collect();
             files.sort();
             for path in files {
-                let stem = path
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .expect("utf-8 name");
+                let stem = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 name");
                 if stem == "__init__" {
                     push(&mut table, name, true, &path);
                 } else if stem != "__main__" {
@@ -52,10 +44,6 @@ fn main() {
 
 fn push(table: &mut String, module: &str, package: bool, path: &Path) {
     println!("cargo:rerun-if-changed={}", path.display());
-    writeln!(
-        table,
-        "    ({module:?}, {package}, include_str!({:?})),",
-        path.display().to_string()
-    )
-    .expect("write to string");
+    writeln!(table, "    ({module:?}, {package}, include_str!({:?})),", path.display().to_string())
+        .expect("write to string");
 }

@@ -16,8 +16,8 @@
 
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{
-    CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox,
-    SandboxConfig, TraceEvent,
+    CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig,
+    TraceEvent,
 };
 pub use robosim_verify as verify;
 pub use robosim_world as world;

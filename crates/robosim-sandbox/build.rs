@@ -22,23 +22,16 @@ fn main() {
         }
         None => build_guest(),
     };
-    let bytes =
-        fs::read(&wasm).unwrap_or_else(|e| panic!("reading the guest {}: {e}", wasm.display()));
+    let bytes = fs::read(&wasm).unwrap_or_else(|e| panic!("reading the guest {}: {e}", wasm.display()));
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("robosim_guest.wasm");
     fs::write(&out, &bytes).expect("copy the guest into OUT_DIR");
-    let hash: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     println!("cargo:rustc-env=ROBOSIM_GUEST_SHA256={hash}");
 }
 
 fn build_guest() -> PathBuf {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let workspace = manifest
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root");
+    let workspace = manifest.join("../..").canonicalize().expect("workspace root");
     for watched in [
         "guest/src",
         "guest/python",
@@ -48,27 +41,15 @@ fn build_guest() -> PathBuf {
         "crates/robosim-protocol/src",
         "Cargo.lock",
     ] {
-        println!(
-            "cargo:rerun-if-changed={}",
-            workspace.join(watched).display()
-        );
+        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
-    let target_dir = env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace.join("target"), PathBuf::from)
-        .join("guest");
+    let target_dir =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), PathBuf::from).join("guest");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(&workspace)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip1",
-            "-p",
-            "robosim-guest",
-        ])
+        .args(["build", "--release", "--locked", "--target", "wasm32-wasip1", "-p", "robosim-guest"])
         // RustPython's parser pins declare Rust 1.96 but build with 1.95 (README, "Building").
         .arg("--ignore-rust-version")
         .arg("--target-dir")

@@ -350,6 +350,10 @@ def _describe(exc, filename, source):
 def _run(source, filename, entry):
     """Runs one program in a fresh namespace; returns how it ended, as a tuple."""
     namespace = dict(_PROGRAM_GLOBALS, __name__="__main__", __builtins__=_builtins)
+    # `random` may have been imported (and seeded) before a snapshot was taken: seed it from
+    # this run's entropy, so that runs differ by seed and repeat with it.
+    if "random" in sys.modules:
+        sys.modules["random"].seed(int.from_bytes(_robosim.urandom(8), "little"))
     try:
         code = compile(source, filename, "exec")
     except SyntaxError as exc:

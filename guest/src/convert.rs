@@ -36,30 +36,14 @@ fn to_value_at(vm: &VirtualMachine, obj: &PyObject, depth: usize) -> Value {
     if depth < MAX_DEPTH {
         if let Some(list) = obj.downcast_ref::<PyList>() {
             let items = list.borrow_vec().to_vec();
-            return Value::List(
-                items
-                    .iter()
-                    .map(|o| to_value_at(vm, o, depth + 1))
-                    .collect(),
-            );
+            return Value::List(items.iter().map(|o| to_value_at(vm, o, depth + 1)).collect());
         }
         if let Some(tuple) = obj.downcast_ref::<PyTuple>() {
-            return Value::Tuple {
-                tuple: tuple
-                    .iter()
-                    .map(|o| to_value_at(vm, o, depth + 1))
-                    .collect(),
-            };
+            return Value::Tuple { tuple: tuple.iter().map(|o| to_value_at(vm, o, depth + 1)).collect() };
         }
     }
-    let repr = obj
-        .repr(vm)
-        .map(|r| r.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "<repr failed>".into());
-    Value::Other {
-        type_name: obj.class().name().to_string(),
-        repr,
-    }
+    let repr = obj.repr(vm).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| "<repr failed>".into());
+    Value::Other { type_name: obj.class().name().to_string(), repr }
 }
 
 pub(crate) fn to_object(vm: &VirtualMachine, value: &Value) -> PyObjectRef {
@@ -69,13 +53,7 @@ pub(crate) fn to_object(vm: &VirtualMachine, value: &Value) -> PyObjectRef {
         Value::Int(i) => vm.ctx.new_int(*i).into(),
         Value::Float(f) => vm.ctx.new_float(*f).into(),
         Value::Str(s) => vm.ctx.new_str(s.as_str()).into(),
-        Value::List(items) => vm
-            .ctx
-            .new_list(items.iter().map(|v| to_object(vm, v)).collect())
-            .into(),
-        Value::Tuple { tuple } => vm
-            .ctx
-            .new_tuple(tuple.iter().map(|v| to_object(vm, v)).collect())
-            .into(),
+        Value::List(items) => vm.ctx.new_list(items.iter().map(|v| to_object(vm, v)).collect()).into(),
+        Value::Tuple { tuple } => vm.ctx.new_tuple(tuple.iter().map(|v| to_object(vm, v)).collect()).into(),
     }
 }

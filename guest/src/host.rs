@@ -32,9 +32,7 @@ pub(crate) fn call(request: &Request) -> Reply {
     let bytes = match serde_json::to_vec(request) {
         Ok(bytes) => bytes,
         Err(err) => {
-            return Reply::Invalid {
-                message: err.to_string(),
-            };
+            return Reply::Invalid { message: err.to_string() };
         }
     };
     // SAFETY: the host reads `bytes` during the call and keeps no pointer to it.
@@ -42,9 +40,7 @@ pub(crate) fn call(request: &Request) -> Reply {
     let mut reply = vec![0u8; len];
     // SAFETY: `reply` has exactly the room the host asked for.
     unsafe { host_take_reply(reply.as_mut_ptr()) };
-    serde_json::from_slice(&reply).unwrap_or_else(|err| Reply::Invalid {
-        message: err.to_string(),
-    })
+    serde_json::from_slice(&reply).unwrap_or_else(|err| Reply::Invalid { message: err.to_string() })
 }
 
 pub(crate) fn output(stream: u32, text: &str) {

@@ -20,8 +20,8 @@ use std::cell::OnceCell;
 
 use robosim_protocol::{ExceptionInfo, GuestOutcome, RobotErrorInfo, RunRequest};
 use rustpython_vm::{
-    AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine, builtins::PyTuple,
-    compiler::Mode, convert::TryFromObject, scope::Scope,
+    AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine, builtins::PyTuple, compiler::Mode,
+    convert::TryFromObject, scope::Scope,
 };
 
 /// The prelude's file name, as tracebacks show it.
@@ -58,11 +58,41 @@ thread_local! {
     static GUEST: OnceCell<Guest> = const { OnceCell::new() };
 }
 
-/// Starts the interpreter and runs the prelude. Idempotent. Its name is the one
-/// `wasmtime-wizer` calls by default, so a snapshot can be taken right after it.
+/// Modules imported before a snapshot is taken, so that programs importing them pay
+/// nothing (compiling `random`'s source alone costs ~100 M fuel).
+const PRELOAD: &[&str] = &[
+    "random",
+    "re",
+    "json",
+    "string",
+    "collections",
+    "itertools",
+    "functools",
+    "math",
+    "datetime",
+    "copy",
+    "heapq",
+    "bisect",
+    "typing",
+    "enum",
+    "textwrap",
+    "statistics",
+];
+
+/// Starts the interpreter, runs the prelude and imports the common standard-library
+/// modules. `wasmtime-wizer` calls this by its default name and snapshots the result.
 #[unsafe(export_name = "wizer-initialize")]
 pub extern "C" fn wizer_initialize() {
     robosim_init();
+    GUEST.with(|cell| {
+        let guest = cell.get().expect("initialised above");
+        guest.interpreter.enter(|vm| {
+            for module in PRELOAD {
+                let result = vm.import(*module, 0);
+                vm.expect_pyresult(result, "preloading a standard-library module");
+            }
+        });
+    });
 }
 
 /// Starts the interpreter and runs the prelude. Idempotent.
@@ -127,10 +157,7 @@ fn start() -> Guest {
         .filter(|def| NATIVE_ALLOWLIST.contains(&def.name.as_str()))
         .collect();
     let robosim = native::_robosim::module_def(&builder.ctx);
-    let interpreter = builder
-        .add_native_modules(&natives)
-        .add_native_module(robosim)
-        .build();
+    let interpreter = builder.add_native_modules(&natives).add_native_module(robosim).build();
     let run = interpreter.enter(|vm| {
         let result = load_prelude(vm);
         vm.expect_pyresult(result, "robosim prelude failed")
@@ -144,40 +171,22 @@ fn load_prelude(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
     let dict = module.dict();
     dict.set_item("__file__", vm.ctx.new_str(PRELUDE_FILE).into(), vm)?;
     dict.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
-    let code = vm
-        .compile(source, Mode::Exec, PRELUDE_FILE)
-        .map_err(|err| err.into_pyexception(vm, Some(source)))?;
+    let code = vm.compile(source, Mode::Exec, PRELUDE_FILE).map_err(|err| err.into_pyexception(vm, Some(source)))?;
     vm.run_code_obj(code, Scope::with_builtins(None, dict.clone(), vm))?;
-    vm.sys_module
-        .get_attr("modules", vm)?
-        .set_item("_robosim_prelude", module.into(), vm)?;
+    vm.sys_module.get_attr("modules", vm)?.set_item("_robosim_prelude", module.into(), vm)?;
     dict.get_item("_run", vm)
 }
 
 fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestOutcome {
-    let entry = request
-        .entry
-        .as_deref()
-        .map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into());
+    let entry = request.entry.as_deref().map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into());
     let result = guest
         .run
-        .call(
-            (
-                vm.ctx.new_str(request.source.as_str()),
-                vm.ctx.new_str(request.filename.as_str()),
-                entry,
-            ),
-            vm,
-        )
+        .call((vm.ctx.new_str(request.source.as_str()), vm.ctx.new_str(request.filename.as_str()), entry), vm)
         .and_then(|report| describe(vm, &report));
     result.unwrap_or_else(|exc| {
         // Only reached when the prelude itself fails (e.g. MemoryError while describing).
         let exc_type = exc.class().name().to_string();
-        let message = exc
-            .as_object()
-            .str(vm)
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let message = exc.as_object().str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         GuestOutcome::Exception(ExceptionInfo {
             exc_type,
             message,
@@ -190,32 +199,20 @@ fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestOutcome
 
 /// Turns the prelude's report tuple into a [`GuestOutcome`].
 fn describe(vm: &VirtualMachine, report: &PyObjectRef) -> PyResult<GuestOutcome> {
-    let tuple = report
-        .downcast_ref::<PyTuple>()
-        .ok_or_else(|| vm.new_type_error("robosim: _run must return a tuple"))?;
+    let tuple =
+        report.downcast_ref::<PyTuple>().ok_or_else(|| vm.new_type_error("robosim: _run must return a tuple"))?;
     let items = tuple.as_slice();
     let get = |i: usize| items.get(i).cloned().unwrap_or_else(|| vm.ctx.none());
-    let text =
-        |i: usize| -> PyResult<String> { Ok(get(i).str(vm)?.to_string_lossy().into_owned()) };
+    let text = |i: usize| -> PyResult<String> { Ok(get(i).str(vm)?.to_string_lossy().into_owned()) };
     let number = |i: usize| -> PyResult<Option<u32>> {
         let obj = get(i);
-        if vm.is_none(&obj) {
-            Ok(None)
-        } else {
-            Ok(u32::try_from_object(vm, obj).ok())
-        }
+        if vm.is_none(&obj) { Ok(None) } else { Ok(u32::try_from_object(vm, obj).ok()) }
     };
     let kind = text(0)?;
     Ok(match kind.as_str() {
         "completed" => GuestOutcome::Completed,
-        "exited" => GuestOutcome::Exited {
-            code: convert::to_value(vm, &get(1)),
-        },
-        "syntax_error" => GuestOutcome::SyntaxError {
-            message: text(1)?,
-            line: number(2)?,
-            column: number(3)?,
-        },
+        "exited" => GuestOutcome::Exited { code: convert::to_value(vm, &get(1)) },
+        "syntax_error" => GuestOutcome::SyntaxError { message: text(1)?, line: number(2)?, column: number(3)? },
         _ => {
             let robot = get(5);
             let robot_error = match robot.downcast_ref::<PyTuple>() {
@@ -238,8 +235,5 @@ fn describe(vm: &VirtualMachine, report: &PyObjectRef) -> PyResult<GuestOutcome>
 
 /// The embedded source of a standard-library module: (is a package, source).
 pub(crate) fn stdlib_source(name: &str) -> Option<(bool, &'static str)> {
-    stdlib::MODULES
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|&(_, package, source)| (package, source))
+    stdlib::MODULES.iter().find(|(n, _, _)| *n == name).map(|&(_, package, source)| (package, source))
 }

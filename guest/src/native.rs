@@ -38,32 +38,15 @@ pub(crate) mod _robosim {
     /// `item in container` for a world-made container: `kind` is "rooms" (a list of names)
     /// or "name" (one name). The world decides and keeps its decision.
     #[pyfunction]
-    fn contains(
-        kind: PyStrRef,
-        container: PyObjectRef,
-        item: PyStrRef,
-        vm: &VirtualMachine,
-    ) -> PyResult<bool> {
-        let container = match (
-            kind.to_string_lossy().as_ref(),
-            convert::to_value(vm, &container),
-        ) {
-            ("rooms", Value::List(items)) => {
-                Container::Rooms(items.iter().map(Value::py_str).collect())
-            }
+    fn contains(kind: PyStrRef, container: PyObjectRef, item: PyStrRef, vm: &VirtualMachine) -> PyResult<bool> {
+        let container = match (kind.to_string_lossy().as_ref(), convert::to_value(vm, &container)) {
+            ("rooms", Value::List(items)) => Container::Rooms(items.iter().map(Value::py_str).collect()),
             ("name", Value::Str(name)) => Container::Name(name),
             (kind, _) => return Err(vm.new_value_error(format!("robosim: bad container {kind}"))),
         };
-        match host::call(&Request::Contains {
-            container,
-            item: item.to_string_lossy().into_owned(),
-        }) {
-            Reply::Value {
-                value: Value::Bool(b),
-            } => Ok(b),
-            Reply::RobotError { name, message } => {
-                Err(vm.new_runtime_error(format!("{name}: {message}")))
-            }
+        match host::call(&Request::Contains { container, item: item.to_string_lossy().into_owned() }) {
+            Reply::Value { value: Value::Bool(b) } => Ok(b),
+            Reply::RobotError { name, message } => Err(vm.new_runtime_error(format!("{name}: {message}"))),
             other => Err(vm.new_runtime_error(format!("robosim: unexpected reply {other:?}"))),
         }
     }
@@ -79,9 +62,7 @@ pub(crate) mod _robosim {
                 e
             }
         })?;
-        match host::call(&Request::Sleep {
-            seconds: duration.as_secs_f64(),
-        }) {
+        match host::call(&Request::Sleep { seconds: duration.as_secs_f64() }) {
             Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),
             _ => Ok(()),
         }
@@ -97,13 +78,9 @@ pub(crate) mod _robosim {
     #[pyfunction]
     fn stdlib_source(name: PyStrRef, vm: &VirtualMachine) -> PyObjectRef {
         match crate::stdlib_source(&name.to_string_lossy()) {
-            Some((package, source)) => vm
-                .ctx
-                .new_tuple(vec![
-                    vm.ctx.new_bool(package).into(),
-                    vm.ctx.new_str(source).into(),
-                ])
-                .into(),
+            Some((package, source)) => {
+                vm.ctx.new_tuple(vec![vm.ctx.new_bool(package).into(), vm.ctx.new_str(source).into()]).into()
+            }
             None => vm.ctx.none(),
         }
     }

@@ -19,6 +19,9 @@ pub(crate) struct Cli {
     /// Where the compiled guest is cached (default: $ROBOSIM_CACHE_DIR or ~/.cache/robosim).
     #[arg(long, global = true, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// Start the interpreter in every run instead of from the pre-initialised snapshot.
+    #[arg(long, global = true)]
+    no_snapshot: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,25 +64,21 @@ impl LimitArgs {
     }
 }
 
-fn sandbox(cache_dir: Option<PathBuf>, limits: Limits) -> anyhow::Result<Sandbox> {
-    let cache = cache_dir.map_or(CachePolicy::Default, CachePolicy::Dir);
-    Ok(Sandbox::with_config(SandboxConfig { cache, limits })?)
+fn sandbox(cli: &Cli, limits: Limits) -> anyhow::Result<Sandbox> {
+    let cache = cli.cache_dir.clone().map_or(CachePolicy::Default, CachePolicy::Dir);
+    Ok(Sandbox::with_config(SandboxConfig { cache, limits, snapshot: !cli.no_snapshot })?)
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    match &cli.command {
         Command::Run(args) => {
-            let sandbox = sandbox(cli.cache_dir, args.limits.limits())?;
-            run::run(&sandbox, &args)
+            let sandbox = sandbox(&cli, args.limits.limits())?;
+            run::run(&sandbox, args)
         }
         Command::Prepare => {
-            let sandbox = sandbox(cli.cache_dir.clone(), Limits::default())?;
+            let sandbox = sandbox(&cli, Limits::default())?;
             let load = sandbox.module_load();
-            let how = if load.from_cache {
-                "loaded from the cache"
-            } else {
-                "compiled and cached"
-            };
+            let how = if load.from_cache { "loaded from the cache" } else { "compiled and cached" };
             eprintln!("robosim: guest {how} in {:.3} s", load.time.as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }

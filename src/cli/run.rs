@@ -30,18 +30,11 @@ pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitCode>
     let source = if args.file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("reading standard input")?
     } else {
-        fs::read_to_string(&args.file)
-            .with_context(|| format!("reading {}", args.file.display()))?
+        fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
     };
     let filename = args.file.display().to_string();
-    let program = if args.script {
-        Program::script(source, filename)
-    } else {
-        Program {
-            filename,
-            ..Program::task(source)
-        }
-    };
+    let program =
+        if args.script { Program::script(source, filename) } else { Program { filename, ..Program::task(source) } };
     let (report, _) = sandbox.run_with(&program, OpenWorld::default(), sandbox.limits(), args.seed);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -59,22 +52,12 @@ pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitCode>
 
 fn print_report(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
     for (i, event) in report.trace.iter().enumerate() {
-        let args: Vec<String> = event
-            .args
-            .iter()
-            .map(robosim::protocol::Value::repr)
-            .collect();
+        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
         let result = match &event.result {
             CallResult::Returned(value) => format!("-> {}", value.repr()),
             CallResult::Raised(error) => format!("!! {error}"),
         };
-        writeln!(
-            out,
-            "{:>4}  {}({}) {result}",
-            i + 1,
-            event.function,
-            args.join(", ")
-        )?;
+        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
     }
     if !report.stdout.is_empty() {
         writeln!(out, "--- stdout\n{}", report.stdout.trim_end())?;
@@ -83,33 +66,14 @@ fn print_report(out: &mut impl Write, report: &RunReport) -> std::io::Result<()>
         writeln!(out, "--- stderr\n{}", report.stderr.trim_end())?;
     }
     let outcome = match &report.outcome {
-        Outcome::RobotError {
-            name,
-            message,
-            line,
-            ..
-        } => format!("robot_error at line {}: {name}: {message}", fmt_line(*line)),
-        Outcome::PythonError {
-            exc_type,
-            message,
-            line,
-            ..
-        } => {
-            format!(
-                "python_error at line {}: {exc_type}: {message}",
-                fmt_line(*line)
-            )
+        Outcome::RobotError { name, message, line, .. } => {
+            format!("robot_error at line {}: {name}: {message}", fmt_line(*line))
         }
-        Outcome::SyntaxError {
-            message,
-            line,
-            column,
-        } => {
-            format!(
-                "syntax_error at line {}, column {}: {message}",
-                fmt_line(*line),
-                fmt_line(*column)
-            )
+        Outcome::PythonError { exc_type, message, line, .. } => {
+            format!("python_error at line {}: {exc_type}: {message}", fmt_line(*line))
+        }
+        Outcome::SyntaxError { message, line, column } => {
+            format!("syntax_error at line {}, column {}: {message}", fmt_line(*line), fmt_line(*column))
         }
         Outcome::Exited { code } => format!("exited ({})", code.repr()),
         Outcome::Trap { message } => format!("trap: {message}"),

@@ -5,14 +5,8 @@ use std::process::Command;
 use crate::fixtures;
 
 fn robosim(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_robosim"))
-        .args(args)
-        .output()
-        .expect("run robosim");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    let output = Command::new(env!("CARGO_BIN_EXE_robosim")).args(args).output().expect("run robosim");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[test]
@@ -21,10 +15,7 @@ fn run_prints_trace_and_outcome() {
     let (code, stdout) = robosim(&["run", file.to_str().expect("utf-8 path")]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("go_to('kitchen') -> None"), "{stdout}");
-    assert!(
-        stdout.contains("robot_error at line 4: RobotPickError: Robot is already holding 'banana'"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("robot_error at line 4: RobotPickError: Robot is already holding 'banana'"), "{stdout}");
 }
 
 #[test]

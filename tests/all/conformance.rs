@@ -24,12 +24,7 @@ struct Expected {
 /// The class of a reference error line: `Exception: RobotPickError: …` → `RobotPickError`.
 pub(crate) fn reference_class(error: &str) -> String {
     let error = error.strip_prefix("Exception: ").unwrap_or(error);
-    error
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
+    error.split(':').next().unwrap_or_default().trim().to_owned()
 }
 
 #[test]

@@ -39,13 +39,9 @@ pub(crate) fn run_task(source: &str) -> RunReport {
 
 /// Runs a plain script (no entry function).
 pub(crate) fn run_script(source: &str) -> RunReport {
-    SANDBOX
-        .run(&Program::script(source, "<script>"), OpenWorld::default())
-        .0
+    SANDBOX.run(&Program::script(source, "<script>"), OpenWorld::default()).0
 }
 
 pub(crate) fn run_with(source: &str, limits: &Limits, seed: u64) -> RunReport {
-    SANDBOX
-        .run_with(&Program::task(source), OpenWorld::default(), limits, seed)
-        .0
+    SANDBOX.run_with(&Program::task(source), OpenWorld::default(), limits, seed).0
 }

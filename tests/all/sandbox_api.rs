@@ -14,22 +14,14 @@ fn every_api_function_reaches_the_host_with_the_right_type() {
     let called: Vec<RobotFunction> = report.trace.iter().map(|e| e.function).collect();
     assert_eq!(called, RobotFunction::ALL.to_vec());
     let ask = &report.trace[4];
-    assert_eq!(
-        ask.args,
-        vec![
-            Value::from("Alice"),
-            Value::from("Tea or coffee?"),
-            Value::from(vec!["tea", "coffee"])
-        ]
-    );
+    assert_eq!(ask.args, vec![Value::from("Alice"), Value::from("Tea or coffee?"), Value::from(vec!["tea", "coffee"])]);
     assert_eq!(ask.result, CallResult::Returned(Value::from("tea")));
 }
 
 #[test]
 fn api_is_importable_as_a_module() {
-    let report = run_script(
-        "import robot\nfrom robot import say\nrobot.go_to('lab')\nsay(robot.get_current_location())\n",
-    );
+    let report =
+        run_script("import robot\nfrom robot import say\nrobot.go_to('lab')\nsay(robot.get_current_location())\n");
     assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
     assert_eq!(report.trace[0].args, vec![Value::from("lab")]);
     assert_eq!(report.trace[2].args, vec![Value::from("lab")]);
@@ -38,15 +30,8 @@ fn api_is_importable_as_a_module() {
 #[test]
 fn arguments_reach_the_world_unconverted() {
     let report = run_task("def task_program():\n    ask('Bo', 'q?', ('a', 'b'))\n");
-    assert_eq!(
-        report.trace[0].args[2],
-        Value::Tuple {
-            tuple: vec![Value::from("a"), Value::from("b")]
-        }
-    );
-    assert!(
-        matches!(report.outcome, Outcome::RobotError { ref message, .. } if message == "options must be a list")
-    );
+    assert_eq!(report.trace[0].args[2], Value::Tuple { tuple: vec![Value::from("a"), Value::from("b")] });
+    assert!(matches!(report.outcome, Outcome::RobotError { ref message, .. } if message == "options must be a list"));
 }
 
 #[test]
@@ -61,9 +46,8 @@ fn wrong_arity_is_a_python_type_error() {
 
 #[test]
 fn print_is_captured() {
-    let report = run_task(
-        "import sys\ndef task_program():\n    print('hello', 42)\n    print('oops', file=sys.stderr)\n",
-    );
+    let report =
+        run_task("import sys\ndef task_program():\n    print('hello', 42)\n    print('oops', file=sys.stderr)\n");
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.stdout, "hello 42\n");
     assert_eq!(report.stderr, "oops\n");
@@ -85,17 +69,10 @@ fn exit_and_input_behave_as_in_the_reference() {
     let report = run_task("def task_program():\n    say('bye')\n    exit()\n    pick(1)\n");
     assert_eq!(report.outcome, Outcome::Exited { code: Value::None });
     let report = run_task("import sys\ndef task_program():\n    sys.exit(3)\n");
-    assert_eq!(
-        report.outcome,
-        Outcome::Exited {
-            code: Value::Int(3)
-        }
-    );
+    assert_eq!(report.outcome, Outcome::Exited { code: Value::Int(3) });
     let report = run_task("def task_program():\n    name = input('Name? ')\n");
-    assert!(
-        matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
-        if exc_type == "EOFError" && message == "EOF when reading a line")
-    );
+    assert!(matches!(report.outcome, Outcome::PythonError { ref exc_type, ref message, .. }
+        if exc_type == "EOFError" && message == "EOF when reading a line"));
     assert_eq!(report.stdout, "Name? ");
 }
 
@@ -117,4 +94,17 @@ fn runs_are_deterministic() {
     assert_eq!(first.fuel_used, second.fuel_used);
     assert_eq!(first.trace, second.trace);
     assert!(first.fuel_used > 0);
+}
+
+#[test]
+fn runs_from_the_snapshot_match_runs_that_start_the_interpreter() {
+    use robosim::{Sandbox, SandboxConfig, world::OpenWorld};
+    let plain = Sandbox::with_config(SandboxConfig { snapshot: false, ..SandboxConfig::default() }).expect("sandbox");
+    let program = robosim::Program::task(program("typical"));
+    let (cold, _) = plain.run(&program, OpenWorld::default());
+    let (warm, _) = crate::SANDBOX.run(&program, OpenWorld::default());
+    assert_eq!(cold.outcome, Outcome::Completed);
+    assert_eq!((cold.outcome, cold.trace), (warm.outcome, warm.trace));
+    assert!(cold.startup_fuel > 10_000_000, "{}", cold.startup_fuel);
+    assert!(warm.startup_fuel < 1_000, "{}", warm.startup_fuel);
 }

@@ -6,9 +6,7 @@ use crate::{run_script, run_task};
 
 fn python_error(source: &str) -> (String, String) {
     match run_script(source).outcome {
-        Outcome::PythonError {
-            exc_type, message, ..
-        } => (exc_type, message),
+        Outcome::PythonError { exc_type, message, .. } => (exc_type, message),
         other => panic!("{source}: expected a Python exception, got {other:?}"),
     }
 }
@@ -45,14 +43,8 @@ fn files_cannot_be_opened() {
     ] {
         let (exc_type, message) = python_error(source);
         assert!(
-            [
-                "OSError",
-                "PermissionError",
-                "FileNotFoundError",
-                "AttributeError",
-                "io.UnsupportedOperation"
-            ]
-            .contains(&exc_type.as_str()),
+            ["OSError", "PermissionError", "FileNotFoundError", "AttributeError", "io.UnsupportedOperation"]
+                .contains(&exc_type.as_str()),
             "{source}: {exc_type}: {message}"
         );
     }
@@ -60,8 +52,7 @@ fn files_cannot_be_opened() {
 
 #[test]
 fn globals_do_not_leak_between_runs() {
-    let first =
-        run_script("import robot, sys\nrobot.go_to = None\nsys.modules['leak'] = 1\nSECRET = 1\n");
+    let first = run_script("import robot, sys\nrobot.go_to = None\nsys.modules['leak'] = 1\nSECRET = 1\n");
     assert_eq!(first.outcome, Outcome::Completed);
     let second = run_script(
         "import sys\nassert 'leak' not in sys.modules\nassert 'SECRET' not in globals()\nimport robot\nrobot.go_to('x')\n",
@@ -75,16 +66,15 @@ fn runs_in_parallel_threads_stay_independent() {
         .map(|i| {
             // Default 2 MiB thread stacks: enough for MAX_WASM_STACK and the host.
             std::thread::Builder::new()
-                .spawn(move || run_task(&format!("def task_program():\n    go_to('room {i}')\n    say(get_current_location())\n")))
+                .spawn(move || {
+                    run_task(&format!("def task_program():\n    go_to('room {i}')\n    say(get_current_location())\n"))
+                })
                 .expect("spawn")
         })
         .collect();
     for (i, handle) in handles.into_iter().enumerate() {
         let report = handle.join().expect("thread");
         assert_eq!(report.outcome, Outcome::Completed);
-        assert_eq!(
-            report.trace[2].args[0],
-            robosim::protocol::Value::from(format!("room {i}"))
-        );
+        assert_eq!(report.trace[2].args[0], robosim::protocol::Value::from(format!("room {i}")));
     }
 }

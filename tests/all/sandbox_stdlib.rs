@@ -31,18 +31,9 @@ assert "Hello World".lower().split() == ["hello", "world"]
 #[test]
 fn every_embedded_module_imports() {
     let list = include_str!("../../guest/stdlib.txt");
-    for name in list
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
+    for name in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         let report = run_script(&format!("import {name}"));
-        assert_eq!(
-            report.outcome,
-            Outcome::Completed,
-            "import {name}: {:#?}",
-            report.outcome
-        );
+        assert_eq!(report.outcome, Outcome::Completed, "import {name}: {:#?}", report.outcome);
     }
 }
 

@@ -89,10 +89,7 @@ impl std::fmt::Display for RobotFunction {
 #[serde(tag = "request", rename_all = "snake_case")]
 pub enum Request {
     /// A call of one of the eight robot functions, with the Python arguments as given.
-    Robot {
-        function: RobotFunction,
-        args: Vec<Value>,
-    },
+    Robot { function: RobotFunction, args: Vec<Value> },
     /// `item in container`, where the container came from the world (the room list, a room
     /// name): whether it holds is the world's choice, made once and then kept.
     Contains { container: Container, item: String },
@@ -160,11 +157,7 @@ pub enum GuestOutcome {
     /// The program raised `SystemExit` (`exit()`, `sys.exit(n)`).
     Exited { code: Value },
     /// The source does not compile.
-    SyntaxError {
-        message: String,
-        line: Option<u32>,
-        column: Option<u32>,
-    },
+    SyntaxError { message: String, line: Option<u32>, column: Option<u32> },
     /// An exception escaped the program.
     Exception(ExceptionInfo),
 }

@@ -83,11 +83,7 @@ impl Value {
 
 /// Python's `repr` of a string: single quotes unless only double quotes avoid escaping.
 fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -143,19 +139,11 @@ mod tests {
             Value::Float(1.5),
             Value::from("x"),
             Value::from(vec!["a", "b"]),
-            Value::Tuple {
-                tuple: vec![Value::from("a")],
-            },
-            Value::Other {
-                type_name: "dict".into(),
-                repr: "{}".into(),
-            },
+            Value::Tuple { tuple: vec![Value::from("a")] },
+            Value::Other { type_name: "dict".into(), repr: "{}".into() },
         ];
         let wire = serde_json::to_string(&values).unwrap();
-        assert_eq!(
-            wire,
-            r#"[null,true,-3,1.5,"x",["a","b"],{"tuple":["a"]},{"type_name":"dict","repr":"{}"}]"#
-        );
+        assert_eq!(wire, r#"[null,true,-3,1.5,"x",["a","b"],{"tuple":["a"]},{"type_name":"dict","repr":"{}"}]"#);
         assert_eq!(serde_json::from_str::<Vec<Value>>(&wire).unwrap(), values);
     }
 
@@ -163,13 +151,7 @@ mod tests {
     fn repr_matches_python() {
         assert_eq!(Value::from(vec!["it's", "a"]).repr(), r#"["it's", 'a']"#);
         assert_eq!(Value::from("'\"").repr(), r#"'\'"'"#);
-        assert_eq!(
-            Value::Tuple {
-                tuple: vec![Value::Int(1)]
-            }
-            .repr(),
-            "(1,)"
-        );
+        assert_eq!(Value::Tuple { tuple: vec![Value::Int(1)] }.repr(), "(1,)");
         assert_eq!(Value::Bool(false).repr(), "False");
     }
 }

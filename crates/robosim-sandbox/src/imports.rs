@@ -38,11 +38,7 @@ pub(crate) fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<Mem
     Ok(memory)
 }
 
-pub(crate) fn read(
-    caller: &mut Caller<'_, HostState>,
-    ptr: u32,
-    len: u32,
-) -> wasmtime::Result<Vec<u8>> {
+pub(crate) fn read(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<Vec<u8>> {
     let memory = memory(caller)?;
     let (start, len) = (ptr as usize, len as usize);
     memory
@@ -52,18 +48,11 @@ pub(crate) fn read(
         .ok_or_else(|| protocol(format!("read of {len} bytes at {start} is out of bounds")))
 }
 
-pub(crate) fn write(
-    caller: &mut Caller<'_, HostState>,
-    ptr: u32,
-    bytes: &[u8],
-) -> wasmtime::Result<()> {
+pub(crate) fn write(caller: &mut Caller<'_, HostState>, ptr: u32, bytes: &[u8]) -> wasmtime::Result<()> {
     let memory = memory(caller)?;
-    memory.write(caller, ptr as usize, bytes).map_err(|_| {
-        protocol(format!(
-            "write of {} bytes at {ptr} is out of bounds",
-            bytes.len()
-        ))
-    })
+    memory
+        .write(caller, ptr as usize, bytes)
+        .map_err(|_| protocol(format!("write of {} bytes at {ptr} is out of bounds", bytes.len())))
 }
 
 /// The virtual time: start + slept + computed (derived from fuel, so deterministic).
@@ -73,69 +62,41 @@ pub(crate) fn now_ns(caller: &Caller<'_, HostState>) -> u64 {
         Ok(left) if state.run_fuel > 0 => state.run_fuel.saturating_sub(left) / FUEL_PER_NS,
         _ => 0,
     };
-    EPOCH_NS
-        .saturating_add(state.slept_ns)
-        .saturating_add(computed)
+    EPOCH_NS.saturating_add(state.slept_ns).saturating_add(computed)
 }
 
 fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
     let bytes = read(&mut caller, ptr, len)?;
-    let request: Request =
-        serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad request: {e}")))?;
+    let request: Request = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad request: {e}")))?;
     let reply = match request {
         Request::Robot { function, args } => {
             let state = caller.data_mut();
             if state.trace.len() as u64 >= state.limits.robot_calls {
-                return Err(wasmtime::Error::new(Abort::RobotCallLimit(
-                    state.limits.robot_calls,
-                )));
+                return Err(wasmtime::Error::new(Abort::RobotCallLimit(state.limits.robot_calls)));
             }
             let result = state.world.dispatch(function, &args);
             let (reply, result) = match result {
-                Ok(value) => (
-                    Reply::Value {
-                        value: value.clone(),
-                    },
-                    CallResult::Returned(value),
-                ),
+                Ok(value) => (Reply::Value { value: value.clone() }, CallResult::Returned(value)),
                 Err(err) => (
-                    Reply::RobotError {
-                        name: err.kind.name().to_owned(),
-                        message: err.message.clone(),
-                    },
+                    Reply::RobotError { name: err.kind.name().to_owned(), message: err.message.clone() },
                     CallResult::Raised(err.to_string()),
                 ),
             };
-            state.trace.push(TraceEvent {
-                function,
-                args,
-                result,
-            });
+            state.trace.push(TraceEvent { function, args, result });
             reply
         }
-        Request::Contains { container, item } => {
-            match caller.data_mut().world.contains(&container, &item) {
-                Ok(holds) => Reply::Value {
-                    value: robosim_protocol::Value::Bool(holds),
-                },
-                Err(err) => Reply::RobotError {
-                    name: err.kind.name().to_owned(),
-                    message: err.message,
-                },
-            }
-        }
+        Request::Contains { container, item } => match caller.data_mut().world.contains(&container, &item) {
+            Ok(holds) => Reply::Value { value: robosim_protocol::Value::Bool(holds) },
+            Err(err) => Reply::RobotError { name: err.kind.name().to_owned(), message: err.message },
+        },
         Request::Sleep { seconds } => {
             // Saturating: `time.sleep(1e300)` is legal Python and must not overflow.
             let ns = (seconds * 1e9).min(u64::MAX as f64) as u64;
             let state = caller.data_mut();
             state.slept_ns = state.slept_ns.saturating_add(ns);
-            Reply::Value {
-                value: robosim_protocol::Value::None,
-            }
+            Reply::Value { value: robosim_protocol::Value::None }
         }
-        Request::Now => Reply::Now {
-            seconds: now_ns(&caller) as f64 / 1e9,
-        },
+        Request::Now => Reply::Now { seconds: now_ns(&caller) as f64 / 1e9 },
     };
     let encoded = serde_json::to_vec(&reply).map_err(|e| protocol(e.to_string()))?;
     let len = u32::try_from(encoded.len()).map_err(|_| protocol("reply too large"))?;
@@ -148,28 +109,15 @@ fn take_reply(mut caller: Caller<'_, HostState>, ptr: u32) -> wasmtime::Result<(
     write(&mut caller, ptr, &reply)
 }
 
-fn output(
-    mut caller: Caller<'_, HostState>,
-    stream: u32,
-    ptr: u32,
-    len: u32,
-) -> wasmtime::Result<()> {
+fn output(mut caller: Caller<'_, HostState>, stream: u32, ptr: u32, len: u32) -> wasmtime::Result<()> {
     let state = caller.data();
     let room = state.limits.output_bytes.saturating_sub(state.output_len());
     // Read no more than fits (plus one byte to know it did not fit): a 100 MB print
     // must not be copied out of the guest.
-    let bytes = read(
-        &mut caller,
-        ptr,
-        len.min(u32::try_from(room).unwrap_or(u32::MAX).saturating_add(1)),
-    )?;
+    let bytes = read(&mut caller, ptr, len.min(u32::try_from(room).unwrap_or(u32::MAX).saturating_add(1)))?;
     let text = String::from_utf8_lossy(&bytes);
     let state = caller.data_mut();
-    let sink = if stream == 2 {
-        &mut state.stderr
-    } else {
-        &mut state.stdout
-    };
+    let sink = if stream == 2 { &mut state.stderr } else { &mut state.stdout };
     if (len as usize) <= room {
         sink.push_str(&text);
         return Ok(());
@@ -179,15 +127,12 @@ fn output(
         cut -= 1;
     }
     sink.push_str(&text[..cut]);
-    Err(wasmtime::Error::new(Abort::OutputLimit(
-        state.limits.output_bytes,
-    )))
+    Err(wasmtime::Error::new(Abort::OutputLimit(state.limits.output_bytes)))
 }
 
 fn finish(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
     let bytes = read(&mut caller, ptr, len)?;
-    let outcome: GuestOutcome =
-        serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
+    let outcome: GuestOutcome = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
     caller.data_mut().outcome = Some(outcome);
     Ok(())
 }

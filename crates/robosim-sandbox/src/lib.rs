@@ -25,14 +25,14 @@ mod engine;
 mod imports;
 mod limits;
 mod report;
+mod snapshot;
 mod state;
 mod wasi;
 
 use std::path::PathBuf;
 
 pub use engine::{
-    CachePolicy, EPOCH_TICK, MAX_WASM_STACK, ModuleLoad, Program, Sandbox, SandboxConfig,
-    default_cache_dir,
+    CachePolicy, EPOCH_TICK, MAX_WASM_STACK, ModuleLoad, Program, Sandbox, SandboxConfig, default_cache_dir,
 };
 pub use limits::Limits;
 pub use report::{CallResult, Outcome, RunReport, TraceEvent, duration_secs};
@@ -55,20 +55,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("pre-initialising the guest (snapshot) failed: {message}")]
+    Snapshot { message: String },
     #[error("linking the guest's imports failed: {message}")]
     Link { message: String },
 }
 
 impl Error {
     fn engine(err: wasmtime::Error) -> Self {
-        Self::Engine {
-            message: format!("{err:?}"),
-        }
+        Self::Engine { message: format!("{err:?}") }
     }
 
     fn link(err: wasmtime::Error) -> Self {
-        Self::Link {
-            message: format!("{err:?}"),
-        }
+        Self::Link { message: format!("{err:?}") }
     }
 }

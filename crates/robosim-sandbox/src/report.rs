@@ -14,25 +14,11 @@ pub enum Outcome {
     /// The program called `exit()` / `sys.exit(code)`.
     Exited { code: Value },
     /// The source does not compile.
-    SyntaxError {
-        message: String,
-        line: Option<u32>,
-        column: Option<u32>,
-    },
+    SyntaxError { message: String, line: Option<u32>, column: Option<u32> },
     /// A robot call failed and the error escaped the program.
-    RobotError {
-        name: String,
-        message: String,
-        line: Option<u32>,
-        traceback: String,
-    },
+    RobotError { name: String, message: String, line: Option<u32>, traceback: String },
     /// Any other Python exception escaped the program.
-    PythonError {
-        exc_type: String,
-        message: String,
-        line: Option<u32>,
-        traceback: String,
-    },
+    PythonError { exc_type: String, message: String, line: Option<u32>, traceback: String },
     /// The fuel limit was reached.
     FuelExhausted,
     /// The wall-clock deadline passed.
@@ -73,9 +59,7 @@ impl Outcome {
     #[must_use]
     pub const fn line(&self) -> Option<u32> {
         match self {
-            Self::SyntaxError { line, .. }
-            | Self::RobotError { line, .. }
-            | Self::PythonError { line, .. } => *line,
+            Self::SyntaxError { line, .. } | Self::RobotError { line, .. } | Self::PythonError { line, .. } => *line,
             _ => None,
         }
     }

@@ -41,23 +41,13 @@ pub(crate) struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max_bytes && maximum.is_none_or(|max| desired <= max);
         self.denied |= !allowed;
         Ok(allowed)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000 && maximum.is_none_or(|max| desired <= max))
     }
 }
@@ -85,10 +75,7 @@ impl HostState {
     pub(crate) fn new(world: Box<dyn AnyWorld>, limits: Limits, seed: u64) -> Self {
         Self {
             world,
-            limiter: MemoryLimiter {
-                max_bytes: limits.memory_bytes,
-                denied: false,
-            },
+            limiter: MemoryLimiter { max_bytes: limits.memory_bytes, denied: false },
             limits,
             memory: None,
             reply: Vec::new(),

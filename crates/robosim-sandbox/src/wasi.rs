@@ -30,33 +30,17 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     // No arguments and no environment: both lists are empty.
     linker.func_wrap(MODULE, "args_sizes_get", empty_sizes)?;
     linker.func_wrap(MODULE, "environ_sizes_get", empty_sizes)?;
-    linker.func_wrap(
-        MODULE,
-        "args_get",
-        |_: Caller<'_, HostState>, _: u32, _: u32| SUCCESS,
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "environ_get",
-        |_: Caller<'_, HostState>, _: u32, _: u32| SUCCESS,
-    )?;
+    linker.func_wrap(MODULE, "args_get", |_: Caller<'_, HostState>, _: u32, _: u32| SUCCESS)?;
+    linker.func_wrap(MODULE, "environ_get", |_: Caller<'_, HostState>, _: u32, _: u32| SUCCESS)?;
     linker.func_wrap(MODULE, "clock_time_get", clock_time_get)?;
-    linker.func_wrap(
-        MODULE,
-        "clock_res_get",
-        |mut caller: Caller<'_, HostState>, _id: u32, out: u32| {
-            errno(write(&mut caller, out, &1u64.to_le_bytes()))
-        },
-    )?;
+    linker.func_wrap(MODULE, "clock_res_get", |mut caller: Caller<'_, HostState>, _id: u32, out: u32| {
+        errno(write(&mut caller, out, &1u64.to_le_bytes()))
+    })?;
     linker.func_wrap(MODULE, "random_get", random_get)?;
     linker.func_wrap(MODULE, "fd_write", fd_write)?;
     linker.func_wrap(MODULE, "fd_read", fd_read)?;
     linker.func_wrap(MODULE, "fd_fdstat_get", fd_fdstat_get)?;
-    linker.func_wrap(
-        MODULE,
-        "fd_close",
-        |_: Caller<'_, HostState>, fd: u32| if fd <= 2 { SUCCESS } else { EBADF },
-    )?;
+    linker.func_wrap(MODULE, "fd_close", |_: Caller<'_, HostState>, fd: u32| if fd <= 2 { SUCCESS } else { EBADF })?;
     linker.func_wrap(
         MODULE,
         "fd_seek",
@@ -64,38 +48,15 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
             if fd <= 2 { ESPIPE } else { EBADF }
         },
     )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_filestat_get",
-        |_: Caller<'_, HostState>, _: u32, _: u32| EBADF,
-    )?;
-    linker.func_wrap(MODULE, "fd_sync", |_: Caller<'_, HostState>, _: u32| {
-        SUCCESS
-    })?;
+    linker.func_wrap(MODULE, "fd_filestat_get", |_: Caller<'_, HostState>, _: u32, _: u32| EBADF)?;
+    linker.func_wrap(MODULE, "fd_sync", |_: Caller<'_, HostState>, _: u32| SUCCESS)?;
     // No preopened directories: the guest finds none, so it never has a path to open.
-    linker.func_wrap(
-        MODULE,
-        "fd_prestat_get",
-        |_: Caller<'_, HostState>, _: u32, _: u32| EBADF,
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_prestat_dir_name",
-        |_: Caller<'_, HostState>, _: u32, _: u32, _: u32| EBADF,
-    )?;
+    linker.func_wrap(MODULE, "fd_prestat_get", |_: Caller<'_, HostState>, _: u32, _: u32| EBADF)?;
+    linker.func_wrap(MODULE, "fd_prestat_dir_name", |_: Caller<'_, HostState>, _: u32, _: u32, _: u32| EBADF)?;
     linker.func_wrap(
         MODULE,
         "path_open",
-        |_: Caller<'_, HostState>,
-         _: u32,
-         _: u32,
-         _: u32,
-         _: u32,
-         _: u32,
-         _: i64,
-         _: i64,
-         _: u32,
-         _: u32| ENOTCAPABLE,
+        |_: Caller<'_, HostState>, _: u32, _: u32, _: u32, _: u32, _: u32, _: i64, _: i64, _: u32, _: u32| ENOTCAPABLE,
     )?;
     linker.func_wrap(
         MODULE,
@@ -104,18 +65,10 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     )?;
     linker.func_wrap(MODULE, "sched_yield", |_: Caller<'_, HostState>| SUCCESS)?;
     // Sleeping goes through the virtual clock (`robosim.call`); a real wait is not offered.
-    linker.func_wrap(
-        MODULE,
-        "poll_oneoff",
-        |_: Caller<'_, HostState>, _: u32, _: u32, _: u32, _: u32| ENOTSUP,
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "proc_exit",
-        |_: Caller<'_, HostState>, code: i32| -> wasmtime::Result<()> {
-            Err(wasmtime::Error::new(Abort::Exit(code)))
-        },
-    )?;
+    linker.func_wrap(MODULE, "poll_oneoff", |_: Caller<'_, HostState>, _: u32, _: u32, _: u32, _: u32| ENOTSUP)?;
+    linker.func_wrap(MODULE, "proc_exit", |_: Caller<'_, HostState>, code: i32| -> wasmtime::Result<()> {
+        Err(wasmtime::Error::new(Abort::Exit(code)))
+    })?;
     Ok(())
 }
 
@@ -128,12 +81,7 @@ fn empty_sizes(mut caller: Caller<'_, HostState>, count: u32, size: u32) -> wasm
     errno(write(&mut caller, size, &0u32.to_le_bytes()))
 }
 
-fn clock_time_get(
-    mut caller: Caller<'_, HostState>,
-    id: u32,
-    _precision: u64,
-    out: u32,
-) -> wasmtime::Result<i32> {
+fn clock_time_get(mut caller: Caller<'_, HostState>, id: u32, _precision: u64, out: u32) -> wasmtime::Result<i32> {
     // realtime, monotonic, process and thread CPU time all read the one virtual clock.
     if id > 3 {
         return Ok(EINVAL);
@@ -153,30 +101,15 @@ fn random_get(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime
 }
 
 /// Reads an iovec array: (pointer, length) pairs of 8 bytes each.
-fn iovecs(
-    caller: &mut Caller<'_, HostState>,
-    iovs: u32,
-    count: u32,
-) -> wasmtime::Result<Vec<(u32, u32)>> {
+fn iovecs(caller: &mut Caller<'_, HostState>, iovs: u32, count: u32) -> wasmtime::Result<Vec<(u32, u32)>> {
     let raw = read(caller, iovs, count.saturating_mul(8))?;
     Ok(raw
         .chunks_exact(8)
-        .map(|c| {
-            (
-                u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
-                u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-            )
-        })
+        .map(|c| (u32::from_le_bytes([c[0], c[1], c[2], c[3]]), u32::from_le_bytes([c[4], c[5], c[6], c[7]])))
         .collect())
 }
 
-fn fd_write(
-    mut caller: Caller<'_, HostState>,
-    fd: u32,
-    iovs: u32,
-    count: u32,
-    written: u32,
-) -> wasmtime::Result<i32> {
+fn fd_write(mut caller: Caller<'_, HostState>, fd: u32, iovs: u32, count: u32, written: u32) -> wasmtime::Result<i32> {
     if fd != 1 && fd != 2 {
         return Ok(EBADF);
     }
@@ -185,10 +118,7 @@ fn fd_write(
         let room = GUEST_LOG_BYTES.saturating_sub(caller.data().guest_log.len());
         let take = len.min(u32::try_from(room).unwrap_or(u32::MAX));
         let bytes = read(&mut caller, ptr, take)?;
-        caller
-            .data_mut()
-            .guest_log
-            .push_str(&String::from_utf8_lossy(&bytes));
+        caller.data_mut().guest_log.push_str(&String::from_utf8_lossy(&bytes));
         // Report everything as written: the guest must not retry what the log drops.
         total = total.saturating_add(len);
     }

@@ -28,10 +28,7 @@ pub enum Strategy {
 
 impl Default for Strategy {
     fn default() -> Self {
-        Self::Exhaustive {
-            max_paths: 100,
-            max_depth: 40,
-        }
+        Self::Exhaustive { max_paths: 100, max_depth: 40 }
     }
 }
 
@@ -59,10 +56,7 @@ impl Default for VerifyConfig {
         Self {
             strategy: Strategy::default(),
             seed: 0,
-            limits: Limits {
-                fuel: 2_000_000_000,
-                ..Limits::default()
-            },
+            limits: Limits { fuel: 2_000_000_000, ..Limits::default() },
             fuel_budget: 20_000_000_000,
             reference_normalization: false,
             entry: Some("task_program"),
@@ -93,31 +87,22 @@ impl<'s> Verifier<'s> {
     /// The program to run: extracted from an LLM answer, normalised if asked.
     fn program(&self, text: &str) -> Program {
         let source = extract_program(text);
-        let source = if self.config.reference_normalization {
-            lowercase_double_quoted(&source)
-        } else {
-            source.into_owned()
-        };
-        Program {
-            source,
-            filename: "<program>".into(),
-            entry: self.config.entry.map(str::to_owned),
-        }
+        let source =
+            if self.config.reference_normalization { lowercase_double_quoted(&source) } else { source.into_owned() };
+        Program { source, filename: "<program>".into(), entry: self.config.entry.map(str::to_owned) }
     }
 
     /// Runs one path: the given choices first, then as `then` says.
     fn run_path(&self, program: &Program, forced: Vec<u32>, then: Then) -> (RunReport, World) {
         let world = SynthWorld::new(Replay::new(forced, then));
-        self.sandbox
-            .run_with(program, world, &self.config.limits, self.config.seed)
+        self.sandbox.run_with(program, world, &self.config.limits, self.config.seed)
     }
 
     /// Replays one path (e.g. a [`Failure`]'s `choices`); later choices take the first
     /// alternative.
     #[must_use]
     pub fn replay(&self, source: &str, choices: &[u32]) -> RunReport {
-        self.run_path(&self.program(source), choices.to_vec(), Then::First)
-            .0
+        self.run_path(&self.program(source), choices.to_vec(), Then::First).0
     }
 
     /// Explores `source` and returns the verdict.
@@ -127,10 +112,9 @@ impl<'s> Verifier<'s> {
         let program = self.program(source);
         let mut search = Search::default();
         let exhausted = match self.config.strategy {
-            Strategy::Exhaustive {
-                max_paths,
-                max_depth,
-            } => self.depth_first(&program, &mut search, max_paths, max_depth),
+            Strategy::Exhaustive { max_paths, max_depth } => {
+                self.depth_first(&program, &mut search, max_paths, max_depth)
+            }
             Strategy::Random { runs } => self.random(&program, &mut search, runs),
         };
         Verdict {
@@ -144,13 +128,7 @@ impl<'s> Verifier<'s> {
     }
 
     /// Returns whether the whole tree (within the depth bound) was explored.
-    fn depth_first(
-        &self,
-        program: &Program,
-        search: &mut Search,
-        max_paths: usize,
-        max_depth: usize,
-    ) -> bool {
+    fn depth_first(&self, program: &Program, search: &mut Search, max_paths: usize, max_depth: usize) -> bool {
         let mut prefix = Vec::new();
         let mut truncated = false;
         loop {
@@ -158,14 +136,7 @@ impl<'s> Verifier<'s> {
                 return false;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
-            let (report, world) = self.run_path(
-                program,
-                prefix,
-                Then::FirstUpTo {
-                    depth: max_depth,
-                    rng,
-                },
-            );
+            let (report, world) = self.run_path(program, prefix, Then::FirstUpTo { depth: max_depth, rng });
             if search.record(report, &world) {
                 return false;
             }
@@ -173,10 +144,7 @@ impl<'s> Verifier<'s> {
             truncated |= choices.len() > max_depth;
             let branchable = &choices[..choices.len().min(max_depth)];
             // The deepest choice with an untried alternative; everything after it is redone.
-            let Some(i) = branchable
-                .iter()
-                .rposition(|c| c.chosen + 1 < c.alternatives)
-            else {
+            let Some(i) = branchable.iter().rposition(|c| c.chosen + 1 < c.alternatives) else {
                 return !truncated;
             };
             prefix = branchable[..i].iter().map(|c| c.chosen).collect();

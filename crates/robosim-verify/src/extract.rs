@@ -9,11 +9,7 @@ use std::borrow::Cow;
 #[must_use]
 pub fn extract_program(text: &str) -> Cow<'_, str> {
     let blocks = fenced_blocks(text);
-    if let Some(block) = blocks
-        .iter()
-        .find(|b| b.contains("def task_program"))
-        .or_else(|| blocks.first())
-    {
+    if let Some(block) = blocks.iter().find(|b| b.contains("def task_program")).or_else(|| blocks.first()) {
         return Cow::Owned((*block).to_owned());
     }
     let mut offset = 0;
@@ -27,9 +23,7 @@ pub fn extract_program(text: &str) -> Cow<'_, str> {
 }
 
 fn looks_like_code(line: &str) -> bool {
-    ["def ", "import ", "from ", "class ", "#", "@"]
-        .iter()
-        .any(|p| line.starts_with(p))
+    ["def ", "import ", "from ", "class ", "#", "@"].iter().any(|p| line.starts_with(p))
 }
 
 /// The bodies of ```-fenced blocks (any language tag), in order.
@@ -65,11 +59,9 @@ mod tests {
 
     #[test]
     fn fenced_block_with_task_program_wins() {
-        let text = "Setup:\n```bash\npip install x\n```\nHere:\n```python\ndef task_program():\n    say(\"hi\")\n```\nDone.";
-        assert_eq!(
-            extract_program(text),
-            "def task_program():\n    say(\"hi\")\n"
-        );
+        let text =
+            "Setup:\n```bash\npip install x\n```\nHere:\n```python\ndef task_program():\n    say(\"hi\")\n```\nDone.";
+        assert_eq!(extract_program(text), "def task_program():\n    say(\"hi\")\n");
     }
 
     #[test]
@@ -80,9 +72,6 @@ mod tests {
 
     #[test]
     fn unclosed_fence_keeps_what_there_is() {
-        assert_eq!(
-            extract_program("```python\ndef task_program():\n    go_to("),
-            "def task_program():\n    go_to("
-        );
+        assert_eq!(extract_program("```python\ndef task_program():\n    go_to("), "def task_program():\n    go_to(");
     }
 }

@@ -32,8 +32,7 @@ mod tests {
 
     #[test]
     fn lowercases_double_quoted_only() {
-        let source =
-            "go_to(\"Kitchen\")\nask('Bob', \"Is IT ok?\", ['Yes'])\nsay(f\"hi {Name}\") # \"X\n";
+        let source = "go_to(\"Kitchen\")\nask('Bob', \"Is IT ok?\", ['Yes'])\nsay(f\"hi {Name}\") # \"X\n";
         assert_eq!(
             lowercase_double_quoted(source),
             "go_to(\"kitchen\")\nask('Bob', \"is it ok?\", ['Yes'])\nsay(f\"hi {name}\") # \"X\n"
@@ -42,13 +41,7 @@ mod tests {
 
     #[test]
     fn pairs_quotes_left_to_right_like_the_regex() {
-        assert_eq!(
-            lowercase_double_quoted(r#"x = "A" + "B""#),
-            r#"x = "a" + "b""#
-        );
-        assert_eq!(
-            lowercase_double_quoted("\"\"\"Doc\"\"\""),
-            "\"\"\"doc\"\"\""
-        );
+        assert_eq!(lowercase_double_quoted(r#"x = "A" + "B""#), r#"x = "a" + "b""#);
+        assert_eq!(lowercase_double_quoted("\"\"\"Doc\"\"\""), "\"\"\"doc\"\"\"");
     }
 }

@@ -46,15 +46,9 @@ pub struct Failure {
 pub fn failure_class(outcome: &Outcome) -> Option<String> {
     Some(match outcome {
         Outcome::Completed | Outcome::Exited { .. } => return None,
-        Outcome::SyntaxError { message, .. } => message
-            .split(':')
-            .next()
-            .unwrap_or("SyntaxError")
-            .to_owned(),
+        Outcome::SyntaxError { message, .. } => message.split(':').next().unwrap_or("SyntaxError").to_owned(),
         Outcome::RobotError { name, .. } => name.clone(),
-        Outcome::PythonError { exc_type, .. } => {
-            exc_type.rsplit('.').next().unwrap_or(exc_type).to_owned()
-        }
+        Outcome::PythonError { exc_type, .. } => exc_type.rsplit('.').next().unwrap_or(exc_type).to_owned(),
         // The reference cannot tell a long run from an endless one: both time out.
         Outcome::FuelExhausted | Outcome::DeadlineExceeded | Outcome::RobotCallLimitExceeded => {
             "TimeOutError".to_owned()
@@ -72,12 +66,8 @@ pub fn error_line(outcome: &Outcome) -> String {
     match outcome {
         Outcome::SyntaxError { message, .. } => message.clone(),
         Outcome::RobotError { name, message, .. } => format!("{name}: {message}"),
-        Outcome::PythonError {
-            exc_type, message, ..
-        } if message.is_empty() => exc_type.clone(),
-        Outcome::PythonError {
-            exc_type, message, ..
-        } => format!("{exc_type}: {message}"),
+        Outcome::PythonError { exc_type, message, .. } if message.is_empty() => exc_type.clone(),
+        Outcome::PythonError { exc_type, message, .. } => format!("{exc_type}: {message}"),
         Outcome::FuelExhausted => "TimeOutError: the fuel limit was reached".to_owned(),
         Outcome::DeadlineExceeded => "TimeOutError: the wall-clock deadline passed".to_owned(),
         Outcome::RobotCallLimitExceeded => "TimeOutError: too many robot calls".to_owned(),

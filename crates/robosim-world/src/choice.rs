@@ -12,10 +12,7 @@ pub enum ChoicePoint {
     /// Is `entity` in `room`? Alternatives: `[true, false]`.
     IsInRoom { entity: String, room: String },
     /// Which option does `person` answer? Alternatives: the options, in order.
-    Answer {
-        person: String,
-        options: Vec<String>,
-    },
+    Answer { person: String, options: Vec<String> },
     /// Is there a room called `name`? Alternatives: `[true, false]`.
     RoomExists { name: String },
     /// Does the location name `name` contain `text`? Alternatives: `[true, false]`.
@@ -62,11 +59,7 @@ pub enum Then {
 impl Replay {
     #[must_use]
     pub const fn new(forced: Vec<u32>, then: Then) -> Self {
-        Self {
-            forced,
-            next: 0,
-            then,
-        }
+        Self { forced, next: 0, then }
     }
 
     /// Random choices from the start, as the reference checker makes them.

@@ -96,11 +96,8 @@ mod tests {
     #[test]
     fn compatibility_table() {
         let all = [Location, Object, Person, ObjectOrPerson];
-        let allowed: Vec<(EntityType, EntityType)> = all
-            .iter()
-            .flat_map(|&s| all.iter().map(move |&u| (s, u)))
-            .filter(|&(s, u)| s.accepts(u))
-            .collect();
+        let allowed: Vec<(EntityType, EntityType)> =
+            all.iter().flat_map(|&s| all.iter().map(move |&u| (s, u))).filter(|&(s, u)| s.accepts(u)).collect();
         assert_eq!(
             allowed,
             vec![

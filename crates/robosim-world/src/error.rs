@@ -46,9 +46,6 @@ pub struct RobotError {
 
 impl RobotError {
     pub fn new(kind: RobotErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+        Self { kind, message: message.into() }
     }
 }

@@ -46,12 +46,7 @@ pub trait World: Send {
     fn get_all_rooms(&mut self) -> Result<Vec<String>, RobotError>;
     fn is_in_room(&mut self, object: &Value) -> Result<bool, RobotError>;
     fn go_to(&mut self, location: &Value) -> Result<(), RobotError>;
-    fn ask(
-        &mut self,
-        person: &Value,
-        question: &Value,
-        options: &Value,
-    ) -> Result<String, RobotError>;
+    fn ask(&mut self, person: &Value, question: &Value, options: &Value) -> Result<String, RobotError>;
     fn say(&mut self, message: &Value) -> Result<(), RobotError>;
     fn pick(&mut self, obj: &Value) -> Result<(), RobotError>;
     fn place(&mut self, obj: &Value) -> Result<(), RobotError>;
@@ -68,11 +63,7 @@ pub trait World: Send {
         if args.len() != function.arity() {
             return Err(RobotError::new(
                 RobotErrorKind::Arity,
-                format!(
-                    "{function}() takes {} arguments but {} were given",
-                    function.arity(),
-                    args.len()
-                ),
+                format!("{function}() takes {} arguments but {} were given", function.arity(), args.len()),
             ));
         }
         Ok(match function {

@@ -15,17 +15,12 @@ pub struct OpenWorld {
 
 impl Default for OpenWorld {
     fn default() -> Self {
-        Self {
-            location: START_LOCATION.to_owned(),
-            holding: None,
-        }
+        Self { location: START_LOCATION.to_owned(), holding: None }
     }
 }
 
 fn text<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&'a str, RobotError> {
-    let s = value
-        .as_str()
-        .ok_or_else(|| RobotError::new(kind, format!("{what} must be a string")))?;
+    let s = value.as_str().ok_or_else(|| RobotError::new(kind, format!("{what} must be a string")))?;
     let s = s.trim();
     if s.is_empty() {
         return Err(RobotError::new(kind, format!("{what} is empty")));
@@ -52,12 +47,7 @@ impl World for OpenWorld {
         Ok(())
     }
 
-    fn ask(
-        &mut self,
-        person: &Value,
-        question: &Value,
-        options: &Value,
-    ) -> Result<String, RobotError> {
+    fn ask(&mut self, person: &Value, question: &Value, options: &Value) -> Result<String, RobotError> {
         let kind = RobotErrorKind::RobotAskError;
         if person.as_str().is_none() {
             return Err(RobotError::new(kind, "person must be a string"));
@@ -66,27 +56,24 @@ impl World for OpenWorld {
         let Value::List(options) = options else {
             return Err(RobotError::new(kind, "options must be a list"));
         };
-        let first = options
-            .first()
-            .ok_or_else(|| RobotError::new(kind, "no option provided"))?;
-        first.as_str().map(str::to_owned).ok_or_else(|| {
-            RobotError::new(kind, format!("option {} is not a string", first.repr()))
-        })
+        let first = options.first().ok_or_else(|| RobotError::new(kind, "no option provided"))?;
+        first
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| RobotError::new(kind, format!("option {} is not a string", first.repr())))
     }
 
     fn say(&mut self, message: &Value) -> Result<(), RobotError> {
-        message.as_str().map(|_| ()).ok_or_else(|| {
-            RobotError::new(RobotErrorKind::RobotSayError, "message must be a string")
-        })
+        message
+            .as_str()
+            .map(|_| ())
+            .ok_or_else(|| RobotError::new(RobotErrorKind::RobotSayError, "message must be a string"))
     }
 
     fn pick(&mut self, obj: &Value) -> Result<(), RobotError> {
         let obj = text(obj, RobotErrorKind::RobotPickError, "obj")?;
         if self.holding.is_some() {
-            return Err(RobotError::new(
-                RobotErrorKind::RobotPickError,
-                format!("Robot is already holding '{obj}'"),
-            ));
+            return Err(RobotError::new(RobotErrorKind::RobotPickError, format!("Robot is already holding '{obj}'")));
         }
         self.holding = Some(obj.to_owned());
         Ok(())
@@ -101,10 +88,9 @@ impl World for OpenWorld {
                 self.holding = Some(held);
                 Err(RobotError::new(RobotErrorKind::RobotPlaceError, message))
             }
-            None => Err(RobotError::new(
-                RobotErrorKind::RobotPlaceError,
-                format!("Robot is not currently holding '{obj}'"),
-            )),
+            None => {
+                Err(RobotError::new(RobotErrorKind::RobotPlaceError, format!("Robot is not currently holding '{obj}'")))
+            }
         }
     }
 }

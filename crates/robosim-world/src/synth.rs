@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use robosim_protocol::{Container, Value};
 
 use crate::{
-    ChoicePoint, ChoiceRecord, Chooser, EntityType, INITIAL_ROOMS, RobotError, RobotErrorKind,
-    START_LOCATION, World, entity::key,
+    ChoicePoint, ChoiceRecord, Chooser, EntityType, INITIAL_ROOMS, RobotError, RobotErrorKind, START_LOCATION, World,
+    entity::key,
 };
 
 /// After this many consecutive `is_in_room` calls in one room, a known answer is given once
@@ -84,15 +84,8 @@ impl<C: Chooser> SynthWorld<C> {
     }
 
     fn decide(&mut self, point: ChoicePoint, alternatives: u32) -> u32 {
-        let chosen = self
-            .chooser
-            .choose(&point, alternatives)
-            .min(alternatives - 1);
-        self.choices.push(ChoiceRecord {
-            point,
-            alternatives,
-            chosen,
-        });
+        let chosen = self.chooser.choose(&point, alternatives).min(alternatives - 1);
+        self.choices.push(ChoiceRecord { point, alternatives, chosen });
         chosen
     }
 
@@ -124,17 +117,10 @@ impl<C: Chooser> SynthWorld<C> {
 
 /// A string argument, stripped; `kind`/`what` name the error when it is not a string.
 fn string<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&'a str, RobotError> {
-    value
-        .as_str()
-        .map(str::trim)
-        .ok_or_else(|| RobotError::new(kind, format!("{what} must be a string")))
+    value.as_str().map(str::trim).ok_or_else(|| RobotError::new(kind, format!("{what} must be a string")))
 }
 
-fn non_empty<'a>(
-    value: &'a Value,
-    kind: RobotErrorKind,
-    what: &str,
-) -> Result<&'a str, RobotError> {
+fn non_empty<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&'a str, RobotError> {
     let s = string(value, kind, what)?;
     if s.is_empty() {
         return Err(RobotError::new(kind, format!("{what} is empty")));
@@ -172,10 +158,8 @@ impl<C: Chooser> World for SynthWorld<C> {
             }
             return Ok(present);
         }
-        let present = self.decide_bool(ChoicePoint::IsInRoom {
-            entity: entity.to_owned(),
-            room: self.location.clone(),
-        });
+        let present =
+            self.decide_bool(ChoicePoint::IsInRoom { entity: entity.to_owned(), room: self.location.clone() });
         self.facts.insert(fact, present);
         Ok(present)
     }
@@ -187,12 +171,7 @@ impl<C: Chooser> World for SynthWorld<C> {
         Ok(())
     }
 
-    fn ask(
-        &mut self,
-        person: &Value,
-        question: &Value,
-        options: &Value,
-    ) -> Result<String, RobotError> {
+    fn ask(&mut self, person: &Value, question: &Value, options: &Value) -> Result<String, RobotError> {
         let kind = RobotErrorKind::RobotAskError;
         let person = string(person, kind, "person")?;
         let question = string(question, kind, "question")?;
@@ -210,10 +189,7 @@ impl<C: Chooser> World for SynthWorld<C> {
                 }
                 Value::Str(s) => answers.push(s.clone()),
                 other => {
-                    return Err(RobotError::new(
-                        kind,
-                        format!("option '{}' is not a string", other.py_str()),
-                    ));
+                    return Err(RobotError::new(kind, format!("option '{}' is not a string", other.py_str())));
                 }
             }
         }
@@ -238,13 +214,8 @@ impl<C: Chooser> World for SynthWorld<C> {
             }
         }
         let alternatives = u32::try_from(answers.len()).unwrap_or(u32::MAX);
-        let chosen = self.decide(
-            ChoicePoint::Answer {
-                person: person.to_owned(),
-                options: answers.clone(),
-            },
-            alternatives,
-        );
+        let chosen =
+            self.decide(ChoicePoint::Answer { person: person.to_owned(), options: answers.clone() }, alternatives);
         Ok(answers.swap_remove(chosen as usize))
     }
 
@@ -258,9 +229,7 @@ impl<C: Chooser> World for SynthWorld<C> {
         if let Some(held) = &self.holding {
             return Err(RobotError::new(
                 kind,
-                format!(
-                    "Robot is already holding '{obj}' (it holds '{held}'; one object at a time)"
-                ),
+                format!("Robot is already holding '{obj}' (it holds '{held}'; one object at a time)"),
             ));
         }
         self.holding = Some(obj.to_owned());
@@ -269,10 +238,7 @@ impl<C: Chooser> World for SynthWorld<C> {
         match self.facts.get(&fact) {
             Some(false) => Err(RobotError::new(
                 kind,
-                format!(
-                    "object does not exist in room ('{obj}' is known to be absent from '{}')",
-                    self.location
-                ),
+                format!("object does not exist in room ('{obj}' is known to be absent from '{}')", self.location),
             )),
             // Picked up: whether another one is here is unknown again.
             Some(true) => {
@@ -288,10 +254,7 @@ impl<C: Chooser> World for SynthWorld<C> {
         let obj = non_empty(obj, kind, "obj")?;
         match &self.holding {
             None => {
-                return Err(RobotError::new(
-                    kind,
-                    format!("Robot is not currently holding '{obj}'"),
-                ));
+                return Err(RobotError::new(kind, format!("Robot is not currently holding '{obj}'")));
             }
             Some(held) if key(held) != key(obj) => {
                 return Err(RobotError::new(
@@ -317,9 +280,7 @@ impl<C: Chooser> World for SynthWorld<C> {
                 if let Some(&exists) = self.room_exists.get(&name) {
                     return Ok(exists);
                 }
-                let exists = self.decide_bool(ChoicePoint::RoomExists {
-                    name: item.trim().to_owned(),
-                });
+                let exists = self.decide_bool(ChoicePoint::RoomExists { name: item.trim().to_owned() });
                 self.room_exists.insert(name, exists);
                 if exists {
                     self.rooms.push(item.trim().to_owned());
@@ -331,10 +292,7 @@ impl<C: Chooser> World for SynthWorld<C> {
                 if let Some(&holds) = self.name_contains.get(&fact) {
                     return Ok(holds);
                 }
-                let holds = self.decide_bool(ChoicePoint::NameContains {
-                    name: name.clone(),
-                    text: item.to_owned(),
-                });
+                let holds = self.decide_bool(ChoicePoint::NameContains { name: name.clone(), text: item.to_owned() });
                 self.name_contains.insert(fact, holds);
                 Ok(holds)
             }

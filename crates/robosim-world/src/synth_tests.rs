@@ -24,10 +24,7 @@ fn kind<T: std::fmt::Debug>(result: Result<T, crate::RobotError>) -> RobotErrorK
 #[test]
 fn initial_world() {
     let mut w = world(&[]);
-    assert_eq!(
-        w.get_all_rooms().unwrap(),
-        ["loc_a", "loc_b", "loc_c", "start_loc"]
-    );
+    assert_eq!(w.get_all_rooms().unwrap(), ["loc_a", "loc_b", "loc_c", "start_loc"]);
     assert_eq!(w.get_current_location().unwrap(), "start_loc");
     assert_eq!(w.holding(), None);
 }
@@ -38,10 +35,7 @@ fn types_location_then_object_use_fails() {
     w.go_to(&s("kitchen")).unwrap();
     let err = w.is_in_room(&s("kitchen")).unwrap_err();
     assert_eq!(err.kind, RobotErrorKind::RobotTypeError);
-    assert!(
-        err.message
-            .starts_with("entity expected to be an object or a person, but got Types.LOCATION")
-    );
+    assert!(err.message.starts_with("entity expected to be an object or a person, but got Types.LOCATION"));
     // ...while an object in the kitchen is fine.
     w.is_in_room(&s("apple")).unwrap();
 }
@@ -51,15 +45,8 @@ fn types_object_cannot_become_location_or_person() {
     let mut w = world(&[]);
     w.pick(&s("apple")).unwrap();
     let err = w.go_to(&s("apple")).unwrap_err();
-    assert!(
-        err.message
-            .starts_with("expects a location, but got Types.OBJECT"),
-        "{err}"
-    );
-    assert_eq!(
-        kind(w.ask(&s("apple"), &s("q?"), &opts(&["a"]))),
-        RobotErrorKind::RobotTypeError
-    );
+    assert!(err.message.starts_with("expects a location, but got Types.OBJECT"), "{err}");
+    assert_eq!(kind(w.ask(&s("apple"), &s("q?"), &opts(&["a"]))), RobotErrorKind::RobotTypeError);
 }
 
 #[test]
@@ -69,15 +56,10 @@ fn types_person_and_location_are_interchangeable() {
     w.ask(&s("Alice"), &s("q?"), &opts(&["a"])).unwrap();
     w.go_to(&s("Alice")).unwrap();
     w.go_to(&s("Alice's office")).unwrap();
-    w.ask(&s("Alice's office"), &s("q?"), &opts(&["a"]))
-        .unwrap();
+    w.ask(&s("Alice's office"), &s("q?"), &opts(&["a"])).unwrap();
     // but a person is not an object.
     let err = w.pick(&s("Alice")).unwrap_err();
-    assert!(
-        err.message
-            .starts_with("expects an object, but got Types.PERSON"),
-        "{err}"
-    );
+    assert!(err.message.starts_with("expects an object, but got Types.PERSON"), "{err}");
 }
 
 #[test]
@@ -86,11 +68,7 @@ fn types_object_or_person_narrows() {
     assert!(w.is_in_room(&s("cat")).unwrap());
     w.pick(&s("cat")).unwrap();
     let err = w.ask(&s("cat"), &s("q?"), &opts(&["a"])).unwrap_err();
-    assert!(
-        err.message
-            .starts_with("expects a person, but got Types.OBJECT"),
-        "{err}"
-    );
+    assert!(err.message.starts_with("expects a person, but got Types.OBJECT"), "{err}");
     let mut w = world(&[]);
     w.is_in_room(&s("Alice")).unwrap();
     w.go_to(&s("Alice")).unwrap();
@@ -101,10 +79,7 @@ fn types_object_or_person_narrows() {
 fn existence_is_decided_once_per_room() {
     let mut w = world(&[1]);
     assert!(!w.is_in_room(&s("pen")).unwrap());
-    assert!(
-        !w.is_in_room(&s(" Pen ")).unwrap(),
-        "same entity, whatever the case and spaces"
-    );
+    assert!(!w.is_in_room(&s(" Pen ")).unwrap(), "same entity, whatever the case and spaces");
     assert_eq!(w.choices().len(), 1);
     assert_eq!(kind(w.pick(&s("pen"))), RobotErrorKind::RobotPickError);
     // Another room is another question.
@@ -141,16 +116,9 @@ fn holding_one_object_at_a_time() {
     let mut w = world(&[]);
     w.pick(&s("a")).unwrap();
     let err = w.pick(&s("b")).unwrap_err();
-    assert!(
-        err.message.starts_with("Robot is already holding 'b'"),
-        "{err}"
-    );
+    assert!(err.message.starts_with("Robot is already holding 'b'"), "{err}");
     let err = w.place(&s("b")).unwrap_err();
-    assert!(
-        err.message
-            .starts_with("Robot is currently holding 'a' but it is not 'b'"),
-        "{err}"
-    );
+    assert!(err.message.starts_with("Robot is currently holding 'a' but it is not 'b'"), "{err}");
     w.place(&s("A")).unwrap();
     let err = w.place(&s("a")).unwrap_err();
     assert_eq!(err.message, "Robot is not currently holding 'a'");
@@ -161,10 +129,7 @@ fn ask_an_absent_person_fails_and_an_unknown_one_becomes_present() {
     let mut w = world(&[1]);
     assert!(!w.is_in_room(&s("Jack")).unwrap());
     let err = w.ask(&s("Jack"), &s("q?"), &opts(&["y"])).unwrap_err();
-    assert!(
-        err.message.starts_with("person does not exist in room"),
-        "{err}"
-    );
+    assert!(err.message.starts_with("person does not exist in room"), "{err}");
     let mut w = world(&[]);
     w.ask(&s("Jack"), &s("q?"), &opts(&["y"])).unwrap();
     assert_eq!(w.fact("start_loc", "jack"), Some(true));
@@ -174,16 +139,10 @@ fn ask_an_absent_person_fails_and_an_unknown_one_becomes_present() {
 #[test]
 fn ask_answers_are_choices_returned_as_written() {
     let mut w = world(&[1]);
-    assert_eq!(
-        w.ask(&s("Bob"), &s("q?"), &opts(&["Yes", "No"])).unwrap(),
-        "No"
-    );
+    assert_eq!(w.ask(&s("Bob"), &s("q?"), &opts(&["Yes", "No"])).unwrap(), "No");
     assert_eq!(
         w.choices()[0].point,
-        ChoicePoint::Answer {
-            person: "Bob".into(),
-            options: vec!["Yes".into(), "No".into()]
-        }
+        ChoicePoint::Answer { person: "Bob".into(), options: vec!["Yes".into(), "No".into()] }
     );
 }
 
@@ -191,60 +150,24 @@ fn ask_answers_are_choices_returned_as_written() {
 fn argument_checks_in_reference_order() {
     let mut w = world(&[]);
     let cases: Vec<(Result<String, crate::RobotError>, &str)> = vec![
-        (
-            w.ask(&Value::Int(1), &s("q"), &opts(&["a"])),
-            "person must be a string",
-        ),
-        (
-            w.ask(&s("p"), &Value::None, &opts(&["a"])),
-            "question must be a string",
-        ),
-        (
-            w.ask(
-                &s("p"),
-                &s(""),
-                &Value::Tuple {
-                    tuple: vec![s("a")],
-                },
-            ),
-            "options must be a list",
-        ),
+        (w.ask(&Value::Int(1), &s("q"), &opts(&["a"])), "person must be a string"),
+        (w.ask(&s("p"), &Value::None, &opts(&["a"])), "question must be a string"),
+        (w.ask(&s("p"), &s(""), &Value::Tuple { tuple: vec![s("a")] }), "options must be a list"),
         (w.ask(&s("p"), &s(""), &opts(&[])), "no option provided"),
-        (
-            w.ask(&s("p"), &s(""), &Value::List(vec![Value::Int(1)])),
-            "option '1' is not a string",
-        ),
-        (
-            w.ask(&s("p"), &s(""), &opts(&[""])),
-            "option is an empty string",
-        ),
-        (
-            w.ask(&s("p"), &s("  "), &opts(&["a"])),
-            "question is an empty string",
-        ),
+        (w.ask(&s("p"), &s(""), &Value::List(vec![Value::Int(1)])), "option '1' is not a string"),
+        (w.ask(&s("p"), &s(""), &opts(&[""])), "option is an empty string"),
+        (w.ask(&s("p"), &s("  "), &opts(&["a"])), "question is an empty string"),
     ];
     for (result, message) in cases {
         let err = result.unwrap_err();
-        assert_eq!(
-            (err.kind, err.message.as_str()),
-            (RobotErrorKind::RobotAskError, message)
-        );
+        assert_eq!((err.kind, err.message.as_str()), (RobotErrorKind::RobotAskError, message));
     }
-    assert_eq!(
-        w.go_to(&Value::List(vec![])).unwrap_err().message,
-        "location must be a string"
-    );
+    assert_eq!(w.go_to(&Value::List(vec![])).unwrap_err().message, "location must be a string");
     assert_eq!(w.go_to(&s(" ")).unwrap_err().message, "location is empty");
     assert_eq!(w.is_in_room(&s("")).unwrap_err().message, "entity is empty");
     assert_eq!(w.pick(&s("")).unwrap_err().message, "obj is empty");
-    assert_eq!(
-        w.place(&Value::Int(3)).unwrap_err().message,
-        "obj must be a string"
-    );
-    assert_eq!(
-        w.say(&Value::Int(3)).unwrap_err().kind,
-        RobotErrorKind::RobotSayError
-    );
+    assert_eq!(w.place(&Value::Int(3)).unwrap_err().message, "obj must be a string");
+    assert_eq!(w.say(&Value::Int(3)).unwrap_err().kind, RobotErrorKind::RobotSayError);
     w.say(&s("")).unwrap();
     w.ask(&s(""), &s("q?"), &opts(&["a"])).unwrap();
 }
@@ -273,16 +196,10 @@ fn loop_guard_forgets_after_fifteen_checks_in_one_room() {
 fn room_membership_and_name_contents_are_consistent_choices() {
     let rooms = Container::Rooms(vec!["loc_a".into(), "start_loc".into()]);
     let mut w = world(&[0, 1]);
-    assert!(
-        w.contains(&rooms, "LOC_A").unwrap(),
-        "literally there: no choice"
-    );
+    assert!(w.contains(&rooms, "LOC_A").unwrap(), "literally there: no choice");
     assert!(w.contains(&rooms, "kitchen").unwrap());
     assert!(w.contains(&rooms, "Kitchen").unwrap());
-    assert!(
-        w.get_all_rooms().unwrap().contains(&"kitchen".to_owned()),
-        "a decided room is listed"
-    );
+    assert!(w.get_all_rooms().unwrap().contains(&"kitchen".to_owned()), "a decided room is listed");
     let here = Container::Name("start_loc".into());
     assert!(!w.contains(&here, "office").unwrap());
     assert!(!w.contains(&here, "office").unwrap());

@@ -1,11 +1,15 @@
 //! Command-line interface.
 
+mod agreement;
 mod run;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
-use robosim::{CachePolicy, Limits, Sandbox, SandboxConfig};
+use robosim::{
+    CachePolicy, Limits, Sandbox, SandboxConfig,
+    verify::{Strategy, VerifyConfig},
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +32,8 @@ pub(crate) struct Cli {
 enum Command {
     /// Run one Python program and print its outcome and robot-call trace.
     Run(run::RunArgs),
+    /// Compare robosim's verdicts with the reference checker's on a corpus.
+    Agreement(agreement::AgreementArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
 }
@@ -52,6 +58,51 @@ pub(crate) struct LimitArgs {
     robot_calls: u64,
 }
 
+/// How programs are explored (verification).
+#[derive(Debug, Args)]
+pub(crate) struct ExploreArgs {
+    /// Explore with N random runs per program (as the reference does) instead of depth-first.
+    #[arg(long, value_name = "N")]
+    random: Option<usize>,
+    /// Paths per program, at most (depth-first).
+    #[arg(long, default_value_t = 100)]
+    max_paths: usize,
+    /// Choice points explored systematically per path; deeper ones are random.
+    #[arg(long, default_value_t = 40)]
+    max_depth: usize,
+    /// Seed for random choices and the guest's entropy.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Fuel for all paths of one program together.
+    #[arg(long, default_value_t = VerifyConfig::default().fuel_budget)]
+    fuel_budget: u64,
+    /// Lower-case double-quoted strings first, exactly as the reference checker does.
+    #[arg(long)]
+    reference_normalization: bool,
+}
+
+impl ExploreArgs {
+    pub(crate) fn config(&self, limits: &Limits) -> VerifyConfig {
+        let strategy = match self.random {
+            Some(runs) => Strategy::Random { runs },
+            None => Strategy::Exhaustive { max_paths: self.max_paths, max_depth: self.max_depth },
+        };
+        VerifyConfig {
+            strategy,
+            seed: self.seed,
+            limits: *limits,
+            fuel_budget: self.fuel_budget,
+            reference_normalization: self.reference_normalization,
+            ..VerifyConfig::default()
+        }
+    }
+}
+
+/// The number of cores to use by default.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 impl LimitArgs {
     pub(crate) fn limits(&self) -> Limits {
         Limits {
@@ -74,6 +125,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let sandbox = sandbox(&cli, args.limits.limits())?;
             run::run(&sandbox, args)
+        }
+        Command::Agreement(args) => {
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits)?;
+            agreement::run(&sandbox, args)
         }
         Command::Prepare => {
             let sandbox = sandbox(&cli, Limits::default())?;

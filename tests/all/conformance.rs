@@ -1,7 +1,7 @@
 //! The conformance probes of `../shared/corpus/conformance.jsonl`: one or two programs per
 //! rule of the spec, with the reference checker's verdict (or robosim's deliberate one).
 
-use robosim::verify::{Verifier, VerifyConfig};
+use robosim::verify::{Verifier, VerifyConfig, reference_class};
 use serde::Deserialize;
 
 use crate::SANDBOX;
@@ -21,12 +21,6 @@ struct Expected {
     error: String,
 }
 
-/// The class of a reference error line: `Exception: RobotPickError: …` → `RobotPickError`.
-pub(crate) fn reference_class(error: &str) -> String {
-    let error = error.strip_prefix("Exception: ").unwrap_or(error);
-    error.split(':').next().unwrap_or_default().trim().to_owned()
-}
-
 #[test]
 fn conformance_probes_agree_with_the_reference() {
     let path = crate::shared().join("corpus/conformance.jsonl");
@@ -43,7 +37,7 @@ fn conformance_probes_agree_with_the_reference() {
         let ok = verdict.accepted == expected.accepted
             && (expected.accepted
                 || expected.error.is_empty()
-                || got_class.as_deref() == Some(reference_class(&expected.error).as_str()));
+                || got_class.as_deref() == Some(reference_class(&expected.error)));
         if !ok {
             disagreements.push(format!(
                 "{}: expected accepted={} {:?}, got accepted={} {:?}",

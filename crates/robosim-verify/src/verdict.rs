@@ -60,6 +60,15 @@ pub fn failure_class(outcome: &Outcome) -> Option<String> {
     })
 }
 
+/// The class of an error line as the reference checker prints it:
+/// `Exception: RobotPickError: …` → `RobotPickError`; `NameError: …` → `NameError`.
+#[must_use]
+pub fn reference_class(error: &str) -> &str {
+    let error = error.trim();
+    let error = error.strip_prefix("Exception: ").unwrap_or(error);
+    error.split(':').next().unwrap_or_default().trim()
+}
+
 /// The reference-style last error line for a failing outcome.
 #[must_use]
 pub fn error_line(outcome: &Outcome) -> String {

@@ -1,0 +1,153 @@
+//! `robosim agreement CORPUS.jsonl`: robosim's verdicts against the reference checker's.
+//!
+//! Each line holds `id`, `program` and `reference: {accepted, error}` (the shape of
+//! `../shared/corpus/dev.jsonl`). Prints the agreement table and, with `--details`, writes
+//! every disagreement with its replayable failing path.
+
+use std::{
+    collections::BTreeMap,
+    fs,
+    io::Write,
+    path::PathBuf,
+    process::ExitCode,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Instant,
+};
+
+use anyhow::Context;
+use clap::Args;
+use robosim::{
+    Sandbox,
+    verify::{Verdict, Verifier, reference_class},
+};
+use serde::{Deserialize, Serialize};
+
+use super::ExploreArgs;
+
+#[derive(Debug, Args)]
+pub(crate) struct AgreementArgs {
+    /// The corpus (JSONL with `id`, `program`, `reference`).
+    corpus: PathBuf,
+    /// Write the disagreements, with their failing paths, to this JSONL file.
+    #[arg(long, value_name = "FILE")]
+    details: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Only the first N programs.
+    #[arg(long)]
+    limit: Option<usize>,
+    #[command(flatten)]
+    pub(crate) explore: ExploreArgs,
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    id: serde_json::Value,
+    program: String,
+    reference: Reference,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Reference {
+    accepted: bool,
+    #[serde(default)]
+    error: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Disagreement<'a> {
+    id: &'a serde_json::Value,
+    kind: &'static str,
+    reference: &'a Reference,
+    verdict: &'a Verdict,
+}
+
+pub(crate) fn run(sandbox: &Sandbox, args: &AgreementArgs) -> anyhow::Result<ExitCode> {
+    let text = fs::read_to_string(&args.corpus).with_context(|| format!("reading {}", args.corpus.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        rows.push(serde_json::from_str::<Row>(line).with_context(|| format!("line {}", i + 1))?);
+    }
+    rows.truncate(args.limit.unwrap_or(usize::MAX));
+    let verifier = Verifier::new(sandbox, args.explore.config(sandbox.limits()));
+    let started = Instant::now();
+    let verdicts = verify_all(&verifier, &rows, args.jobs.unwrap_or_else(super::cores));
+    let elapsed = started.elapsed();
+
+    let mut table: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
+    let mut details = Vec::new();
+    for (row, verdict) in rows.iter().zip(&verdicts) {
+        let ours = verdict.failure.as_ref().map(|f| f.class.as_str());
+        let kind = match (row.reference.accepted, ours) {
+            (true, None) => "both accept",
+            (false, Some(class)) if class == reference_class(&row.reference.error) => "both reject, same class",
+            (false, Some(_)) => "both reject, different class",
+            (false, None) => "reference rejects, robosim accepts",
+            (true, Some(class)) => {
+                *by_class.entry(class.to_owned()).or_default() += 1;
+                "reference accepts, robosim rejects"
+            }
+        };
+        *table.entry(kind).or_default() += 1;
+        if !kind.starts_with("both accept") && kind != "both reject, same class" {
+            details.push(Disagreement { id: &row.id, kind, reference: &row.reference, verdict });
+        }
+    }
+
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} programs from {}", rows.len(), args.corpus.display())?;
+    for (kind, count) in &table {
+        writeln!(out, "  {kind:<40} {count:>6}")?;
+    }
+    if !by_class.is_empty() {
+        writeln!(out, "robosim-only rejections by class:")?;
+        for (class, count) in &by_class {
+            writeln!(out, "  {class:<40} {count:>6}")?;
+        }
+    }
+    let paths: usize = verdicts.iter().map(|v| v.paths).sum();
+    let exhausted = verdicts.iter().filter(|v| v.exhausted).count();
+    writeln!(
+        out,
+        "{paths} paths, {exhausted} trees exhausted; {:.1} s, {:.1} programs/s, {:.0} paths/s",
+        elapsed.as_secs_f64(),
+        rows.len() as f64 / elapsed.as_secs_f64(),
+        paths as f64 / elapsed.as_secs_f64()
+    )?;
+    if let Some(path) = &args.details {
+        let mut file = fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        for detail in &details {
+            serde_json::to_writer(&mut file, detail)?;
+            writeln!(file)?;
+        }
+        writeln!(out, "{} disagreements written to {}", details.len(), path.display())?;
+    }
+    Ok(if details.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Verifies every row on `jobs` threads; verdicts come back in row order.
+fn verify_all(verifier: &Verifier<'_>, rows: &[Row], jobs: usize) -> Vec<Verdict> {
+    let next = AtomicUsize::new(0);
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; rows.len()];
+    let results = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(row) = rows.get(i) else { break done };
+                        done.push((i, verifier.verify(&row.program)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("a verifier thread panicked")).collect::<Vec<_>>()
+    });
+    for (i, verdict) in results {
+        verdicts[i] = Some(verdict);
+    }
+    verdicts.into_iter().map(|v| v.expect("every row verified")).collect()
+}

@@ -30,6 +30,10 @@ lint: setup
     {{cargo}} fmt --all --check
     {{cargo}} clippy --release --workspace --exclude robosim-guest --all-targets -- -D warnings
 
+# robosim's verdicts against the reference checker's on the dev corpus (1,404 programs).
+agreement *ARGS: build
+    {{cargo}} run --release --quiet -- agreement ../shared/corpus/dev.jsonl --details target/agreement.jsonl {{ARGS}}
+
 # Criterion benchmarks: per-run latency and fuel, module load.
 bench: build
     {{cargo}} bench --bench sandbox

@@ -117,7 +117,7 @@ impl LimitArgs {
 
 fn sandbox(cli: &Cli, limits: Limits) -> anyhow::Result<Sandbox> {
     let cache = cli.cache_dir.clone().map_or(CachePolicy::Default, CachePolicy::Dir);
-    Ok(Sandbox::with_config(SandboxConfig { cache, limits, snapshot: !cli.no_snapshot })?)
+    Ok(Sandbox::with_config(SandboxConfig { cache, limits, snapshot: !cli.no_snapshot, ..SandboxConfig::default() })?)
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -3,6 +3,7 @@
 //! Every test shares one [`Sandbox`] (compiling the guest is the expensive part); each run
 //! still gets a fresh wasm instance.
 
+mod agreement;
 mod cli;
 mod conformance;
 mod sandbox_api;

@@ -8,7 +8,10 @@ use std::{
 
 use robosim_protocol::{GuestOutcome, RunRequest};
 use robosim_world::World;
-use wasmtime::{Config, Engine, InstancePre, Linker, OptLevel, Store, Trap};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, OptLevel, PoolingAllocationConfig, Store,
+    Trap,
+};
 
 use crate::{
     Error, Limits, Outcome, RunReport, cache,
@@ -24,6 +27,14 @@ const STARTUP_FUEL: u64 = 2_000_000_000;
 /// recursion (a deeply nested literal) ends as `StackExhausted`. 1 MiB leaves room for the
 /// host within Rust's default 2 MiB thread stack.
 pub const MAX_WASM_STACK: usize = 1 << 20;
+
+/// The largest linear memory a pooled instance can grow to (wasm32's 4 GiB); the per-run
+/// limit is `Limits::memory_bytes`.
+const MAX_MEMORY_BYTES: usize = 4 << 30;
+/// Function-table slots per pooled instance (the guest's table has ~25,000 entries).
+const TABLE_ELEMENTS: usize = 100_000;
+/// Memory reset with `memset` rather than `madvise` when a slot is reused.
+const KEEP_RESIDENT_BYTES: usize = 8 << 20;
 
 /// Where the compiled guest is cached.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,11 +57,14 @@ pub struct SandboxConfig {
     /// Start every run from a pre-initialised snapshot of the interpreter (default). Off,
     /// every run starts the interpreter itself (~15 ms, ~110 M fuel).
     pub snapshot: bool,
+    /// Runs that may be in flight at once (slots of the pooling instance allocator, which
+    /// keeps instances' memory mapped between runs). `0`: allocate each instance on demand.
+    pub max_concurrent_runs: u32,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { cache: CachePolicy::default(), limits: Limits::default(), snapshot: true }
+        Self { cache: CachePolicy::default(), limits: Limits::default(), snapshot: true, max_concurrent_runs: 64 }
     }
 }
 
@@ -105,7 +119,7 @@ impl Sandbox {
     }
 
     pub fn with_config(config: SandboxConfig) -> Result<Self, Error> {
-        let engine = new_engine()?;
+        let engine = new_engine(config.max_concurrent_runs)?;
         let started = Instant::now();
         let (module, from_cache) = cache::load_or_compile(&engine, &config.cache, config.snapshot)?;
         let load = ModuleLoad { from_cache, time: started.elapsed() };
@@ -174,8 +188,21 @@ impl Sandbox {
     }
 }
 
-fn new_engine() -> Result<Engine, Error> {
+fn new_engine(max_concurrent_runs: u32) -> Result<Engine, Error> {
     let mut config = Config::new();
+    if max_concurrent_runs > 0 {
+        // Slots are reserved address space, reused run after run: no mmap/munmap per run,
+        // and the snapshot's pages are reset rather than mapped anew.
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_core_instances(max_concurrent_runs)
+            .total_memories(max_concurrent_runs)
+            .total_tables(max_concurrent_runs)
+            .max_memory_size(MAX_MEMORY_BYTES)
+            .table_elements(TABLE_ELEMENTS)
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+            .pagemap_scan(Enabled::Auto);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
     config
         .consume_fuel(true)
         .epoch_interruption(true)

@@ -1,0 +1,50 @@
+//! Agreement with the reference checker on `../shared/corpus/dev.jsonl` (1,404 real
+//! LLM-written programs), through the real binary (`just agreement` prints the table).
+
+use std::{collections::HashMap, process::Command};
+
+use robosim::verify::{Verifier, VerifyConfig};
+use serde_json::Value;
+
+use crate::SANDBOX;
+
+#[test]
+fn dev_corpus_agrees_with_the_reference() {
+    let corpus = crate::shared().join("corpus/dev.jsonl");
+    let details = std::env::temp_dir().join(format!("robosim-agreement-{}.jsonl", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_robosim"))
+        .arg("agreement")
+        .arg(&corpus)
+        .arg("--details")
+        .arg(&details)
+        .output()
+        .expect("run robosim agreement");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("1404 programs"), "{table}\n{}", String::from_utf8_lossy(&output.stderr));
+    println!("{table}");
+
+    let text = std::fs::read_to_string(&details).expect("details");
+    let _ = std::fs::remove_file(&details);
+    let disagreements: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    // Every program the reference rejects, robosim rejects too.
+    let missed: Vec<_> = disagreements.iter().filter(|d| d["kind"] == "reference rejects, robosim accepts").collect();
+    assert!(missed.is_empty(), "robosim accepts programs the reference rejects: {missed:#?}");
+
+    // Every rejection robosim makes alone comes with a path that replays to the same error.
+    let programs: HashMap<String, String> = std::fs::read_to_string(&corpus)
+        .expect("corpus")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+        .map(|row| (row["id"].to_string(), row["program"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let verifier = Verifier::new(&SANDBOX, VerifyConfig::default());
+    for rejection in disagreements.iter().filter(|d| d["kind"] == "reference accepts, robosim rejects") {
+        let failure = &rejection["verdict"]["failure"];
+        let choices: Vec<u32> = serde_json::from_value(failure["choices"].clone()).expect("choices");
+        let report = verifier.replay(&programs[&rejection["id"].to_string()], &choices);
+        assert_eq!(serde_json::to_value(&report.outcome).expect("JSON"), failure["outcome"], "{}", rejection["id"]);
+    }
+    // The table's totals match the details.
+    let same = table.lines().find(|l| l.contains("both reject, same class")).unwrap_or_default();
+    assert!(!same.is_empty(), "{table}");
+}

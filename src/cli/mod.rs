@@ -2,6 +2,7 @@
 
 mod agreement;
 mod run;
+mod verify;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -32,6 +33,8 @@ pub(crate) struct Cli {
 enum Command {
     /// Run one Python program and print its outcome and robot-call trace.
     Run(run::RunArgs),
+    /// Explore one program over every world its choices open and print the verdict.
+    Verify(verify::VerifyArgs),
     /// Compare robosim's verdicts with the reference checker's on a corpus.
     Agreement(agreement::AgreementArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
@@ -125,6 +128,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let sandbox = sandbox(&cli, args.limits.limits())?;
             run::run(&sandbox, args)
+        }
+        Command::Verify(args) => {
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits)?;
+            verify::run(&sandbox, args)
         }
         Command::Agreement(args) => {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits)?;

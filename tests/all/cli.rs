@@ -32,3 +32,22 @@ fn a_missing_file_is_a_tool_failure() {
     let (code, _) = robosim(&["run", "/nonexistent/program.py"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn verify_rejects_with_a_replayable_path_and_accepts_good_programs() {
+    let bad = fixtures().join("programs/pick_in_loop.py");
+    let (code, stdout) = robosim(&["verify", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("rejected: "), "{stdout}");
+    assert!(stdout.contains("line 5: RobotPickError: Robot is already holding 'cup'"), "{stdout}");
+    assert!(stdout.contains("failing path (replay with these choices): [0, 0]"), "{stdout}");
+
+    let good = fixtures().join("programs/api_types.py");
+    let (code, stdout) = robosim(&["verify", "--json", good.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "{stdout}");
+    let verdict: serde_json::Value = serde_json::from_str(&stdout).expect("JSON verdict");
+    assert_eq!(verdict["accepted"], true);
+    assert_eq!(verdict["exhausted"], true);
+    // is_in_room(apple): 2 ways; ask: 2 ways.
+    assert_eq!(verdict["paths"], 4);
+}

@@ -1,0 +1,65 @@
+//! `robosim verify FILE.py`: explore one program and print the verdict.
+
+use std::{fs, io::Write, path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::Args;
+use robosim::{
+    CallResult, Sandbox,
+    verify::{Verdict, Verifier},
+};
+
+use super::ExploreArgs;
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The program (Python, or an LLM answer with the program in a fenced block).
+    file: PathBuf,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    pub(crate) explore: ExploreArgs,
+}
+
+pub(crate) fn run(sandbox: &Sandbox, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let source = fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let verifier = Verifier::new(sandbox, args.explore.config(sandbox.limits()));
+    let verdict = verifier.verify(&source);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &verdict)?;
+        writeln!(out)?;
+    } else {
+        print_verdict(&mut out, &verdict)?;
+    }
+    Ok(if verdict.accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
+    let coverage = if verdict.exhausted { "every path" } else { "not exhaustive" };
+    let head = if verdict.accepted { "accepted" } else { "rejected" };
+    writeln!(
+        out,
+        "{head}: {} paths ({coverage}), {} fuel, {:.1} ms",
+        verdict.paths,
+        verdict.fuel_used,
+        verdict.wall_time.as_secs_f64() * 1e3
+    )?;
+    let Some(failure) = &verdict.failure else { return Ok(()) };
+    let line = failure.line.map_or_else(|| "?".to_owned(), |l| l.to_string());
+    writeln!(out, "line {line}: {}", failure.error)?;
+    writeln!(out, "failing path (replay with these choices): {:?}", failure.choices)?;
+    for decision in &failure.decisions {
+        writeln!(out, "  decided: {}", serde_json::to_string(decision).unwrap_or_default())?;
+    }
+    for (i, event) in failure.trace.iter().enumerate() {
+        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
+        let result = match &event.result {
+            CallResult::Returned(value) => format!("-> {}", value.repr()),
+            CallResult::Raised(error) => format!("!! {error}"),
+        };
+        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
+    }
+    Ok(())
+}

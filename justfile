@@ -17,6 +17,10 @@ build: setup
     {{cargo}} build --release --bins --tests
     {{cargo}} run --release --quiet -- prepare
 
+# Verify a JSONL batch on all cores: INPUT.verdicts.jsonl, INPUT.accepted.jsonl, a summary.
+verify-batch FILE *ARGS: build
+    {{cargo}} run --release --quiet -- verify-batch {{FILE}} {{ARGS}} || [ $? -eq 1 ]
+
 # Run one Python program and print its outcome and robot-call trace.
 run FILE *ARGS: build
     {{cargo}} run --release --quiet -- run {{FILE}} {{ARGS}}

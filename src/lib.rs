@@ -14,6 +14,7 @@
 //! # Ok::<(), robosim::SandboxError>(())
 //! ```
 
+pub use robosim_batch as batch;
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{
     CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig,

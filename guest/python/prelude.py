@@ -331,7 +331,7 @@ def _describe(exc, filename, source):
     tb = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_filename == __file__:
+        if code.co_filename in (__file__, "<robosim>"):
             tb = tb.tb_next
             continue
         lineno = tb.tb_lineno

@@ -10,6 +10,7 @@ use std::{
     io::Write,
     path::PathBuf,
     process::ExitCode,
+    sync::Arc,
     sync::atomic::{AtomicUsize, Ordering},
     time::Instant,
 };
@@ -33,7 +34,7 @@ pub(crate) struct AgreementArgs {
     details: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Only the first N programs.
     #[arg(long)]
     limit: Option<usize>,
@@ -63,14 +64,14 @@ struct Disagreement<'a> {
     verdict: &'a Verdict,
 }
 
-pub(crate) fn run(sandbox: &Sandbox, args: &AgreementArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Result<ExitCode> {
     let text = fs::read_to_string(&args.corpus).with_context(|| format!("reading {}", args.corpus.display()))?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         rows.push(serde_json::from_str::<Row>(line).with_context(|| format!("line {}", i + 1))?);
     }
     rows.truncate(args.limit.unwrap_or(usize::MAX));
-    let verifier = Verifier::new(sandbox, args.explore.config(sandbox.limits()));
+    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let started = Instant::now();
     let verdicts = verify_all(&verifier, &rows, args.jobs.unwrap_or_else(super::cores));
     let elapsed = started.elapsed();
@@ -128,7 +129,7 @@ pub(crate) fn run(sandbox: &Sandbox, args: &AgreementArgs) -> anyhow::Result<Exi
 }
 
 /// Verifies every row on `jobs` threads; verdicts come back in row order.
-fn verify_all(verifier: &Verifier<'_>, rows: &[Row], jobs: usize) -> Vec<Verdict> {
+fn verify_all(verifier: &Verifier, rows: &[Row], jobs: usize) -> Vec<Verdict> {
     let next = AtomicUsize::new(0);
     let mut verdicts: Vec<Option<Verdict>> = vec![None; rows.len()];
     let results = std::thread::scope(|scope| {

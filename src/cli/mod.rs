@@ -1,10 +1,11 @@
 //! Command-line interface.
 
 mod agreement;
+mod batch;
 mod run;
 mod verify;
 
-use std::{path::PathBuf, process::ExitCode, time::Duration};
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use robosim::{
@@ -33,6 +34,8 @@ pub(crate) struct Cli {
 enum Command {
     /// Run one Python program and print its outcome and robot-call trace.
     Run(run::RunArgs),
+    /// Verify a JSONL batch of (instruction, program) pairs: verdicts and a training set.
+    VerifyBatch(batch::BatchArgs),
     /// Explore one program over every world its choices open and print the verdict.
     Verify(verify::VerifyArgs),
     /// Compare robosim's verdicts with the reference checker's on a corpus.
@@ -118,27 +121,34 @@ impl LimitArgs {
     }
 }
 
-fn sandbox(cli: &Cli, limits: Limits) -> anyhow::Result<Sandbox> {
+/// The sandbox for a command running up to `jobs` programs at once.
+fn sandbox(cli: &Cli, limits: Limits, jobs: usize) -> anyhow::Result<Arc<Sandbox>> {
     let cache = cli.cache_dir.clone().map_or(CachePolicy::Default, CachePolicy::Dir);
-    Ok(Sandbox::with_config(SandboxConfig { cache, limits, snapshot: !cli.no_snapshot, ..SandboxConfig::default() })?)
+    let mut config = SandboxConfig { cache, limits, snapshot: !cli.no_snapshot, ..SandboxConfig::default() };
+    config.max_concurrent_runs = config.max_concurrent_runs.max(u32::try_from(jobs).unwrap_or(u32::MAX));
+    Ok(Arc::new(Sandbox::with_config(config)?))
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Run(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits())?;
+            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
             run::run(&sandbox, args)
         }
+        Command::VerifyBatch(args) => {
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.unwrap_or_else(cores))?;
+            batch::run(&sandbox, args)
+        }
         Command::Verify(args) => {
-            let sandbox = sandbox(&cli, VerifyConfig::default().limits)?;
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, 1)?;
             verify::run(&sandbox, args)
         }
         Command::Agreement(args) => {
-            let sandbox = sandbox(&cli, VerifyConfig::default().limits)?;
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.unwrap_or_else(cores))?;
             agreement::run(&sandbox, args)
         }
         Command::Prepare => {
-            let sandbox = sandbox(&cli, Limits::default())?;
+            let sandbox = sandbox(&cli, Limits::default(), 1)?;
             let load = sandbox.module_load();
             let how = if load.from_cache { "loaded from the cache" } else { "compiled and cached" };
             eprintln!("robosim: guest {how} in {:.3} s", load.time.as_secs_f64());

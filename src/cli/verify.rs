@@ -1,6 +1,6 @@
 //! `robosim verify FILE.py`: explore one program and print the verdict.
 
-use std::{fs, io::Write, path::PathBuf, process::ExitCode};
+use std::{fs, io::Write, path::PathBuf, process::ExitCode, sync::Arc};
 
 use anyhow::Context;
 use clap::Args;
@@ -22,9 +22,9 @@ pub(crate) struct VerifyArgs {
     pub(crate) explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Sandbox, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let source = fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let verifier = Verifier::new(sandbox, args.explore.config(sandbox.limits()));
+    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let verdict = verifier.verify(&source);
     let mut out = std::io::stdout().lock();
     if args.json {

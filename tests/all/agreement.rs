@@ -37,7 +37,7 @@ fn dev_corpus_agrees_with_the_reference() {
         .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
         .map(|row| (row["id"].to_string(), row["program"].as_str().unwrap_or_default().to_owned()))
         .collect();
-    let verifier = Verifier::new(&SANDBOX, VerifyConfig::default());
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
     for rejection in disagreements.iter().filter(|d| d["kind"] == "reference accepts, robosim rejects") {
         let failure = &rejection["verdict"]["failure"];
         let choices: Vec<u32> = serde_json::from_value(failure["choices"].clone()).expect("choices");

@@ -25,7 +25,7 @@ struct Expected {
 fn conformance_probes_agree_with_the_reference() {
     let path = crate::shared().join("corpus/conformance.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let verifier = Verifier::new(&SANDBOX, VerifyConfig::default());
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
     let mut disagreements = Vec::new();
     let mut count = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -4,6 +4,7 @@
 //! still gets a fresh wasm instance.
 
 mod agreement;
+mod batch;
 mod cli;
 mod conformance;
 mod sandbox_api;
@@ -12,11 +13,14 @@ mod sandbox_limits;
 mod sandbox_lines;
 mod sandbox_stdlib;
 
-use std::{path::PathBuf, sync::LazyLock};
+use std::{
+    path::PathBuf,
+    sync::{Arc, LazyLock},
+};
 
 use robosim::{Limits, Program, RunReport, Sandbox, world::OpenWorld};
 
-static SANDBOX: LazyLock<Sandbox> = LazyLock::new(|| Sandbox::new().expect("the sandbox starts"));
+static SANDBOX: LazyLock<Arc<Sandbox>> = LazyLock::new(|| Arc::new(Sandbox::new().expect("the sandbox starts")));
 
 /// `../shared` beside the project (reference material: the corpus, the spec).
 pub(crate) fn shared() -> PathBuf {

@@ -1,8 +1,8 @@
 //! The explorer: runs one program over many synthesised worlds.
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
-use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox};
+use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig};
 use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
@@ -64,19 +64,36 @@ impl Default for VerifyConfig {
     }
 }
 
-/// Explores programs and reaches verdicts. Cheap to create; share the [`Sandbox`].
-#[derive(Debug, Clone, Copy)]
-pub struct Verifier<'s> {
-    sandbox: &'s Sandbox,
+/// Explores programs and reaches verdicts. Cheap to clone (the [`Sandbox`] is shared) and
+/// usable from many threads at once.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    sandbox: Arc<Sandbox>,
     config: VerifyConfig,
 }
 
 type World = SynthWorld<Replay>;
 
-impl<'s> Verifier<'s> {
+impl Verifier {
+    /// A verifier with its own sandbox (default cache, per-path limits from `config`).
+    ///
+    /// # Errors
+    /// When the sandbox cannot be set up (see [`robosim_sandbox::Error`]).
+    pub fn new(config: VerifyConfig) -> Result<Self, robosim_sandbox::Error> {
+        let sandbox = Sandbox::with_config(SandboxConfig { limits: config.limits, ..SandboxConfig::default() })?;
+        Ok(Self::with_sandbox(Arc::new(sandbox), config))
+    }
+
+    /// A verifier sharing `sandbox`.
     #[must_use]
-    pub const fn new(sandbox: &'s Sandbox, config: VerifyConfig) -> Self {
+    pub const fn with_sandbox(sandbox: Arc<Sandbox>, config: VerifyConfig) -> Self {
         Self { sandbox, config }
+    }
+
+    /// The sandbox programs run in.
+    #[must_use]
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
     }
 
     #[must_use]

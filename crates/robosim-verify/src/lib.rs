@@ -8,11 +8,9 @@
 //! tree was exhausted. A seeded random mode reproduces the reference checker's sampling.
 //!
 //! ```
-//! use robosim_sandbox::Sandbox;
 //! use robosim_verify::{Verifier, VerifyConfig};
 //!
-//! let sandbox = Sandbox::new()?;
-//! let verifier = Verifier::new(&sandbox, VerifyConfig::default());
+//! let verifier = Verifier::new(VerifyConfig::default())?;
 //! // Picking without checking is fine; picking what was seen to be absent is not.
 //! let verdict = verifier.verify("def task_program():\n    if not is_in_room('pen'):\n        pick('pen')\n");
 //! assert!(!verdict.accepted);

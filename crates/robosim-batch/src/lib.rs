@@ -1,0 +1,198 @@
+//! robosim's batch verification: a JSONL file of generated (instruction, program) pairs
+//! in, one verdict record per line out (in input order, flushed as it goes), and a clean
+//! training set.
+//!
+//! Programs are verified on `jobs` threads sharing one sandbox. Bad lines (empty, not JSON,
+//! no `program`, not UTF-8, too large) become `invalid_input` records and the batch goes on.
+//! An interrupted run continues with `resume`: the records already written are checked
+//! against the input, a torn last line is cut off, and nothing is done twice.
+//!
+//! ```no_run
+//! use robosim_batch::{BatchConfig, run};
+//! use robosim_verify::{Verifier, VerifyConfig};
+//!
+//! let verifier = Verifier::new(VerifyConfig::default())?;
+//! let config = BatchConfig::new("data/raw.jsonl");
+//! let summary = run(&config, &verifier, &mut |_event| {})?;
+//! println!("{} accepted of {}", summary.accepted, summary.records);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod input;
+mod output;
+mod pool;
+mod stream;
+mod summary;
+mod training;
+
+use std::{
+    fs::File,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+pub use input::{Input, Line, line_hash, parse_line};
+pub use output::{Manifest, record};
+pub use stream::verify_stream;
+pub use summary::{Slow, Status, Summary};
+pub use training::TrainingSetStats;
+
+use robosim_verify::Verifier;
+
+/// The largest program verified by default; a larger one is `invalid_input`.
+pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
+
+/// What to verify and where the results go.
+#[derive(Debug, Clone)]
+pub struct BatchConfig {
+    pub input: PathBuf,
+    /// The verdicts file.
+    pub output: PathBuf,
+    /// The training set (accepted pairs, de-duplicated), if wanted.
+    pub accepted: Option<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Continue an interrupted verdicts file instead of starting over.
+    pub resume: bool,
+    pub max_program_bytes: usize,
+}
+
+impl BatchConfig {
+    /// Defaults: outputs beside the input (`raw.jsonl` → `raw.verdicts.jsonl`,
+    /// `raw.accepted.jsonl`), one worker per core.
+    pub fn new(input: impl Into<PathBuf>) -> Self {
+        let input = input.into();
+        Self {
+            output: beside(&input, "verdicts"),
+            accepted: Some(beside(&input, "accepted")),
+            input,
+            jobs: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            resume: false,
+            max_program_bytes: DEFAULT_MAX_PROGRAM_BYTES,
+        }
+    }
+}
+
+/// `dir/name.jsonl` → `dir/name.<what>.jsonl`.
+#[must_use]
+pub fn beside(input: &Path, what: &str) -> PathBuf {
+    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("batch");
+    input.with_file_name(format!("{stem}.{what}.jsonl"))
+}
+
+/// Why a batch could not be run. (A bad program or input line is a record, not an error.)
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} was written by other settings or another robosim ({found:?}); remove it or use the same settings")]
+    ManifestMismatch { path: PathBuf, found: Box<Manifest> },
+    #[error("{path} is not a robosim verdicts file (no manifest line); refusing to resume into it")]
+    NotAVerdictsFile { path: PathBuf },
+    #[error("{path}: record {line} does not belong to input line {line} (was the input changed?); refusing to resume")]
+    ResumeMismatch { path: PathBuf, line: u64 },
+}
+
+impl Error {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io { path: path.to_owned(), source }
+    }
+}
+
+/// What a running batch reports, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `total` input lines, of which `resumed` were already done.
+    Started { total: u64, resumed: u64 },
+    /// One more record written.
+    Record { line: u64, status: Status },
+}
+
+/// The manifest a batch run with `verifier` writes.
+#[must_use]
+pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Manifest {
+    Manifest {
+        tool: "robosim".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        guest_sha256: robosim_sandbox::GUEST_SHA256.into(),
+        settings: serde_json::to_value(verifier.config()).unwrap_or_default(),
+        max_program_bytes,
+    }
+}
+
+/// Verifies every line of `config.input`; returns the summary.
+///
+/// # Errors
+/// I/O errors on the files, and a `resume` into a file that does not match the input or the
+/// settings. Nothing about a program or an input line is an error.
+pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(Event)) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let total = lines(&config.input)?.count() as u64;
+    let manifest = manifest(verifier, config.max_program_bytes);
+    let mut summary = Summary::default();
+    let (mut writer, resumed) = if config.resume && config.output.is_file() {
+        let mut hashes = lines(&config.input)?.map(|line| line.map(|raw| line_hash(&raw)));
+        let (writer, records) = output::resume(&config.output, &manifest, &mut hashes)?;
+        for record in &records {
+            summary.add(record, true);
+        }
+        (writer, records.len() as u64)
+    } else {
+        (output::Writer::create(&config.output, &manifest)?, 0)
+    };
+    on_event(Event::Started { total, resumed });
+
+    let todo = lines(&config.input)?
+        .enumerate()
+        .skip(usize::try_from(resumed).unwrap_or(usize::MAX))
+        .map(|(i, raw)| raw.map(|raw| parse_line(i as u64 + 1, &raw, config.max_program_bytes)));
+    let mut paths_this_run = 0;
+    pool::ordered_map(
+        todo,
+        config.jobs,
+        config.jobs.max(1) * 16,
+        |line| match line {
+            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify(program)),
+            _ => None,
+        },
+        |line, verdict| {
+            let line = line?;
+            let value = record(&line, verdict.as_ref());
+            writer.write(&value)?;
+            paths_this_run += verdict.as_ref().map_or(0, |v| v.paths as u64);
+            let status = summary.add(&value, false);
+            on_event(Event::Record { line: line.number, status });
+            Ok::<(), Error>(())
+        },
+    )?;
+    writer.finish()?;
+    summary.finish(started.elapsed(), paths_this_run);
+    if let Some(accepted) = &config.accepted {
+        let records = read_records(&config.output)?;
+        summary.training_set = Some(training::write(accepted, records)?);
+    }
+    Ok(summary)
+}
+
+/// The input's lines as raw bytes, without line endings (`\n` or `\r\n`).
+fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, Error>> + Send + use<>, Error> {
+    let owned = path.to_owned();
+    let file = File::open(path).map_err(|source| Error::io(path, source))?;
+    Ok(BufReader::new(file).split(b'\n').map(move |line| {
+        let mut line = line.map_err(|source| Error::io(&owned, source))?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Ok(line)
+    }))
+}
+
+/// The records of a verdicts file (after its manifest), read one at a time.
+fn read_records(path: &Path) -> Result<impl Iterator<Item = serde_json::Value> + use<>, Error> {
+    Ok(lines(path)?.skip(1).filter_map(|line| line.ok().and_then(|raw| serde_json::from_slice(&raw).ok())))
+}

@@ -1,0 +1,101 @@
+//! Counting what a batch produced, from its records (new and resumed alike).
+
+use std::{collections::BTreeMap, time::Duration};
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// How many slow programs the summary names.
+const SLOWEST: usize = 5;
+
+/// The end-of-run summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Records in the verdicts file (one per input line).
+    pub records: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub invalid_input: u64,
+    /// Records that were already in the file (`--resume`) and were checked, not redone.
+    pub resumed: u64,
+    /// Rejections by error class (`RobotPickError`, `NameError`, `TimeOutError`, …).
+    pub by_class: BTreeMap<String, u64>,
+    /// Paths explored, over all programs.
+    pub paths: u64,
+    /// Programs whose whole choice tree was explored.
+    pub exhausted: u64,
+    pub fuel: u64,
+    /// Time of this run (resumed records excluded).
+    #[serde(with = "robosim_sandbox::duration_secs")]
+    pub wall_time: Duration,
+    /// Programs verified by this run, per second.
+    pub programs_per_second: f64,
+    /// Paths explored by this run, per second.
+    pub paths_per_second: f64,
+    /// The slowest programs, slowest first.
+    pub slowest: Vec<Slow>,
+    /// The training set, when one was written.
+    pub training_set: Option<crate::TrainingSetStats>,
+}
+
+/// A slow program.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slow {
+    pub line: u64,
+    pub id: Value,
+    pub seconds: f64,
+    pub paths: u64,
+}
+
+impl Summary {
+    /// Counts one output record.
+    pub(crate) fn add(&mut self, record: &Value, resumed: bool) -> Status {
+        let result = &record["robosim"];
+        self.records += 1;
+        self.resumed += u64::from(resumed);
+        let status = match result["status"].as_str() {
+            Some("accepted") => Status::Accepted,
+            Some("rejected") => Status::Rejected,
+            _ => Status::Invalid,
+        };
+        match status {
+            Status::Accepted => self.accepted += 1,
+            Status::Rejected => self.rejected += 1,
+            Status::Invalid => self.invalid_input += 1,
+        }
+        let verdict = &result["verdict"];
+        if let Some(class) = verdict["failure"]["class"].as_str() {
+            *self.by_class.entry(class.to_owned()).or_default() += 1;
+        }
+        let paths = verdict["paths"].as_u64().unwrap_or(0);
+        self.paths += paths;
+        self.exhausted += u64::from(verdict["exhausted"].as_bool().unwrap_or(false));
+        self.fuel += verdict["fuel_used"].as_u64().unwrap_or(0);
+        if let Some(seconds) = verdict["wall_time"].as_f64() {
+            let slow = Slow { line: result["line"].as_u64().unwrap_or(0), id: result["id"].clone(), seconds, paths };
+            let at = self.slowest.partition_point(|s| s.seconds >= seconds);
+            if at < SLOWEST {
+                self.slowest.insert(at, slow);
+                self.slowest.truncate(SLOWEST);
+            }
+        }
+        status
+    }
+
+    /// Sets the rates from this run's time.
+    pub(crate) fn finish(&mut self, wall_time: Duration, paths_this_run: u64) {
+        self.wall_time = wall_time;
+        let seconds = wall_time.as_secs_f64().max(1e-9);
+        self.programs_per_second = (self.records - self.resumed) as f64 / seconds;
+        self.paths_per_second = paths_this_run as f64 / seconds;
+    }
+}
+
+/// A record's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Accepted,
+    Rejected,
+    Invalid,
+}

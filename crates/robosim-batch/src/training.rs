@@ -1,0 +1,54 @@
+//! The training set: accepted (instruction, program) pairs, de-duplicated as the reference
+//! does (first by instruction, keeping the first accepted program for each, then by program).
+
+use std::{
+    collections::HashSet,
+    fs::File,
+    io::{BufWriter, Write},
+    path::Path,
+};
+
+use robosim_verify::extract_program;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::Error;
+
+/// What went into the training set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TrainingSetStats {
+    pub written: u64,
+    pub duplicate_instructions: u64,
+    pub duplicate_programs: u64,
+    /// Accepted records with no `instruction` (a pair needs one).
+    pub without_instruction: u64,
+}
+
+/// Writes the training set from the verdict records (in input order).
+pub(crate) fn write(path: &Path, records: impl Iterator<Item = Value>) -> Result<TrainingSetStats, Error> {
+    let io = |source| Error::io(path, source);
+    let mut out = BufWriter::new(File::create(path).map_err(io)?);
+    let mut stats = TrainingSetStats::default();
+    let (mut instructions, mut programs) = (HashSet::new(), HashSet::new());
+    for record in records.filter(|r| r["robosim"]["status"] == "accepted") {
+        let Some(instruction) = record["instruction"].as_str() else {
+            stats.without_instruction += 1;
+            continue;
+        };
+        let program = extract_program(record["program"].as_str().unwrap_or_default()).trim_end().to_owned() + "\n";
+        if !instructions.insert(instruction.trim().to_owned()) {
+            stats.duplicate_instructions += 1;
+            continue;
+        }
+        if !programs.insert(program.clone()) {
+            stats.duplicate_programs += 1;
+            continue;
+        }
+        let pair = json!({ "id": record["robosim"]["id"], "instruction": instruction, "program": program });
+        serde_json::to_writer(&mut out, &pair).map_err(|e| io(e.into()))?;
+        out.write_all(b"\n").map_err(io)?;
+        stats.written += 1;
+    }
+    out.flush().map_err(io)?;
+    Ok(stats)
+}

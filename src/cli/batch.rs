@@ -1,0 +1,138 @@
+//! `robosim verify-batch INPUT.jsonl`: the main job.
+
+use std::{io::Write, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use robosim::{
+    Sandbox,
+    batch::{self, BatchConfig, Event, Summary},
+    verify::Verifier,
+};
+
+use super::ExploreArgs;
+
+#[derive(Debug, Args)]
+pub(crate) struct BatchArgs {
+    /// JSONL input: one object per line with `program` (and usually `id`, `instruction`).
+    input: PathBuf,
+    /// The verdicts file [default: INPUT.verdicts.jsonl beside the input].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The training set of accepted, de-duplicated pairs [default: INPUT.accepted.jsonl].
+    #[arg(long, value_name = "FILE")]
+    accepted: Option<PathBuf>,
+    /// Do not write a training set.
+    #[arg(long, conflicts_with = "accepted")]
+    no_accepted: bool,
+    /// Worker threads [default: all cores].
+    #[arg(long, short)]
+    pub(crate) jobs: Option<usize>,
+    /// Continue an interrupted run: records already written are checked, not redone.
+    #[arg(long)]
+    resume: bool,
+    /// Programs larger than this (bytes) are invalid input.
+    #[arg(long, default_value_t = batch::DEFAULT_MAX_PROGRAM_BYTES)]
+    max_program_bytes: usize,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    pub(crate) explore: ExploreArgs,
+}
+
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitCode> {
+    let mut config = BatchConfig::new(&args.input);
+    if let Some(out) = &args.out {
+        config.output.clone_from(out);
+    }
+    config.accepted = if args.no_accepted { None } else { args.accepted.clone().or(config.accepted) };
+    config.jobs = args.jobs.unwrap_or_else(super::cores);
+    config.resume = args.resume;
+    config.max_program_bytes = args.max_program_bytes;
+    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
+
+    // indicatif draws nothing when stderr is not a terminal.
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let (mut accepted, mut rejected, mut invalid) = (0u64, 0u64, 0u64);
+    let summary = batch::run(&config, &verifier, &mut |event| match event {
+        Event::Started { total, resumed } => {
+            bar.set_length(total);
+            bar.set_position(resumed);
+        }
+        Event::Record { status, .. } => {
+            match status {
+                batch::Status::Accepted => accepted += 1,
+                batch::Status::Rejected => rejected += 1,
+                batch::Status::Invalid => invalid += 1,
+            }
+            bar.set_message(format!("{accepted} accepted, {rejected} rejected, {invalid} invalid"));
+            bar.inc(1);
+        }
+    })?;
+    bar.finish_and_clear();
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        print_summary(&mut out, &summary, &config)?;
+    }
+    Ok(if summary.rejected + summary.invalid_input == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} records: {} accepted, {} rejected, {} invalid input{}",
+        s.records,
+        s.accepted,
+        s.rejected,
+        s.invalid_input,
+        if s.resumed > 0 { format!(" ({} resumed)", s.resumed) } else { String::new() }
+    )?;
+    for (class, count) in &s.by_class {
+        writeln!(out, "  {class:<28} {count:>6}")?;
+    }
+    writeln!(
+        out,
+        "{} paths ({} programs exhaustively explored) in {:.2} s: {:.1} programs/s, {:.0} paths/s",
+        s.paths,
+        s.exhausted,
+        s.wall_time.as_secs_f64(),
+        s.programs_per_second,
+        s.paths_per_second
+    )?;
+    if !s.slowest.is_empty() {
+        writeln!(out, "slowest:")?;
+        for slow in &s.slowest {
+            writeln!(
+                out,
+                "  line {:>6}  {:>8.1} ms  {:>4} paths  id {}",
+                slow.line,
+                slow.seconds * 1e3,
+                slow.paths,
+                slow.id
+            )?;
+        }
+    }
+    writeln!(out, "verdicts: {}", config.output.display())?;
+    if let (Some(path), Some(t)) = (&config.accepted, &s.training_set) {
+        writeln!(
+            out,
+            "training set: {} ({} pairs; dropped {} duplicate instructions, {} duplicate programs, {} without instruction)",
+            path.display(),
+            t.written,
+            t.duplicate_instructions,
+            t.duplicate_programs,
+            t.without_instruction
+        )?;
+    }
+    Ok(())
+}

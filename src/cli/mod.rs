@@ -9,7 +9,7 @@ use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use robosim::{
-    CachePolicy, Limits, Sandbox, SandboxConfig,
+    CachePolicy, CallResult, Limits, Sandbox, SandboxConfig, TraceEvent,
     verify::{Strategy, VerifyConfig},
 };
 
@@ -102,6 +102,19 @@ impl ExploreArgs {
             ..VerifyConfig::default()
         }
     }
+}
+
+/// Prints robot calls one per line: `   3  pick('cup') -> None`.
+pub(crate) fn print_trace(out: &mut impl std::io::Write, trace: &[TraceEvent]) -> std::io::Result<()> {
+    for (i, event) in trace.iter().enumerate() {
+        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
+        let result = match &event.result {
+            CallResult::Returned(value) => format!("-> {}", value.repr()),
+            CallResult::Raised(error) => format!("!! {error}"),
+        };
+        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
+    }
+    Ok(())
 }
 
 /// The number of cores to use by default.

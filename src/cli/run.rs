@@ -4,7 +4,7 @@ use std::{fs, io::Write, path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
 use clap::Args;
-use robosim::{CallResult, Outcome, Program, RunReport, Sandbox, world::OpenWorld};
+use robosim::{Outcome, Program, RunReport, Sandbox, world::OpenWorld};
 
 use super::LimitArgs;
 
@@ -51,14 +51,7 @@ pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitCode>
 }
 
 fn print_report(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
-    for (i, event) in report.trace.iter().enumerate() {
-        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
-        let result = match &event.result {
-            CallResult::Returned(value) => format!("-> {}", value.repr()),
-            CallResult::Raised(error) => format!("!! {error}"),
-        };
-        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
-    }
+    super::print_trace(out, &report.trace)?;
     if !report.stdout.is_empty() {
         writeln!(out, "--- stdout\n{}", report.stdout.trim_end())?;
     }

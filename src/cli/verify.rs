@@ -5,7 +5,7 @@ use std::{fs, io::Write, path::PathBuf, process::ExitCode, sync::Arc};
 use anyhow::Context;
 use clap::Args;
 use robosim::{
-    CallResult, Sandbox,
+    Sandbox,
     verify::{Verdict, Verifier},
 };
 
@@ -53,13 +53,6 @@ fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()>
     for decision in &failure.decisions {
         writeln!(out, "  decided: {}", serde_json::to_string(decision).unwrap_or_default())?;
     }
-    for (i, event) in failure.trace.iter().enumerate() {
-        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
-        let result = match &event.result {
-            CallResult::Returned(value) => format!("-> {}", value.repr()),
-            CallResult::Raised(error) => format!("!! {error}"),
-        };
-        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
-    }
+    super::print_trace(out, &failure.trace)?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Instant};
 
-use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig};
+use robosim_sandbox::{Limits, Program, RunReport, Sandbox, SandboxConfig};
 use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
@@ -221,10 +221,4 @@ impl Search {
         });
         true
     }
-}
-
-/// Whether an outcome ends a path cleanly.
-#[must_use]
-pub const fn is_clean(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Completed | Outcome::Exited { .. })
 }

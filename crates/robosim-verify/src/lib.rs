@@ -27,7 +27,7 @@ mod extract;
 mod normalize;
 mod verdict;
 
-pub use explore::{Strategy, Verifier, VerifyConfig, is_clean};
+pub use explore::{Strategy, Verifier, VerifyConfig};
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
 pub use verdict::{Failure, Verdict, error_line, failure_class, reference_class};

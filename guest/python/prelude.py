@@ -347,15 +347,78 @@ def _describe(exc, filename, source):
     return ("exception", name, message, line, "\n".join(frames), robot_error)
 
 
+class _Baseline:
+    """What a run must leave as it found it for the next run to share the instance."""
+
+    def __init__(self):
+        self.modules = dict(sys.modules)
+        self.builtins = dict(_builtins.__dict__)
+        self.robot = dict(robot.__dict__)
+        self.time = dict(time.__dict__)
+        self.sys = (sys.stdout, sys.stderr, sys.stdin, list(sys.meta_path), list(sys.path))
+
+    def holds(self):
+        return (
+            _same(sys.modules, self.modules)
+            and _same(_builtins.__dict__, self.builtins)
+            and _same(robot.__dict__, self.robot)
+            and _same(time.__dict__, self.time)
+            and (sys.stdout, sys.stderr, sys.stdin, sys.meta_path, sys.path) == self.sys
+        )
+
+
+def _same(now, then):
+    if len(now) != len(then):
+        return False
+    for key, value in then.items():
+        if now.get(key, _same) is not value:
+            return False
+    return True
+
+
+_baseline = None
+# The last program compiled: the paths of one program share the code object.
+_compiled = (None, None, None)
+
+
+def _compile(source, filename):
+    global _compiled
+    if _compiled[0] != source or _compiled[1] != filename:
+        _compiled = (source, filename, compile(source, filename, "exec"))
+    return _compiled[2]
+
+
+_entries = {}
+
+
+def _entry_code(entry):
+    if entry not in _entries:
+        _entries[entry] = compile(f"{entry}()", "<robosim>", "exec")
+    return _entries[entry]
+
+
 def _run(source, filename, entry):
-    """Runs one program in a fresh namespace; returns how it ended, as a tuple."""
+    """Runs one program in a fresh namespace. Returns (pristine, outcome tuple): pristine
+    when the interpreter is as the run found it, so that the instance may be reused."""
+    global _baseline
+    if _baseline is None:
+        _baseline = _Baseline()
+    outcome = _run_program(source, filename, entry)
+    try:
+        pristine = _baseline.holds()
+    except BaseException:
+        pristine = False
+    return (pristine, outcome)
+
+
+def _run_program(source, filename, entry):
     namespace = dict(_PROGRAM_GLOBALS, __name__="__main__", __builtins__=_builtins)
     # `random` may have been imported (and seeded) before a snapshot was taken: seed it from
     # this run's entropy, so that runs differ by seed and repeat with it.
     if "random" in sys.modules:
         sys.modules["random"].seed(int.from_bytes(_robosim.urandom(8), "little"))
     try:
-        code = compile(source, filename, "exec")
+        code = _compile(source, filename)
     except SyntaxError as exc:
         return ("syntax_error", f"{type(exc).__name__}: {exc.msg}", exc.lineno, exc.offset)
     except (ValueError, TypeError) as exc:  # e.g. a NUL byte in the source
@@ -363,7 +426,7 @@ def _run(source, filename, entry):
     try:
         exec(code, namespace)
         if entry is not None:
-            exec(compile(f"{entry}()", "<robosim>", "exec"), namespace)
+            exec(_entry_code(entry), namespace)
     except SystemExit as exc:
         return ("exited", exc.code)
     except BaseException as exc:

@@ -2,7 +2,7 @@
 //!
 //! Calls are synchronous: the guest hands over a JSON message, the host answers at once.
 
-use robosim_protocol::{GuestOutcome, Reply, Request};
+use robosim_protocol::{GuestReport, Reply, Request};
 
 #[link(wasm_import_module = "robosim")]
 unsafe extern "C" {
@@ -15,7 +15,7 @@ unsafe extern "C" {
     /// Appends text to the program's captured output (`stream` 1 = stdout, 2 = stderr).
     #[link_name = "output"]
     fn host_output(stream: u32, ptr: *const u8, len: usize);
-    /// Reports how the run ended (a JSON [`GuestOutcome`]).
+    /// Reports how the run ended (a JSON [`GuestReport`]).
     #[link_name = "finish"]
     fn host_finish(ptr: *const u8, len: usize);
 }
@@ -48,8 +48,8 @@ pub(crate) fn output(stream: u32, text: &str) {
     unsafe { host_output(stream, text.as_ptr(), text.len()) }
 }
 
-pub(crate) fn finish(outcome: &GuestOutcome) {
-    let bytes = serde_json::to_vec(outcome).unwrap_or_else(|_| br#"{"kind":"completed"}"#.to_vec());
+pub(crate) fn finish(report: &GuestReport) {
+    let bytes = serde_json::to_vec(report).unwrap_or_default();
     // SAFETY: the host copies the bytes during the call.
     unsafe { host_finish(bytes.as_ptr(), bytes.len()) }
 }

@@ -18,7 +18,7 @@ mod stdlib {
 
 use std::cell::OnceCell;
 
-use robosim_protocol::{ExceptionInfo, GuestOutcome, RobotErrorInfo, RunRequest};
+use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, RunRequest};
 use rustpython_vm::{
     AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine, builtins::PyTuple, compiler::Mode,
     convert::TryFromObject, scope::Scope,
@@ -122,20 +122,23 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     // SAFETY: the caller passes a buffer from `robosim_alloc(len)`, fully written.
     let bytes = unsafe { Vec::from_raw_parts(ptr, len, len) };
     robosim_init();
-    let outcome = match serde_json::from_slice::<RunRequest>(&bytes) {
+    let report = match serde_json::from_slice::<RunRequest>(&bytes) {
         Ok(request) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
             guest.interpreter.enter(|vm| run(vm, guest, &request))
         }),
-        Err(err) => GuestOutcome::Exception(ExceptionInfo {
-            exc_type: "robosim.InvalidRequest".into(),
-            message: err.to_string(),
-            line: None,
-            traceback: String::new(),
-            robot_error: None,
-        }),
+        Err(err) => GuestReport {
+            outcome: GuestOutcome::Exception(ExceptionInfo {
+                exc_type: "robosim.InvalidRequest".into(),
+                message: err.to_string(),
+                line: None,
+                traceback: String::new(),
+                robot_error: None,
+            }),
+            reusable: false,
+        },
     };
-    host::finish(&outcome);
+    host::finish(&report);
 }
 
 fn start() -> Guest {
@@ -177,23 +180,31 @@ fn load_prelude(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
     dict.get_item("_run", vm)
 }
 
-fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestOutcome {
+fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestReport {
     let entry = request.entry.as_deref().map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into());
     let result = guest
         .run
         .call((vm.ctx.new_str(request.source.as_str()), vm.ctx.new_str(request.filename.as_str()), entry), vm)
-        .and_then(|report| describe(vm, &report));
+        .and_then(|report| {
+            // (pristine, outcome tuple)
+            let pair = report
+                .downcast_ref::<PyTuple>()
+                .filter(|t| t.len() == 2)
+                .ok_or_else(|| vm.new_type_error("robosim: _run must return (pristine, outcome)"))?;
+            Ok(GuestReport { reusable: pair[0].clone().try_to_bool(vm)?, outcome: describe(vm, &pair[1])? })
+        });
     result.unwrap_or_else(|exc| {
         // Only reached when the prelude itself fails (e.g. MemoryError while describing).
         let exc_type = exc.class().name().to_string();
         let message = exc.as_object().str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        GuestOutcome::Exception(ExceptionInfo {
+        let outcome = GuestOutcome::Exception(ExceptionInfo {
             exc_type,
             message,
             line: None,
             traceback: String::new(),
             robot_error: None,
-        })
+        });
+        GuestReport { outcome, reusable: false }
     })
 }
 

@@ -78,3 +78,38 @@ fn runs_in_parallel_threads_stay_independent() {
         assert_eq!(report.trace[2].args[0], robosim::protocol::Value::from(format!("room {i}")));
     }
 }
+
+#[test]
+fn a_session_reuses_its_instance_only_while_nothing_carries_over() {
+    use robosim::{Program, world::OpenWorld};
+    let limits = crate::SANDBOX.limits();
+    let mut session = crate::SANDBOX.session();
+    let clean = Program::task("def task_program():\n    x = [1, 2]\n    say(str(len(x)))\n");
+    for _ in 0..3 {
+        let (report, _) = session.run_with(&clean, OpenWorld::default(), limits, 0);
+        assert_eq!(report.outcome, Outcome::Completed);
+    }
+    assert_eq!(session.reused(), 2, "clean runs share the instance");
+
+    // Each of these changes something a later run could see: the instance must go.
+    for tamper in [
+        "import builtins\nbuiltins.len = lambda x: 0",
+        "import robot\nrobot.say = None",
+        "time.sleep = None",
+        "import sys\nsys.modules['leak'] = sys",
+        "import io",
+    ] {
+        let reused = session.reused();
+        let source = format!("{tamper}\ndef task_program():\n    pass\n");
+        let (report, _) = session.run_with(&Program::task(source), OpenWorld::default(), limits, 0);
+        assert_eq!(report.outcome, Outcome::Completed, "{tamper}: {report:#?}");
+        let (report, _) = session.run_with(
+            &Program::task("import sys, builtins, robot\ndef task_program():\n    assert len([1]) == 1 and 'leak' not in sys.modules and 'io' not in sys.modules\n    robot.say('x')\n    time.sleep(1)\n"),
+            OpenWorld::default(),
+            limits,
+            0,
+        );
+        assert_eq!(report.outcome, Outcome::Completed, "after {tamper}: {report:#?}");
+        assert_eq!(session.reused(), reused + 1, "{tamper}: the tampered instance was not reused");
+    }
+}

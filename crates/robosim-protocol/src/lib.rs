@@ -148,6 +148,15 @@ pub struct RunRequest {
     pub entry: Option<String>,
 }
 
+/// What the guest reports when a run ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestReport {
+    pub outcome: GuestOutcome,
+    /// The interpreter is as the run found it (no module, builtin or robot function added or
+    /// replaced), so the next program may run in the same instance.
+    pub reusable: bool,
+}
+
 /// How a run ended, as the guest saw it. Limits and traps are the host's to report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -6,22 +6,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use robosim_protocol::{GuestOutcome, RunRequest};
 use robosim_world::World;
 use wasmtime::{
-    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, OptLevel, PoolingAllocationConfig, Store,
-    Trap,
+    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, OptLevel, PoolingAllocationConfig,
 };
 
-use crate::{
-    Error, Limits, Outcome, RunReport, cache,
-    state::{Abort, HostState},
-};
+use crate::{Error, Limits, RunReport, Session, cache, state::HostState};
 
 /// How often the epoch ticker advances the engine's epoch (the deadline's resolution).
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Fuel allowed for interpreter start-up (measured ~80 M; counted apart from the program's).
-const STARTUP_FUEL: u64 = 2_000_000_000;
 /// Native stack for wasm frames. Python-to-Python calls use little of it (a 4 MiB stack held
 /// 99,000 frames), so Python's recursion limit (RecursionError) trips long before; native
 /// recursion (a deeply nested literal) ends as `StackExhausted`. 1 MiB leaves room for the
@@ -150,7 +143,8 @@ impl Sandbox {
         self.run_with(program, world, &self.limits, 0)
     }
 
-    /// Runs `program` against `world`. `seed` feeds the guest's entropy (`random`, hashing).
+    /// Runs `program` against `world` in a fresh instance. `seed` feeds the guest's entropy
+    /// (`random`, hashing). To run many programs on one thread, a [`Session`] is faster.
     pub fn run_with<W: World + 'static>(
         &self,
         program: &Program,
@@ -158,33 +152,21 @@ impl Sandbox {
         limits: &Limits,
         seed: u64,
     ) -> (RunReport, W) {
-        let started = Instant::now();
-        let mut store = Store::new(&self.engine, HostState::new(Box::new(world), *limits, seed));
-        store.limiter(|state| &mut state.limiter);
-        let ticks = limits.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
-        // +1: the ticker's phase is arbitrary, so the first tick may come at once.
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1));
-        store.epoch_deadline_trap();
-        let mut startup_fuel = 0;
-        let result = execute(&self.pre, &mut store, program, limits, &mut startup_fuel);
-        let fuel_used = match store.get_fuel() {
-            Ok(left) if store.data().run_fuel > 0 => store.data().run_fuel.saturating_sub(left),
-            _ => 0,
-        };
-        let state = store.into_data();
-        let outcome = classify(result, &state);
-        let report = RunReport {
-            outcome,
-            trace: state.trace,
-            stdout: state.stdout,
-            stderr: state.stderr,
-            fuel_used,
-            startup_fuel,
-            wall_time: started.elapsed(),
-            slept: state.slept_ns as f64 / 1e9,
-        };
-        let world = *state.world.into_any().downcast::<W>().expect("the world keeps its type");
-        (report, world)
+        self.session().run_with(program, world, limits, seed)
+    }
+
+    /// A session: runs on this thread that share an instance while that is safe.
+    #[must_use]
+    pub const fn session(&self) -> Session<'_> {
+        Session::new(self)
+    }
+
+    pub(crate) const fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(crate) const fn pre(&self) -> &InstancePre<HostState> {
+        &self.pre
     }
 }
 
@@ -227,86 +209,6 @@ fn start_epoch_ticker(engine: &Engine) {
             }
         }
     });
-}
-
-fn execute(
-    pre: &InstancePre<HostState>,
-    store: &mut Store<HostState>,
-    program: &Program,
-    limits: &Limits,
-    startup_fuel: &mut u64,
-) -> wasmtime::Result<()> {
-    store.set_fuel(STARTUP_FUEL)?;
-    let instance = pre.instantiate(&mut *store)?;
-    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
-        init.call(&mut *store, ())?;
-    }
-    instance.get_typed_func::<(), ()>(&mut *store, "robosim_init")?.call(&mut *store, ())?;
-    *startup_fuel = STARTUP_FUEL - store.get_fuel()?;
-
-    let request = serde_json::to_vec(&RunRequest {
-        source: program.source.clone(),
-        filename: program.filename.clone(),
-        entry: program.entry.clone(),
-    })?;
-    let len = u32::try_from(request.len()).map_err(|_| wasmtime::format_err!("program too large"))?;
-    store.set_fuel(limits.fuel)?;
-    store.data_mut().run_fuel = limits.fuel;
-    let ptr = instance.get_typed_func::<u32, u32>(&mut *store, "robosim_alloc")?.call(&mut *store, len)?;
-    let memory = instance
-        .get_memory(&mut *store, "memory")
-        .ok_or_else(|| wasmtime::format_err!("the guest exports no memory"))?;
-    memory.write(&mut *store, ptr as usize, &request)?;
-    instance.get_typed_func::<(u32, u32), ()>(&mut *store, "robosim_run")?.call(&mut *store, (ptr, len))
-}
-
-fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
-    if let Err(err) = result {
-        if let Some(abort) = err.downcast_ref::<Abort>() {
-            return match abort {
-                Abort::OutputLimit(_) => Outcome::OutputLimitExceeded,
-                Abort::RobotCallLimit(_) => Outcome::RobotCallLimitExceeded,
-                Abort::Exit(_) | Abort::Protocol(_) => trap(&err.to_string(), state),
-            };
-        }
-        return match err.downcast_ref::<Trap>() {
-            Some(Trap::OutOfFuel) => Outcome::FuelExhausted,
-            Some(Trap::Interrupt) => Outcome::DeadlineExceeded,
-            Some(Trap::StackOverflow) => Outcome::StackExhausted,
-            _ if state.limiter.denied => Outcome::MemoryExceeded,
-            _ => trap(&format!("{err:?}"), state),
-        };
-    }
-    match &state.outcome {
-        None => trap("the guest returned without reporting an outcome", state),
-        Some(GuestOutcome::Completed) => Outcome::Completed,
-        Some(GuestOutcome::Exited { code }) => Outcome::Exited { code: code.clone() },
-        Some(GuestOutcome::SyntaxError { message, line, column }) => {
-            Outcome::SyntaxError { message: message.clone(), line: *line, column: *column }
-        }
-        Some(GuestOutcome::Exception(exc)) => match &exc.robot_error {
-            Some(robot) => Outcome::RobotError {
-                name: robot.name.clone(),
-                message: robot.message.clone(),
-                line: exc.line,
-                traceback: exc.traceback.clone(),
-            },
-            // A MemoryError inside the sandbox always means a memory bound was hit.
-            None if exc.exc_type == "MemoryError" => Outcome::MemoryExceeded,
-            None => Outcome::PythonError {
-                exc_type: exc.exc_type.clone(),
-                message: exc.message.clone(),
-                line: exc.line,
-                traceback: exc.traceback.clone(),
-            },
-        },
-    }
-}
-
-fn trap(message: &str, state: &HostState) -> Outcome {
-    let log = state.guest_log.trim();
-    let message = if log.is_empty() { message.to_owned() } else { format!("{message}\nguest log:\n{log}") };
-    Outcome::Trap { message }
 }
 
 /// The default cache directory.

@@ -1,6 +1,6 @@
 //! The host functions the guest imports from module `robosim`.
 
-use robosim_protocol::{GuestOutcome, Reply, Request};
+use robosim_protocol::{GuestReport, Reply, Request};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::{
@@ -132,7 +132,9 @@ fn output(mut caller: Caller<'_, HostState>, stream: u32, ptr: u32, len: u32) ->
 
 fn finish(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
     let bytes = read(&mut caller, ptr, len)?;
-    let outcome: GuestOutcome = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
-    caller.data_mut().outcome = Some(outcome);
+    let report: GuestReport = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
+    let state = caller.data_mut();
+    state.outcome = Some(report.outcome);
+    state.reusable = report.reusable;
     Ok(())
 }

@@ -25,6 +25,7 @@ mod engine;
 mod imports;
 mod limits;
 mod report;
+mod session;
 mod snapshot;
 mod state;
 mod wasi;
@@ -36,6 +37,7 @@ pub use engine::{
 };
 pub use limits::Limits;
 pub use report::{CallResult, Outcome, RunReport, TraceEvent, duration_secs};
+pub use session::Session;
 
 /// The guest module (RustPython + robot API), built by this crate's build script.
 pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/robosim_guest.wasm"));

@@ -69,6 +69,8 @@ pub(crate) struct HostState {
     pub(crate) run_fuel: u64,
     pub(crate) slept_ns: u64,
     pub(crate) rng_state: u64,
+    /// The guest said the instance is as the run found it (see `Session`).
+    pub(crate) reusable: bool,
 }
 
 impl HostState {
@@ -87,7 +89,16 @@ impl HostState {
             run_fuel: 0,
             slept_ns: 0,
             rng_state: seed,
+            reusable: false,
         }
+    }
+
+    /// Readies a used state for the next run in the same instance; returns the old world.
+    pub(crate) fn reset(&mut self, world: Box<dyn AnyWorld>, limits: Limits, seed: u64) -> Box<dyn AnyWorld> {
+        let memory = self.memory;
+        let old = std::mem::replace(self, Self::new(world, limits, seed));
+        self.memory = memory;
+        old.world
     }
 
     /// Bytes of program output kept so far.

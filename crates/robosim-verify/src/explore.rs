@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Instant};
 
-use robosim_sandbox::{Limits, Program, RunReport, Sandbox, SandboxConfig};
+use robosim_sandbox::{Limits, Program, RunReport, Sandbox, SandboxConfig, Session};
 use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
@@ -110,16 +110,22 @@ impl Verifier {
     }
 
     /// Runs one path: the given choices first, then as `then` says.
-    fn run_path(&self, program: &Program, forced: Vec<u32>, then: Then) -> (RunReport, World) {
+    fn run_path(
+        &self,
+        session: &mut Session<'_>,
+        program: &Program,
+        forced: Vec<u32>,
+        then: Then,
+    ) -> (RunReport, World) {
         let world = SynthWorld::new(Replay::new(forced, then));
-        self.sandbox.run_with(program, world, &self.config.limits, self.config.seed)
+        session.run_with(program, world, &self.config.limits, self.config.seed)
     }
 
-    /// Replays one path (e.g. a [`Failure`]'s `choices`); later choices take the first
-    /// alternative.
+    /// Replays one path (e.g. a [`Failure`]'s `choices`) in a fresh instance; later choices
+    /// take the first alternative.
     #[must_use]
     pub fn replay(&self, source: &str, choices: &[u32]) -> RunReport {
-        self.run_path(&self.program(source), choices.to_vec(), Then::First).0
+        self.run_path(&mut self.sandbox.session(), &self.program(source), choices.to_vec(), Then::First).0
     }
 
     /// Explores `source` and returns the verdict.
@@ -128,11 +134,13 @@ impl Verifier {
         let started = Instant::now();
         let program = self.program(source);
         let mut search = Search::default();
+        // The paths of one program share an instance while the guest finds it untouched.
+        let mut session = self.sandbox.session();
         let exhausted = match self.config.strategy {
             Strategy::Exhaustive { max_paths, max_depth } => {
-                self.depth_first(&program, &mut search, max_paths, max_depth)
+                self.depth_first(&mut session, &program, &mut search, max_paths, max_depth)
             }
-            Strategy::Random { runs } => self.random(&program, &mut search, runs),
+            Strategy::Random { runs } => self.random(&mut session, &program, &mut search, runs),
         };
         Verdict {
             accepted: search.failure.is_none(),
@@ -145,7 +153,14 @@ impl Verifier {
     }
 
     /// Returns whether the whole tree (within the depth bound) was explored.
-    fn depth_first(&self, program: &Program, search: &mut Search, max_paths: usize, max_depth: usize) -> bool {
+    fn depth_first(
+        &self,
+        session: &mut Session<'_>,
+        program: &Program,
+        search: &mut Search,
+        max_paths: usize,
+        max_depth: usize,
+    ) -> bool {
         let mut prefix = Vec::new();
         let mut truncated = false;
         loop {
@@ -153,7 +168,7 @@ impl Verifier {
                 return false;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
-            let (report, world) = self.run_path(program, prefix, Then::FirstUpTo { depth: max_depth, rng });
+            let (report, world) = self.run_path(session, program, prefix, Then::FirstUpTo { depth: max_depth, rng });
             if search.record(report, &world) {
                 return false;
             }
@@ -169,14 +184,14 @@ impl Verifier {
         }
     }
 
-    fn random(&self, program: &Program, search: &mut Search, runs: usize) -> bool {
+    fn random(&self, session: &mut Session<'_>, program: &Program, search: &mut Search, runs: usize) -> bool {
         let mut timeouts = 0;
         for run in 0..runs {
             if search.fuel >= self.config.fuel_budget {
                 return false;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed.wrapping_add(run as u64));
-            let (report, world) = self.run_path(program, Vec::new(), Then::Random(rng));
+            let (report, world) = self.run_path(session, program, Vec::new(), Then::Random(rng));
             let timed_out = failure_class(&report.outcome).is_some_and(|c| c == "TimeOutError");
             timeouts += usize::from(timed_out);
             // As the reference: one time-out may be bad luck, two reject.

@@ -1,0 +1,219 @@
+//! [`Session`]: several runs in one instance, when nothing carries over between them.
+//!
+//! A fresh instance per run costs a copy-on-write reset of the snapshot's pages and page
+//! faults as the program touches them, and the program's source is compiled again each time.
+//! The paths of one program can instead share an instance: each run still gets a fresh
+//! namespace, fresh limits, output, trace and world, and the guest checks afterwards that
+//! nothing a later run could see was changed (modules, builtins, the robot API, `time`,
+//! `sys`). When the guest reports a change, or the run trapped, the instance is discarded
+//! and the next run starts from the snapshot again.
+
+use std::time::Instant;
+
+use robosim_protocol::{GuestOutcome, RunRequest};
+use robosim_world::{OpenWorld, World};
+use wasmtime::{Instance, Store, Trap, TypedFunc};
+
+use crate::{
+    EPOCH_TICK, Limits, Outcome, Program, RunReport, Sandbox,
+    state::{Abort, HostState},
+};
+
+/// Fuel allowed for interpreter start-up (counted apart from the program's).
+const STARTUP_FUEL: u64 = 2_000_000_000;
+
+/// Runs programs one after another, reusing the instance while that is safe. Create one per
+/// thread with [`Sandbox::session`].
+pub struct Session<'s> {
+    sandbox: &'s Sandbox,
+    live: Option<Live>,
+    /// Runs served by an instance that an earlier run had used.
+    reused: u64,
+}
+
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("live", &self.live.is_some()).field("reused", &self.reused).finish()
+    }
+}
+
+struct Live {
+    store: Store<HostState>,
+    alloc: TypedFunc<u32, u32>,
+    run: TypedFunc<(u32, u32), ()>,
+    instance: Instance,
+}
+
+impl<'s> Session<'s> {
+    pub(crate) const fn new(sandbox: &'s Sandbox) -> Self {
+        Self { sandbox, live: None, reused: 0 }
+    }
+
+    /// How many runs found an instance ready from an earlier run.
+    #[must_use]
+    pub const fn reused(&self) -> u64 {
+        self.reused
+    }
+
+    /// Runs `program` against `world`; see [`Sandbox::run_with`].
+    pub fn run_with<W: World + 'static>(
+        &mut self,
+        program: &Program,
+        world: W,
+        limits: &Limits,
+        seed: u64,
+    ) -> (RunReport, W) {
+        let started = Instant::now();
+        let mut startup_fuel = 0;
+        if self.live.is_some() {
+            self.reused += 1;
+        } else {
+            match self.start(limits, seed, &mut startup_fuel) {
+                Ok(live) => self.live = Some(live),
+                Err((err, state)) => {
+                    let report = report(classify(Err(err), &state), state, 0, startup_fuel, started);
+                    return (report, world);
+                }
+            }
+        }
+        let live = self.live.as_mut().expect("started above");
+        let previous = live.store.data_mut().reset(Box::new(world), *limits, seed);
+        drop(previous);
+        let result = live.run(program, limits);
+        let fuel_used = match live.store.get_fuel() {
+            Ok(left) => live.store.data().run_fuel.saturating_sub(left),
+            Err(_) => 0,
+        };
+        let keep = result.is_ok() && live.store.data().reusable;
+        let state = live.store.data_mut();
+        let outcome = classify(result, &*state);
+        let world = std::mem::replace(&mut state.world, Box::new(OpenWorld::default()));
+        let report = RunReport {
+            outcome,
+            trace: std::mem::take(&mut state.trace),
+            stdout: std::mem::take(&mut state.stdout),
+            stderr: std::mem::take(&mut state.stderr),
+            fuel_used,
+            startup_fuel,
+            wall_time: started.elapsed(),
+            slept: state.slept_ns as f64 / 1e9,
+        };
+        if !keep {
+            // After a trap the guest's state is unsound; after a change it is not pristine.
+            self.live = None;
+        }
+        let world = *world.into_any().downcast::<W>().expect("the world keeps its type");
+        (report, world)
+    }
+
+    fn start(&self, limits: &Limits, seed: u64, startup_fuel: &mut u64) -> Result<Live, (wasmtime::Error, HostState)> {
+        let mut store =
+            Store::new(self.sandbox.engine(), HostState::new(Box::new(OpenWorld::default()), *limits, seed));
+        store.limiter(|state| &mut state.limiter);
+        store.epoch_deadline_trap();
+        set_deadline(&mut store, limits);
+        let result = (|| {
+            store.set_fuel(STARTUP_FUEL)?;
+            let instance = self.sandbox.pre().instantiate(&mut store)?;
+            instance.get_typed_func::<(), ()>(&mut store, "robosim_init")?.call(&mut store, ())?;
+            *startup_fuel = STARTUP_FUEL - store.get_fuel()?;
+            let alloc = instance.get_typed_func::<u32, u32>(&mut store, "robosim_alloc")?;
+            let run = instance.get_typed_func::<(u32, u32), ()>(&mut store, "robosim_run")?;
+            Ok::<_, wasmtime::Error>((instance, alloc, run))
+        })();
+        match result {
+            Ok((instance, alloc, run)) => Ok(Live { store, alloc, run, instance }),
+            Err(err) => Err((err, store.into_data())),
+        }
+    }
+}
+
+impl Live {
+    fn run(&mut self, program: &Program, limits: &Limits) -> wasmtime::Result<()> {
+        let store = &mut self.store;
+        set_deadline(store, limits);
+        let request = serde_json::to_vec(&RunRequest {
+            source: program.source.clone(),
+            filename: program.filename.clone(),
+            entry: program.entry.clone(),
+        })?;
+        let len = u32::try_from(request.len()).map_err(|_| wasmtime::format_err!("program too large"))?;
+        store.set_fuel(limits.fuel)?;
+        store.data_mut().run_fuel = limits.fuel;
+        let ptr = self.alloc.call(&mut *store, len)?;
+        let memory = self
+            .instance
+            .get_memory(&mut *store, "memory")
+            .ok_or_else(|| wasmtime::format_err!("the guest exports no memory"))?;
+        memory.write(&mut *store, ptr as usize, &request)?;
+        self.run.call(&mut *store, (ptr, len))
+    }
+}
+
+fn set_deadline(store: &mut Store<HostState>, limits: &Limits) {
+    let ticks = limits.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos());
+    // +1: the ticker's phase is arbitrary, so the first tick may come at once.
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1));
+}
+
+fn report(outcome: Outcome, state: HostState, fuel_used: u64, startup_fuel: u64, started: Instant) -> RunReport {
+    RunReport {
+        outcome,
+        trace: state.trace,
+        stdout: state.stdout,
+        stderr: state.stderr,
+        fuel_used,
+        startup_fuel,
+        wall_time: started.elapsed(),
+        slept: state.slept_ns as f64 / 1e9,
+    }
+}
+
+fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
+    if let Err(err) = result {
+        if let Some(abort) = err.downcast_ref::<Abort>() {
+            return match abort {
+                Abort::OutputLimit(_) => Outcome::OutputLimitExceeded,
+                Abort::RobotCallLimit(_) => Outcome::RobotCallLimitExceeded,
+                Abort::Exit(_) | Abort::Protocol(_) => trap(&err.to_string(), state),
+            };
+        }
+        return match err.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => Outcome::FuelExhausted,
+            Some(Trap::Interrupt) => Outcome::DeadlineExceeded,
+            Some(Trap::StackOverflow) => Outcome::StackExhausted,
+            _ if state.limiter.denied => Outcome::MemoryExceeded,
+            _ => trap(&format!("{err:?}"), state),
+        };
+    }
+    match &state.outcome {
+        None => trap("the guest returned without reporting an outcome", state),
+        Some(GuestOutcome::Completed) => Outcome::Completed,
+        Some(GuestOutcome::Exited { code }) => Outcome::Exited { code: code.clone() },
+        Some(GuestOutcome::SyntaxError { message, line, column }) => {
+            Outcome::SyntaxError { message: message.clone(), line: *line, column: *column }
+        }
+        Some(GuestOutcome::Exception(exc)) => match &exc.robot_error {
+            Some(robot) => Outcome::RobotError {
+                name: robot.name.clone(),
+                message: robot.message.clone(),
+                line: exc.line,
+                traceback: exc.traceback.clone(),
+            },
+            // A MemoryError inside the sandbox always means a memory bound was hit.
+            None if exc.exc_type == "MemoryError" => Outcome::MemoryExceeded,
+            None => Outcome::PythonError {
+                exc_type: exc.exc_type.clone(),
+                message: exc.message.clone(),
+                line: exc.line,
+                traceback: exc.traceback.clone(),
+            },
+        },
+    }
+}
+
+fn trap(message: &str, state: &HostState) -> Outcome {
+    let log = state.guest_log.trim();
+    let message = if log.is_empty() { message.to_owned() } else { format!("{message}\nguest log:\n{log}") };
+    Outcome::Trap { message }
+}

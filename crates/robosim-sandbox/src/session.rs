@@ -70,7 +70,8 @@ impl<'s> Session<'s> {
         } else {
             match self.start(limits, seed, &mut startup_fuel) {
                 Ok(live) => self.live = Some(live),
-                Err((err, state)) => {
+                Err(failed) => {
+                    let (err, state) = *failed;
                     let report = report(classify(Err(err), &state), state, 0, startup_fuel, started);
                     return (report, world);
                 }
@@ -106,7 +107,12 @@ impl<'s> Session<'s> {
         (report, world)
     }
 
-    fn start(&self, limits: &Limits, seed: u64, startup_fuel: &mut u64) -> Result<Live, (wasmtime::Error, HostState)> {
+    fn start(
+        &self,
+        limits: &Limits,
+        seed: u64,
+        startup_fuel: &mut u64,
+    ) -> Result<Live, Box<(wasmtime::Error, HostState)>> {
         let mut store =
             Store::new(self.sandbox.engine(), HostState::new(Box::new(OpenWorld::default()), *limits, seed));
         store.limiter(|state| &mut state.limiter);
@@ -123,7 +129,7 @@ impl<'s> Session<'s> {
         })();
         match result {
             Ok((instance, alloc, run)) => Ok(Live { store, alloc, run, instance }),
-            Err(err) => Err((err, store.into_data())),
+            Err(err) => Err(Box::new((err, store.into_data()))),
         }
     }
 }

@@ -84,9 +84,10 @@ impl std::fmt::Display for RobotFunction {
     }
 }
 
-/// What the guest asks of the host while a program runs.
+/// What the guest asks of the host while a program runs. (Externally tagged: serde reads
+/// it in one pass, without buffering.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "request", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Request {
     /// A call of one of the eight robot functions, with the Python arguments as given.
     Robot { function: RobotFunction, args: Vec<Value> },
@@ -125,7 +126,7 @@ impl Container {
 
 /// The host's answer to a [`Request`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Reply {
     /// The call returned this value.
     Value { value: Value },

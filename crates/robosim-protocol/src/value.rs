@@ -1,13 +1,18 @@
 //! A Python value, as far as the robot API cares.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::{
+    Deserialize, Deserializer, Serialize,
+    de::{self, MapAccess, SeqAccess, Visitor},
+};
 
 /// A Python value passed to or returned from a robot function.
 ///
 /// Serialised untagged, so traces read like Python: `"kitchen"`, `["a", "b"]`, `true`, `null`.
 /// Tuples and other objects keep their identity, because the robot API's argument checks
 /// depend on the exact type (`ask` wants a *list* of options).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     None,
@@ -100,6 +105,81 @@ fn str_repr(s: &str) -> String {
     }
     out.push(quote);
     out
+}
+
+/// Deserialised by looking at the JSON once (serde's untagged enums try each variant in
+/// turn and build an error for every miss; this sits on the hot path of every robot call).
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Python value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::None)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Int(i))
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        Ok(i64::try_from(u).map_or_else(|_| Value::Float(u as f64), Value::Int))
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::Float(f))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::Str(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        Ok(Value::Str(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let (mut tuple, mut type_name, mut repr) = (None, None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "tuple" => tuple = Some(map.next_value()?),
+                "type_name" => type_name = Some(map.next_value()?),
+                "repr" => repr = Some(map.next_value()?),
+                other => return Err(de::Error::unknown_field(other, &["tuple", "type_name", "repr"])),
+            }
+        }
+        match (tuple, type_name, repr) {
+            (Some(tuple), None, None) => Ok(Value::Tuple { tuple }),
+            (None, Some(type_name), Some(repr)) => Ok(Value::Other { type_name, repr }),
+            _ => Err(de::Error::custom("expected {\"tuple\": [...]} or {\"type_name\", \"repr\"}")),
+        }
+    }
 }
 
 impl From<&str> for Value {

@@ -38,6 +38,12 @@ lint: setup
 agreement *ARGS: build
     {{cargo}} run --release --quiet -- agreement ../shared/corpus/dev.jsonl --details target/agreement.jsonl {{ARGS}}
 
+# verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
+bench-corpus TIMES="1" *ARGS: build
+    mkdir -p target/bench-corpus
+    for i in $(seq {{TIMES}}); do cat ../shared/corpus/dev.jsonl; done > target/bench-corpus/corpus.jsonl
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim verify-batch target/bench-corpus/corpus.jsonl --no-accepted --jobs 2 {{ARGS}} || [ $? -eq 1 ]
+
 # Criterion benchmarks: per-run latency and fuel, module load.
 bench: build
     {{cargo}} bench --bench sandbox

@@ -137,10 +137,11 @@ fn verify_all(verifier: &Verifier, rows: &[Row], jobs: usize) -> Vec<Verdict> {
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
+                    let mut session = verifier.session();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(row) = rows.get(i) else { break done };
-                        done.push((i, verifier.verify(&row.program)));
+                        done.push((i, verifier.verify_in(&mut session, &row.program)));
                     }
                 })
             })

@@ -156,8 +156,9 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
         todo,
         config.jobs,
         config.jobs.max(1) * 16,
-        |line| match line {
-            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify(program)),
+        || verifier.session(),
+        |session, line| match line {
+            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify_in(session, program)),
             _ => None,
         },
         |line, verdict| {

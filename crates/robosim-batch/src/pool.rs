@@ -7,13 +7,15 @@ use std::collections::BTreeMap;
 
 use crossbeam::channel;
 
-/// Runs `work` on every item on `jobs` threads and hands `(item, result)` to `sink` in input
-/// order, on the calling thread. Stops early (and returns the error) when `sink` fails.
-pub(crate) fn ordered_map<T, R, E>(
+/// Runs `work` on every item on `jobs` threads (each with its own state from `init`) and
+/// hands `(item, result)` to `sink` in input order, on the calling thread. Stops early (and
+/// returns the error) when `sink` fails.
+pub(crate) fn ordered_map<T, S, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
     window: usize,
-    work: impl Fn(&T) -> R + Sync,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &T) -> R + Sync,
     mut sink: impl FnMut(T, R) -> Result<(), E>,
 ) -> Result<(), E>
 where
@@ -37,10 +39,11 @@ where
             }
         });
         for _ in 0..jobs.max(1) {
-            let (work_rx, done_tx, work) = (work_rx.clone(), done_tx.clone(), &work);
+            let (work_rx, done_tx, init, work) = (work_rx.clone(), done_tx.clone(), &init, &work);
             scope.spawn(move || {
+                let mut state = init();
                 for (index, item) in work_rx {
-                    let result = work(&item);
+                    let result = work(&mut state, &item);
                     if done_tx.send((index, item, result)).is_err() {
                         break;
                     }
@@ -79,7 +82,8 @@ mod tests {
             0..200u64,
             4,
             8,
-            |&i| {
+            || (),
+            |(), &i| {
                 // Early items are the slow ones.
                 std::thread::sleep(std::time::Duration::from_micros((200 - i) * 20));
                 i * 2
@@ -100,7 +104,8 @@ mod tests {
             0..1000,
             2,
             4,
-            |&i| i,
+            || (),
+            |(), &i| i,
             |_, _| {
                 written += 1;
                 if written == 10 { Err("disk full") } else { Ok(()) }

@@ -29,7 +29,8 @@ where
             programs,
             jobs,
             jobs.max(1) * 16,
-            |(_, program)| verifier.verify(program),
+            || verifier.session(),
+            |session, (_, program)| verifier.verify_in(session, program),
             |(index, _), verdict| tx.send((index, verdict)).map_err(|_| ()),
         );
     });

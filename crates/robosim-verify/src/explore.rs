@@ -128,19 +128,30 @@ impl Verifier {
         self.run_path(&mut self.sandbox.session(), &self.program(source), choices.to_vec(), Then::First).0
     }
 
+    /// A session to pass to [`Verifier::verify_in`]: one per thread.
+    #[must_use]
+    pub fn session(&self) -> Session<'_> {
+        self.sandbox.session()
+    }
+
     /// Explores `source` and returns the verdict.
     #[must_use]
     pub fn verify(&self, source: &str) -> Verdict {
+        self.verify_in(&mut self.session(), source)
+    }
+
+    /// Explores `source` in `session`: paths (and programs verified one after another on
+    /// this thread) share an instance while the guest finds it untouched.
+    #[must_use]
+    pub fn verify_in(&self, session: &mut Session<'_>, source: &str) -> Verdict {
         let started = Instant::now();
         let program = self.program(source);
         let mut search = Search::default();
-        // The paths of one program share an instance while the guest finds it untouched.
-        let mut session = self.sandbox.session();
         let exhausted = match self.config.strategy {
             Strategy::Exhaustive { max_paths, max_depth } => {
-                self.depth_first(&mut session, &program, &mut search, max_paths, max_depth)
+                self.depth_first(session, &program, &mut search, max_paths, max_depth)
             }
-            Strategy::Random { runs } => self.random(&mut session, &program, &mut search, runs),
+            Strategy::Random { runs } => self.random(session, &program, &mut search, runs),
         };
         Verdict {
             accepted: search.failure.is_none(),

@@ -33,6 +33,18 @@ fn runs(c: &mut Criterion) {
         group.bench_function(*name, |b| b.iter(|| black_box(sandbox.run(&program, OpenWorld::default()))));
     }
     group.finish();
+
+    // One path of an exploration: the session keeps the instance between runs.
+    let mut group = c.benchmark_group("path_in_session");
+    for (name, source) in &programs {
+        let program = Program::task(source.as_str());
+        let mut session = sandbox.session();
+        let limits = *sandbox.limits();
+        group.bench_function(*name, |b| {
+            b.iter(|| black_box(session.run_with(&program, OpenWorld::default(), &limits, 0)));
+        });
+    }
+    group.finish();
 }
 
 fn module_load(c: &mut Criterion) {

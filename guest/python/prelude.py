@@ -8,6 +8,7 @@ import sys
 import time
 
 import _robosim
+from _operator import is_ as _is
 
 _ModuleType = type(sys)
 _ModuleSpec = type(sys.__spec__)
@@ -351,29 +352,27 @@ class _Baseline:
     """What a run must leave as it found it for the next run to share the instance."""
 
     def __init__(self):
-        self.modules = dict(sys.modules)
-        self.builtins = dict(_builtins.__dict__)
-        self.robot = dict(robot.__dict__)
-        self.time = dict(time.__dict__)
+        self.dicts = [(d, _contents(d)) for d in (sys.modules, _builtins.__dict__, robot.__dict__, time.__dict__)]
         self.sys = (sys.stdout, sys.stderr, sys.stdin, list(sys.meta_path), list(sys.path))
 
     def holds(self):
-        return (
-            _same(sys.modules, self.modules)
-            and _same(_builtins.__dict__, self.builtins)
-            and _same(robot.__dict__, self.robot)
-            and _same(time.__dict__, self.time)
-            and (sys.stdout, sys.stderr, sys.stdin, sys.meta_path, sys.path) == self.sys
-        )
+        return all(_same(d, contents) for d, contents in self.dicts) and (
+            sys.stdout,
+            sys.stderr,
+            sys.stdin,
+            sys.meta_path,
+            sys.path,
+        ) == self.sys
 
 
-def _same(now, then):
-    if len(now) != len(then):
-        return False
-    for key, value in then.items():
-        if now.get(key, _same) is not value:
-            return False
-    return True
+def _contents(d):
+    return (tuple(d), tuple(d.values()))
+
+
+def _same(d, contents):
+    # Identity of every key and value, in order; the loops run natively (map/all).
+    keys, values = contents
+    return len(d) == len(keys) and all(map(_is, d, keys)) and all(map(_is, d.values(), values))
 
 
 _baseline = None
@@ -397,12 +396,17 @@ def _entry_code(entry):
     return _entries[entry]
 
 
+def _take_baseline():
+    """Records the state runs must leave intact (before a snapshot, so runs do not pay)."""
+    global _baseline
+    _baseline = _Baseline()
+
+
 def _run(source, filename, entry):
     """Runs one program in a fresh namespace. Returns (pristine, outcome tuple): pristine
     when the interpreter is as the run found it, so that the instance may be reused."""
-    global _baseline
     if _baseline is None:
-        _baseline = _Baseline()
+        _take_baseline()
     outcome = _run_program(source, filename, entry)
     try:
         pristine = _baseline.holds()

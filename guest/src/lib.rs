@@ -52,6 +52,8 @@ struct Guest {
     interpreter: Interpreter,
     /// The prelude's `_run(source, filename, entry)`.
     run: PyObjectRef,
+    /// The prelude's `_take_baseline()`.
+    take_baseline: PyObjectRef,
 }
 
 thread_local! {
@@ -91,6 +93,8 @@ pub extern "C" fn wizer_initialize() {
                 let result = vm.import(*module, 0);
                 vm.expect_pyresult(result, "preloading a standard-library module");
             }
+            let result = guest.take_baseline.call((), vm);
+            vm.expect_pyresult(result, "recording the baseline");
         });
     });
 }
@@ -161,14 +165,15 @@ fn start() -> Guest {
         .collect();
     let robosim = native::_robosim::module_def(&builder.ctx);
     let interpreter = builder.add_native_modules(&natives).add_native_module(robosim).build();
-    let run = interpreter.enter(|vm| {
+    let (run, take_baseline) = interpreter.enter(|vm| {
         let result = load_prelude(vm);
         vm.expect_pyresult(result, "robosim prelude failed")
     });
-    Guest { interpreter, run }
+    Guest { interpreter, run, take_baseline }
 }
 
-fn load_prelude(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+/// Runs the prelude; returns its `_run` and `_take_baseline`.
+fn load_prelude(vm: &VirtualMachine) -> PyResult<(PyObjectRef, PyObjectRef)> {
     let source = include_str!("../python/prelude.py");
     let module = vm.new_module("_robosim_prelude", vm.ctx.new_dict(), None);
     let dict = module.dict();
@@ -177,7 +182,7 @@ fn load_prelude(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
     let code = vm.compile(source, Mode::Exec, PRELUDE_FILE).map_err(|err| err.into_pyexception(vm, Some(source)))?;
     vm.run_code_obj(code, Scope::with_builtins(None, dict.clone(), vm))?;
     vm.sys_module.get_attr("modules", vm)?.set_item("_robosim_prelude", module.into(), vm)?;
-    dict.get_item("_run", vm)
+    Ok((dict.get_item("_run", vm)?, dict.get_item("_take_baseline", vm)?))
 }
 
 fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestReport {

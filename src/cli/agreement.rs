@@ -4,21 +4,13 @@
 //! `../shared/corpus/dev.jsonl`). Prints the agreement table and, with `--details`, writes
 //! every disagreement with its replayable failing path.
 
-use std::{
-    collections::BTreeMap,
-    fs,
-    io::Write,
-    path::PathBuf,
-    process::ExitCode,
-    sync::Arc,
-    sync::atomic::{AtomicUsize, Ordering},
-    time::Instant,
-};
+use std::{collections::BTreeMap, fs, io::Write, path::PathBuf, process::ExitCode, sync::Arc, time::Instant};
 
 use anyhow::Context;
 use clap::Args;
 use robosim::{
     Sandbox,
+    batch::verify_stream,
     verify::{Verdict, Verifier, reference_class},
 };
 use serde::{Deserialize, Serialize};
@@ -73,7 +65,9 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
     rows.truncate(args.limit.unwrap_or(usize::MAX));
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let started = Instant::now();
-    let verdicts = verify_all(&verifier, &rows, args.jobs.unwrap_or_else(super::cores));
+    let programs: Vec<String> = rows.iter().map(|row| row.program.clone()).collect();
+    let verdicts: Vec<Verdict> =
+        verify_stream(verifier, args.jobs.unwrap_or_else(super::cores), programs).map(|(_, v)| v).collect();
     let elapsed = started.elapsed();
 
     let mut table: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -126,30 +120,4 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
         writeln!(out, "{} disagreements written to {}", details.len(), path.display())?;
     }
     Ok(if details.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Verifies every row on `jobs` threads; verdicts come back in row order.
-fn verify_all(verifier: &Verifier, rows: &[Row], jobs: usize) -> Vec<Verdict> {
-    let next = AtomicUsize::new(0);
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; rows.len()];
-    let results = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs.max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    let mut session = verifier.session();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(row) = rows.get(i) else { break done };
-                        done.push((i, verifier.verify_in(&mut session, &row.program)));
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("a verifier thread panicked")).collect::<Vec<_>>()
-    });
-    for (i, verdict) in results {
-        verdicts[i] = Some(verdict);
-    }
-    verdicts.into_iter().map(|v| v.expect("every row verified")).collect()
 }

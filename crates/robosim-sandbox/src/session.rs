@@ -6,7 +6,9 @@
 //! namespace, fresh limits, output, trace and world, and the guest checks afterwards that
 //! nothing a later run could see was changed (modules, builtins, the robot API, `time`,
 //! `sys`). When the guest reports a change, or the run trapped, the instance is discarded
-//! and the next run starts from the snapshot again.
+//! and the next run starts from the snapshot again. Not checked: attributes inside other
+//! library modules (`json.dumps = f`); a program doing that could affect the next run of
+//! the same session. Use a fresh session per run where that matters.
 
 use std::time::Instant;
 

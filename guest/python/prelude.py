@@ -8,7 +8,6 @@ import sys
 import time
 
 import _robosim
-from _operator import is_ as _is
 
 _ModuleType = type(sys)
 _ModuleSpec = type(sys.__spec__)
@@ -370,9 +369,10 @@ def _contents(d):
 
 
 def _same(d, contents):
-    # Identity of every key and value, in order; the loops run natively (map/all).
+    # Every key and value, in order, compared in native loops (tuple equality tries
+    # identity first, so unchanged entries cost almost nothing).
     keys, values = contents
-    return len(d) == len(keys) and all(map(_is, d, keys)) and all(map(_is, d.values(), values))
+    return len(d) == len(keys) and tuple(d) == keys and tuple(d.values()) == values
 
 
 _baseline = None
@@ -399,6 +399,7 @@ def _entry_code(entry):
 def _take_baseline():
     """Records the state runs must leave intact (before a snapshot, so runs do not pay)."""
     global _baseline
+    _entry_code("task_program")  # compiled once, into the snapshot
     _baseline = _Baseline()
 
 

@@ -34,6 +34,9 @@ fn runs(c: &mut Criterion) {
     }
     group.finish();
 
+    // An instance ready to run Python: instantiate the snapshot (and drop it).
+    c.bench_function("instantiate_from_snapshot", |b| b.iter(|| black_box(sandbox.session().warm_up())));
+
     // One path of an exploration: the session keeps the instance between runs.
     let mut group = c.benchmark_group("path_in_session");
     for (name, source) in &programs {

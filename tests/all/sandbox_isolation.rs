@@ -84,12 +84,13 @@ fn a_session_reuses_its_instance_only_while_nothing_carries_over() {
     use robosim::{Program, world::OpenWorld};
     let limits = crate::SANDBOX.limits();
     let mut session = crate::SANDBOX.session();
+    assert!(session.warm_up(), "an instance is ready before the first run");
     let clean = Program::task("def task_program():\n    x = [1, 2]\n    say(str(len(x)))\n");
     for _ in 0..3 {
         let (report, _) = session.run_with(&clean, OpenWorld::default(), limits, 0);
         assert_eq!(report.outcome, Outcome::Completed);
     }
-    assert_eq!(session.reused(), 2, "clean runs share the instance");
+    assert_eq!(session.reused(), 3, "clean runs share the warmed-up instance");
 
     // Each of these changes something a later run could see: the instance must go.
     for tamper in [

@@ -51,6 +51,16 @@ impl<'s> Session<'s> {
         Self { sandbox, live: None, reused: 0 }
     }
 
+    /// Readies an instance now (from the snapshot), so the next run does not wait for it.
+    /// Returns whether one is ready.
+    pub fn warm_up(&mut self) -> bool {
+        if self.live.is_none() {
+            let mut startup_fuel = 0;
+            self.live = self.start(self.sandbox.limits(), 0, &mut startup_fuel).ok();
+        }
+        self.live.is_some()
+    }
+
     /// How many runs found an instance ready from an earlier run.
     #[must_use]
     pub const fn reused(&self) -> u64 {

@@ -30,7 +30,6 @@ pub(crate) mod _robosim {
                 vm.ctx.new_str(name).into(),
                 vm.ctx.new_str(message).into(),
             ])),
-            Reply::Now { .. } => Err(vm.new_runtime_error("robosim: unexpected reply")),
             Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),
         }
     }

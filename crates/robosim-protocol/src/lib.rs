@@ -96,8 +96,6 @@ pub enum Request {
     Contains { container: Container, item: String },
     /// `time.sleep(seconds)`: advances the virtual clock; never waits.
     Sleep { seconds: f64 },
-    /// `time.time()` and friends: read the virtual clock.
-    Now,
 }
 
 /// A value the world produced that a program tests membership in.
@@ -132,8 +130,6 @@ pub enum Reply {
     Value { value: Value },
     /// The robot refused: the guest raises a Python exception `"<name>: <message>"`.
     RobotError { name: String, message: String },
-    /// The virtual clock, in seconds since the Unix epoch.
-    Now { seconds: f64 },
     /// The request itself was malformed (a guest bug, not a program error).
     Invalid { message: String },
 }

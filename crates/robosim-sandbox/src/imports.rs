@@ -96,7 +96,6 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
             state.slept_ns = state.slept_ns.saturating_add(ns);
             Reply::Value { value: robosim_protocol::Value::None }
         }
-        Request::Now => Reply::Now { seconds: now_ns(&caller) as f64 / 1e9 },
     };
     let encoded = serde_json::to_vec(&reply).map_err(|e| protocol(e.to_string()))?;
     let len = u32::try_from(encoded.len()).map_err(|_| protocol("reply too large"))?;

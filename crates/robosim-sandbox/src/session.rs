@@ -83,8 +83,8 @@ impl<'s> Session<'s> {
             match self.start(limits, seed, &mut startup_fuel) {
                 Ok(live) => self.live = Some(live),
                 Err(failed) => {
-                    let (err, state) = *failed;
-                    let report = report(classify(Err(err), &state), state, 0, startup_fuel, started);
+                    let (err, mut state) = *failed;
+                    let report = report(classify(Err(err), &state), &mut state, 0, startup_fuel, started);
                     return (report, world);
                 }
             }
@@ -101,16 +101,7 @@ impl<'s> Session<'s> {
         let state = live.store.data_mut();
         let outcome = classify(result, &*state);
         let world = std::mem::replace(&mut state.world, Box::new(OpenWorld::default()));
-        let report = RunReport {
-            outcome,
-            trace: std::mem::take(&mut state.trace),
-            stdout: std::mem::take(&mut state.stdout),
-            stderr: std::mem::take(&mut state.stderr),
-            fuel_used,
-            startup_fuel,
-            wall_time: started.elapsed(),
-            slept: state.slept_ns as f64 / 1e9,
-        };
+        let report = report(outcome, state, fuel_used, startup_fuel, started);
         if !keep {
             // After a trap the guest's state is unsound; after a change it is not pristine.
             self.live = None;
@@ -174,12 +165,13 @@ fn set_deadline(store: &mut Store<HostState>, limits: &Limits) {
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1));
 }
 
-fn report(outcome: Outcome, state: HostState, fuel_used: u64, startup_fuel: u64, started: Instant) -> RunReport {
+/// The report of a finished run; takes the run's trace and output out of `state`.
+fn report(outcome: Outcome, state: &mut HostState, fuel_used: u64, startup_fuel: u64, started: Instant) -> RunReport {
     RunReport {
         outcome,
-        trace: state.trace,
-        stdout: state.stdout,
-        stderr: state.stderr,
+        trace: std::mem::take(&mut state.trace),
+        stdout: std::mem::take(&mut state.stdout),
+        stderr: std::mem::take(&mut state.stderr),
         fuel_used,
         startup_fuel,
         wall_time: started.elapsed(),

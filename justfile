@@ -21,6 +21,10 @@ build: setup
 verify-batch FILE *ARGS: build
     {{cargo}} run --release --quiet -- verify-batch {{FILE}} {{ARGS}} || [ $? -eq 1 ]
 
+# Generate training data with a model behind an OpenAI-compatible server (see README).
+pipeline OUT *ARGS: build
+    {{cargo}} run --release --quiet -- pipeline {{OUT}} {{ARGS}}
+
 # Run one Python program and print its outcome and robot-call trace.
 run FILE *ARGS: build
     {{cargo}} run --release --quiet -- run {{FILE}} {{ARGS}}

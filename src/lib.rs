@@ -15,6 +15,8 @@
 //! ```
 
 pub use robosim_batch as batch;
+pub use robosim_generate as generate;
+pub use robosim_llm as llm;
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{
     CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig,

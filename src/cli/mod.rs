@@ -2,6 +2,7 @@
 
 mod agreement;
 mod batch;
+mod pipeline;
 mod run;
 mod verify;
 
@@ -40,6 +41,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Compare robosim's verdicts with the reference checker's on a corpus.
     Agreement(agreement::AgreementArgs),
+    /// Generate training data with a model behind an OpenAI-compatible server: Self-Instruct and
+    /// Evol-Instruct tasks, programs checked by RoboSim (rejection sampling), InstAlign, export.
+    Pipeline(pipeline::PipelineArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
 }
@@ -159,6 +163,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agreement(args) => {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.unwrap_or_else(cores))?;
             agreement::run(&sandbox, args)
+        }
+        Command::Pipeline(args) => {
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, 64)?;
+            pipeline::run(&sandbox, args)
         }
         Command::Prepare => {
             let sandbox = sandbox(&cli, Limits::default(), 1)?;

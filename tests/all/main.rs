@@ -7,6 +7,8 @@ mod agreement;
 mod batch;
 mod cli;
 mod conformance;
+mod llm_client;
+mod pipeline;
 mod sandbox_api;
 mod sandbox_isolation;
 mod sandbox_limits;
@@ -20,7 +22,8 @@ use std::{
 
 use robosim::{Limits, Program, RunReport, Sandbox, world::OpenWorld};
 
-static SANDBOX: LazyLock<Arc<Sandbox>> = LazyLock::new(|| Arc::new(Sandbox::new().expect("the sandbox starts")));
+pub(crate) static SANDBOX: LazyLock<Arc<Sandbox>> =
+    LazyLock::new(|| Arc::new(Sandbox::new().expect("the sandbox starts")));
 
 /// `../shared` beside the project (reference material: the corpus, the spec).
 pub(crate) fn shared() -> PathBuf {
@@ -49,4 +52,26 @@ pub(crate) fn run_script(source: &str) -> RunReport {
 
 pub(crate) fn run_with(source: &str, limits: &Limits, seed: u64) -> RunReport {
     SANDBOX.run_with(&Program::task(source), OpenWorld::default(), limits, seed).0
+}
+
+/// A fresh temporary directory, removed when dropped.
+pub(crate) struct Dir(pub(crate) PathBuf);
+
+impl Dir {
+    pub(crate) fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("robosim-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

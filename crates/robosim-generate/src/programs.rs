@@ -1,0 +1,221 @@
+//! Stages 2 and 3: programs for each task, checked by RoboSim as they arrive (rejection
+//! sampling): up to K samples, the first accepted one kept.
+
+use std::collections::BTreeMap;
+
+use robosim_llm::{ChatRequest, Message};
+use robosim_verify::extract_program;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Error, Event, OnEvent, Pipeline, Stage, files, instructions::sample, library::Task, parallel::ordered_map,
+    read_jsonl, write_jsonl,
+};
+
+/// What became of one sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    Accepted,
+    /// RoboSim rejected it.
+    Rejected,
+    /// The answer had no program (no `def task_program`).
+    NoCode,
+    /// The request failed for good (after retries).
+    LlmError,
+}
+
+/// One sampled program and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub sample: u32,
+    pub status: AttemptStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// The failure class (e.g. `RobotPickError`, `NameError`, `llm:timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Paths RoboSim explored.
+    #[serde(default)]
+    pub paths: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+}
+
+/// A task and its samples (a line of `programs.jsonl`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPrograms {
+    pub task_id: String,
+    pub instruction: String,
+    pub accepted: bool,
+    /// The accepted program.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    pub attempts: Vec<Attempt>,
+}
+
+/// What the programs stage did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProgramStats {
+    pub tasks: u64,
+    pub accepted_tasks: u64,
+    pub rejected_tasks: u64,
+    /// Accepted tasks / tasks.
+    pub task_acceptance_rate: f64,
+    pub samples: u64,
+    pub samples_by_status: BTreeMap<&'static str, u64>,
+    /// Accepted samples / samples that had a program.
+    pub sample_acceptance_rate: f64,
+    /// Tasks accepted at the first, second, … sample.
+    pub accepted_at_sample: Vec<u64>,
+    /// Rejections and failures by class.
+    pub error_classes: BTreeMap<String, u64>,
+    /// Answers cut off at the token limit.
+    pub truncated_answers: u64,
+}
+
+impl Pipeline {
+    pub(crate) fn programs(&self, on_event: OnEvent<'_>) -> Result<ProgramStats, Error> {
+        let tasks: Vec<Task> = read_jsonl(&self.path(files::TASKS), "instructions")?;
+        on_event(Event::Started { stage: Stage::Programs, total: tasks.len() as u64 });
+        let results = ordered_map(
+            &tasks,
+            self.config.concurrency,
+            || self.verifier.session(),
+            |session, _, task| self.sample_programs(session, task),
+            || on_event(Event::Advanced { stage: Stage::Programs }),
+        );
+        let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        write_jsonl(&self.path(files::PROGRAMS), &results)?;
+        Ok(self.program_stats(&results))
+    }
+
+    /// Samples until one program is accepted or K are spent.
+    fn sample_programs(&self, session: &mut robosim_verify::Session<'_>, task: &Task) -> Result<TaskPrograms, Error> {
+        let messages = self.program_messages(task);
+        let mut attempts = Vec::new();
+        let mut program = None;
+        for k in 0..self.config.samples {
+            let attempt = match self.client.chat(&ChatRequest::new(messages.clone()).sample(k)) {
+                Err(robosim_llm::Error::Cache { path, source }) => return Err(Error::Io { path, source }),
+                Err(e) => Attempt {
+                    sample: k,
+                    status: AttemptStatus::LlmError,
+                    program: None,
+                    class: Some(format!("llm:{}", e.kind())),
+                    error: Some(e.to_string()),
+                    line: None,
+                    paths: 0,
+                    finish_reason: None,
+                },
+                Ok(answer) => {
+                    let mut attempt = Attempt {
+                        sample: k,
+                        status: AttemptStatus::NoCode,
+                        program: None,
+                        class: None,
+                        error: None,
+                        line: None,
+                        paths: 0,
+                        finish_reason: answer.finish_reason.clone(),
+                    };
+                    if let Some(code) = extract_code(&answer.content) {
+                        let verdict = self.verifier.verify_in(session, &code);
+                        attempt.paths = verdict.paths;
+                        attempt.status =
+                            if verdict.accepted { AttemptStatus::Accepted } else { AttemptStatus::Rejected };
+                        if let Some(failure) = verdict.failure {
+                            attempt.class = Some(failure.class);
+                            attempt.error = Some(failure.error);
+                            attempt.line = failure.line;
+                        }
+                        attempt.program = Some(code);
+                    } else {
+                        attempt.class = Some("no_code".into());
+                    }
+                    attempt
+                }
+            };
+            let accepted = attempt.status == AttemptStatus::Accepted;
+            if accepted {
+                program.clone_from(&attempt.program);
+            }
+            attempts.push(attempt);
+            if accepted {
+                break;
+            }
+        }
+        Ok(TaskPrograms {
+            task_id: task.id.clone(),
+            instruction: task.instruction.clone(),
+            accepted: program.is_some(),
+            program,
+            attempts,
+        })
+    }
+
+    /// System prompt with the API, seed pairs as earlier turns, then the task.
+    fn program_messages(&self, task: &Task) -> Vec<Message> {
+        let mut rng = self.rng(&task.id, 0);
+        let mut messages = vec![Message::system(self.seeds.prompts.program_system.render(&[("api", &self.seeds.api)]))];
+        for seed in sample(&mut rng, &self.seeds.tasks, self.config.few_shot_programs) {
+            messages.push(Message::user(&seed.instruction));
+            messages.push(Message::assistant(format!("```python\n{}```", seed.program)));
+        }
+        messages.push(Message::user(&task.instruction));
+        messages
+    }
+
+    fn program_stats(&self, results: &[TaskPrograms]) -> ProgramStats {
+        let mut stats = ProgramStats {
+            tasks: results.len() as u64,
+            accepted_at_sample: vec![0; self.config.samples as usize],
+            ..ProgramStats::default()
+        };
+        let mut verified = 0u64;
+        for task in results {
+            if task.accepted {
+                stats.accepted_tasks += 1;
+                if let Some(slot) = stats.accepted_at_sample.get_mut(task.attempts.len() - 1) {
+                    *slot += 1;
+                }
+            } else {
+                stats.rejected_tasks += 1;
+            }
+            for attempt in &task.attempts {
+                stats.samples += 1;
+                let status = match attempt.status {
+                    AttemptStatus::Accepted => "accepted",
+                    AttemptStatus::Rejected => "rejected",
+                    AttemptStatus::NoCode => "no_code",
+                    AttemptStatus::LlmError => "llm_error",
+                };
+                *stats.samples_by_status.entry(status).or_default() += 1;
+                verified += u64::from(matches!(attempt.status, AttemptStatus::Accepted | AttemptStatus::Rejected));
+                if let Some(class) = &attempt.class {
+                    *stats.error_classes.entry(class.clone()).or_default() += 1;
+                }
+                stats.truncated_answers += u64::from(attempt.finish_reason.as_deref() == Some("length"));
+            }
+        }
+        stats.task_acceptance_rate = ratio(stats.accepted_tasks, stats.tasks);
+        stats.sample_acceptance_rate = ratio(stats.samples_by_status.get("accepted").copied().unwrap_or(0), verified);
+        stats
+    }
+}
+
+pub(crate) fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { (a as f64 / b as f64 * 10_000.0).round() / 10_000.0 }
+}
+
+/// The program in a model's answer (see [`extract_program`]), or `None` when there is no
+/// `def task_program` in it.
+#[must_use]
+pub fn extract_code(answer: &str) -> Option<String> {
+    let code = extract_program(answer);
+    code.contains("def task_program").then(|| code.trim_end().to_owned() + "\n")
+}

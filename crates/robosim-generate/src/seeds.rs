@@ -1,0 +1,188 @@
+//! The files the pipeline starts from (`seeds/`): the robot API, seed tasks with programs,
+//! and the prompt templates.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// A seed task: an instruction and a program that carries it out.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeedTask {
+    pub id: String,
+    pub instruction: String,
+    pub program: String,
+}
+
+/// A prompt with `{{name}}` holes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    name: String,
+    text: String,
+}
+
+impl Template {
+    /// Parses `text`, checking that it has exactly the holes `holes`.
+    ///
+    /// # Errors
+    /// [`Error::Template`] naming a missing or unknown hole.
+    pub fn new(name: &str, text: String, holes: &[&str]) -> Result<Self, Error> {
+        let problem = |detail: String| Error::Template { name: name.to_owned(), detail };
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find("{{") {
+            let close = rest[open..].find("}}").ok_or_else(|| problem("an unclosed `{{`".into()))? + open;
+            let hole = &rest[open + 2..close];
+            if !holes.contains(&hole) {
+                return Err(problem(format!("unknown hole `{{{{{hole}}}}}` (known: {})", holes.join(", "))));
+            }
+            rest = &rest[close + 2..];
+        }
+        if let Some(missing) = holes.iter().find(|h| !text.contains(&format!("{{{{{h}}}}}"))) {
+            return Err(problem(format!("no `{{{{{missing}}}}}` hole")));
+        }
+        Ok(Self { name: name.to_owned(), text })
+    }
+
+    /// The text with each hole filled. Values are inserted verbatim (a `{{` inside a value is
+    /// not expanded again).
+    #[must_use]
+    pub fn render(&self, values: &[(&str, &str)]) -> String {
+        let mut out = String::with_capacity(self.text.len() * 2);
+        let mut rest = self.text.as_str();
+        while let Some(open) = rest.find("{{") {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find("}}").map_or(rest.len(), |c| c + open);
+            let hole = &rest[open + 2..close];
+            out.push_str(values.iter().find(|(k, _)| *k == hole).map_or("", |(_, v)| v));
+            rest = &rest[(close + 2).min(rest.len())..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The four Evol-Instruct rewrite styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EvolStyle {
+    AddConstraint,
+    ReplaceRequirement,
+    AddReasoning,
+    RaiseComplexity,
+}
+
+impl EvolStyle {
+    pub const ALL: [Self; 4] =
+        [Self::AddConstraint, Self::ReplaceRequirement, Self::AddReasoning, Self::RaiseComplexity];
+
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AddConstraint => "add_constraint",
+            Self::ReplaceRequirement => "replace_requirement",
+            Self::AddReasoning => "add_reasoning",
+            Self::RaiseComplexity => "raise_complexity",
+        }
+    }
+
+    const fn file(self) -> &'static str {
+        match self {
+            Self::AddConstraint => "evol_constraint.md",
+            Self::ReplaceRequirement => "evol_replace.md",
+            Self::AddReasoning => "evol_reasoning.md",
+            Self::RaiseComplexity => "evol_complexity.md",
+        }
+    }
+}
+
+/// The prompt templates, one file each under `prompts/`.
+#[derive(Debug, Clone)]
+pub struct Prompts {
+    pub self_instruct: Template,
+    pub evol: [Template; 4],
+    pub program_system: Template,
+    pub revise: Template,
+    pub choose: Template,
+}
+
+/// Everything under the seeds directory.
+#[derive(Debug, Clone)]
+pub struct Seeds {
+    pub dir: PathBuf,
+    /// `robot_api.py`: the API as prompts show it.
+    pub api: String,
+    /// `tasks.jsonl`.
+    pub tasks: Vec<SeedTask>,
+    pub prompts: Prompts,
+}
+
+impl Seeds {
+    /// Loads and checks `dir` (`robot_api.py`, `tasks.jsonl`, `prompts/*.md`).
+    ///
+    /// # Errors
+    /// A missing or unreadable file, a bad seed line, a template with wrong holes.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, Error> {
+        let dir = dir.as_ref();
+        let read = |name: &str| {
+            let path = dir.join(name);
+            fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
+        };
+        let template = |file: &str, holes: &[&str]| Template::new(file, read(&format!("prompts/{file}"))?, holes);
+        let mut tasks = Vec::new();
+        for (i, line) in read("tasks.jsonl")?.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let task = serde_json::from_str(line).map_err(|e| Error::Seed { line: i + 1, detail: e.to_string() })?;
+            tasks.push(task);
+        }
+        if tasks.is_empty() {
+            return Err(Error::Seed { line: 0, detail: "tasks.jsonl has no seed tasks".into() });
+        }
+        let evol = |style: EvolStyle| template(style.file(), &["instruction"]);
+        let prompts = Prompts {
+            self_instruct: template("self_instruct.md", &["api", "examples", "count"])?,
+            evol: [
+                evol(EvolStyle::ALL[0])?,
+                evol(EvolStyle::ALL[1])?,
+                evol(EvolStyle::ALL[2])?,
+                evol(EvolStyle::ALL[3])?,
+            ],
+            program_system: template("program_system.md", &["api"])?,
+            revise: template("instalign_revise.md", &["instruction", "program"])?,
+            choose: template("instalign_choose.md", &["program", "a", "b"])?,
+        };
+        Ok(Self { dir: dir.to_owned(), api: read("robot_api.py")?, tasks, prompts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Template;
+
+    #[test]
+    fn renders_holes_once() {
+        let t = Template::new("t", "Task: {{instruction}}!".into(), &["instruction"]).unwrap();
+        assert_eq!(t.render(&[("instruction", "say {{instruction}}")]), "Task: say {{instruction}}!");
+    }
+
+    #[test]
+    fn rejects_unknown_and_missing_holes() {
+        let err = Template::new("t", "{{nope}} {{a}}".into(), &["a"]).unwrap_err().to_string();
+        assert!(err.contains("unknown hole `{{nope}}`"), "{err}");
+        let err = Template::new("t", "nothing".into(), &["a"]).unwrap_err().to_string();
+        assert!(err.contains("no `{{a}}` hole"), "{err}");
+    }
+
+    #[test]
+    fn the_shipped_seeds_load() {
+        let seeds = super::Seeds::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds")).unwrap();
+        assert!(seeds.tasks.len() >= 10);
+        assert!(seeds.api.contains("def go_to"));
+    }
+}

@@ -1,0 +1,210 @@
+//! `robosim pipeline OUT_DIR`: the Robo-Instruct data pipeline against an OpenAI-compatible
+//! server.
+
+use std::{path::PathBuf, process::ExitCode, sync::Arc, sync::Mutex, time::Duration};
+
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use robosim::{
+    Sandbox,
+    generate::{Event, Pipeline, PipelineConfig, Stage},
+    llm::{Client, ClientConfig},
+    verify::Verifier,
+};
+
+use super::ExploreArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StageArg {
+    Instructions,
+    Programs,
+    Align,
+    Export,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PipelineArgs {
+    /// Where the task library, stage files, dataset, statistics and (by default) the response
+    /// cache go. Running again in the same directory resumes: cached answers are not re-asked.
+    out: PathBuf,
+    /// The seed tasks, robot API and prompt templates.
+    #[arg(long, default_value = "seeds")]
+    seeds: PathBuf,
+    /// The stages to run, in order.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "instructions,programs,align,export")]
+    stages: Vec<StageArg>,
+
+    /// The server's API root (vLLM: http://127.0.0.1:8000/v1; llama.cpp: http://127.0.0.1:8080/v1; Ollama:
+    /// http://127.0.0.1:11434/v1).
+    #[arg(long, env = "ROBOSIM_LLM_BASE_URL", default_value = "http://127.0.0.1:8000/v1")]
+    base_url: String,
+    /// The model name the server knows.
+    #[arg(long, env = "ROBOSIM_LLM_MODEL")]
+    model: String,
+    /// The environment variable holding the API key (sent as a bearer token if set).
+    #[arg(long, default_value = "OPENAI_API_KEY", value_name = "VAR")]
+    api_key_env: String,
+    #[arg(long, default_value_t = 0.8)]
+    temperature: f64,
+    #[arg(long, default_value_t = 0.95)]
+    top_p: f64,
+    #[arg(long, default_value_t = 1024)]
+    max_tokens: u32,
+    /// Seconds per request attempt.
+    #[arg(long, default_value_t = 120.0)]
+    timeout: f64,
+    /// Retries per request (429, 5xx, time-outs, broken answers), with exponential backoff.
+    #[arg(long, default_value_t = 5)]
+    retries: u32,
+    /// The first backoff, in milliseconds (doubles per retry, up to 30 s).
+    #[arg(long, default_value_t = 1000)]
+    backoff_ms: u64,
+    /// Requests in flight at once (and verification threads).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// The response cache [default: OUT/cache].
+    #[arg(long, value_name = "DIR")]
+    llm_cache: Option<PathBuf>,
+    /// Ask the server every time.
+    #[arg(long, conflicts_with = "llm_cache")]
+    no_llm_cache: bool,
+
+    /// Generated tasks wanted in the task library (counting those from earlier runs).
+    #[arg(long, default_value_t = 100)]
+    tasks: usize,
+    /// Model requests per instruction round.
+    #[arg(long, default_value_t = 8)]
+    requests_per_round: usize,
+    /// New tasks asked for in each Self-Instruct request.
+    #[arg(long, default_value_t = 8)]
+    tasks_per_request: usize,
+    /// Share of instruction requests that are Evol-Instruct rewrites.
+    #[arg(long, default_value_t = 0.3)]
+    evol_ratio: f64,
+    /// ROUGE-L at or above which a new task is a near-duplicate.
+    #[arg(long, default_value_t = 0.7)]
+    similarity: f64,
+    /// Programs sampled per task, at most (K).
+    #[arg(long, default_value_t = 3)]
+    samples: u32,
+    /// Seed (instruction, program) pairs shown before each task.
+    #[arg(long, default_value_t = 4)]
+    few_shot: usize,
+    /// Print the run's statistics as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    explore: ExploreArgs,
+}
+
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitCode> {
+    let mut llm = ClientConfig::new(&args.base_url, &args.model);
+    llm.api_key = std::env::var(&args.api_key_env).ok().filter(|k| !k.is_empty());
+    llm.temperature = args.temperature;
+    llm.top_p = args.top_p;
+    llm.max_tokens = args.max_tokens;
+    llm.seed = args.explore.seed;
+    llm.timeout = Duration::try_from_secs_f64(args.timeout)?;
+    llm.retries = args.retries;
+    llm.backoff = Duration::from_millis(args.backoff_ms);
+    llm.cache_dir = (!args.no_llm_cache).then(|| args.llm_cache.clone().unwrap_or_else(|| args.out.join("cache")));
+
+    let mut config = PipelineConfig::new(&args.seeds, &args.out);
+    config.target_tasks = args.tasks;
+    config.requests_per_round = args.requests_per_round;
+    config.tasks_per_request = args.tasks_per_request;
+    config.evol_ratio = args.evol_ratio;
+    config.similarity_threshold = args.similarity;
+    config.samples = args.samples;
+    config.few_shot_programs = args.few_shot;
+    config.concurrency = args.concurrency.max(1);
+    config.seed = args.explore.seed;
+    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
+    let pipeline = Pipeline::new(config, Client::new(llm), verifier)?;
+
+    let stages: Vec<Stage> = args
+        .stages
+        .iter()
+        .map(|s| match s {
+            StageArg::Instructions => Stage::Instructions,
+            StageArg::Programs => Stage::Programs,
+            StageArg::Align => Stage::Align,
+            StageArg::Export => Stage::Export,
+        })
+        .collect();
+    let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
+    let on_event = |event: Event| {
+        let mut bar = bar.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match event {
+            Event::Started { stage, total } => {
+                let new = ProgressBar::new(total);
+                new.set_style(
+                    ProgressStyle::with_template("{prefix:>12} [{elapsed_precise}] {bar:30} {pos}/{len} ETA {eta}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                new.set_prefix(stage.name());
+                *bar = Some(new);
+            }
+            Event::Advanced { .. } => bar.iter().for_each(|b| b.inc(1)),
+            Event::Finished { .. } => bar.take().iter().for_each(ProgressBar::finish),
+        }
+    };
+    let stats = pipeline.run(&stages, &on_event)?;
+    let llm = pipeline.client().stats();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+    } else {
+        print_summary(&stats, args);
+    }
+    let answered = llm.cache_hits + llm.requests.saturating_sub(llm.retries + llm.failures);
+    if llm.failures > 0 && answered == 0 {
+        bail!("every model request failed ({} of them): is the server at {} up?", llm.failures, args.base_url);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(stats: &serde_json::Value, args: &PipelineArgs) {
+    let out = args.out.display();
+    if let Some(s) = stats.get("instructions") {
+        println!(
+            "instructions: {} kept this run ({} self-instruct, evol {}), {} near-duplicates, {} malformed; library {} ({out}/tasks.jsonl)",
+            s["kept_self_instruct"].as_u64().unwrap_or(0)
+                + s["kept_evol"].as_object().map_or(0, |m| m.values().filter_map(serde_json::Value::as_u64).sum()),
+            s["kept_self_instruct"],
+            s["kept_evol"],
+            s["dropped_similar"],
+            s["dropped_invalid"],
+            s["library_size"],
+        );
+    }
+    if let Some(s) = stats.get("programs") {
+        println!(
+            "programs: {}/{} tasks accepted (rate {}), {} samples {}, errors {} ({out}/programs.jsonl)",
+            s["accepted_tasks"],
+            s["tasks"],
+            s["task_acceptance_rate"],
+            s["samples"],
+            s["samples_by_status"],
+            s["error_classes"],
+        );
+    }
+    if let Some(s) = stats.get("align") {
+        println!(
+            "align: {} pairs: {} revised, {} original, {} unchanged, {} unparsed, {} failed ({out}/aligned.jsonl)",
+            s["pairs"], s["kept_revised"], s["kept_original"], s["unchanged"], s["unparsed"], s["llm_errors"],
+        );
+    }
+    if let Some(s) = stats.get("export") {
+        println!(
+            "export: {} pairs written ({} duplicate instructions, {} duplicate programs, {} without robot calls) to {out}/dataset.messages.jsonl and {out}/dataset.instruction.jsonl",
+            s["written"], s["duplicate_instructions"], s["duplicate_programs"], s["no_robot_call"],
+        );
+    }
+    if let Some(s) = stats.get("llm") {
+        println!(
+            "model: {} requests, {} retries, {} failures, {} cache hits; statistics in {out}/stats.json",
+            s["requests"], s["retries"], s["failures"], s["cache_hits"],
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! The generation pipeline, every stage, against a real local HTTP server that speaks the
+//! chat-completions protocol and answers from a script (`model` below) instead of a model.
+
+use std::{
+    collections::HashMap,
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use robosim::{
+    generate::{AttemptStatus, Pipeline, PipelineConfig, Stage, TaskPrograms, rouge_l, tokens},
+    llm::{
+        Client, ClientConfig,
+        mock::{Received, Reply, ScriptedServer},
+    },
+    verify::{Verifier, VerifyConfig},
+};
+use serde_json::Value;
+
+use crate::{Dir, SANDBOX, fixtures};
+
+const DONE: &str = ", and then say that the task is done.";
+/// What the scripted model adds when asked to evolve a task (by sampling seed).
+const EVOL_TAILS: [&str; 6] = [
+    "First ask Ravi at the front desk whether now is a good time, and only go ahead if he says yes.",
+    "If the elevator is out of order, tell the facilities manager in the basement instead of finishing.",
+    "Before leaving, check that the charging dock in the hallway has no spare batteries lying around.",
+    "When you are done, visit the mail room and say out loud how many rooms you passed through.",
+    "Skip any room where a meeting is going on, and tell me later which rooms you skipped.",
+    "Also pick up any empty coffee mug you see on the way and drop it off in the kitchen sink.",
+];
+
+fn pool() -> Vec<String> {
+    let text = fs::read_to_string(fixtures().join("pipeline/self_instruct_pool.txt")).expect("pool fixture");
+    text.lines().map(str::to_owned).collect()
+}
+
+/// The scripted "model". Faults first: request 0 is rate-limited, 1 is cut off mid-JSON, 2 has
+/// no choices (all retried). Then by prompt: a numbered list of tasks from the pool, a rewrite,
+/// a program (by keywords of the task), a revised instruction, a judgement.
+fn model(request: &Received, n: usize, pool: &[String], slow_telescope: bool) -> Reply {
+    match n {
+        0 => return Reply::raw(429, r#"{"error":"rate limited"}"#).header("retry-after", "0"),
+        1 => return Reply::raw(200, r#"{"choices":[{"message":{"role":"assistant","content":"1. Go"#),
+        2 => return Reply::raw(200, r#"{"choices":[]}"#),
+        _ => {}
+    }
+    let text = request.text();
+    let seed = request.body["seed"].as_u64().unwrap_or(0) as usize;
+    let user = request.last_user();
+    let field = |label: &str| user.lines().find_map(|l| l.strip_prefix(label)).unwrap_or("").trim().to_owned();
+    if user.contains("new tasks for the robot") {
+        let items: String = (0..4).map(|i| format!("{}. {}\n", i + 1, pool[(seed * 4 + i) % pool.len()])).collect();
+        return Reply::content(format!("Here are four new tasks:\n\n{items}"));
+    }
+    if user.contains("Rewrite the robot task below") {
+        return Reply::content(format!("Rewritten task: {} {}", field("Task:"), EVOL_TAILS[seed % EVOL_TAILS.len()]));
+    }
+    if user.contains("Rewrite the instruction so that it states exactly") {
+        let original = field("Instruction:");
+        let revised =
+            if original.contains("lobby") { original } else { format!("{}{DONE}", original.trim_end_matches('.')) };
+        return Reply::content(format!("Revised instruction: {revised}"));
+    }
+    if user.contains("Answer with the single letter") {
+        if text.contains("printer") {
+            return Reply::content("Both seem fine to me.");
+        }
+        let letter = if field("A:").ends_with(DONE) { "A" } else { "B" };
+        return Reply::content(format!("**{letter}**"));
+    }
+    assert!(text.contains("You write Python programs"), "unexpected prompt: {text}");
+    program(user, seed, slow_telescope)
+}
+
+fn program(task: &str, sample: usize, slow_telescope: bool) -> Reply {
+    let code =
+        |body: &str| Reply::content(format!("Here is the program:\n\n```python\ndef task_program():\n{body}```\n"));
+    if task.contains("telescope") && slow_telescope {
+        return code("    pass\n").delay(Duration::from_secs(3));
+    }
+    if task.contains("stapler") {
+        return match sample {
+            0 => Reply::content("Sorry, I cannot write code for that."),
+            1 => code("    go_to(\"supply room\")\n    pick(\"stapler\")\n    pick(\"tape\")\n"),
+            _ => code(
+                "    go_to(\"supply room\")\n    pick(\"stapler\")\n    go_to(\"Maya's office\")\n    place(\"stapler\")\n",
+            ),
+        };
+    }
+    if task.contains("umbrella") {
+        return code("    go_to(coat_room)\n");
+    }
+    if task.contains("lobby") {
+        return code("    go_to(\"lobby\")\n    say(\"Hello!\")\n");
+    }
+    if task.starts_with("Count") {
+        return code("    n = 0\n    for i in range(10):\n        n += 1\n");
+    }
+    code(&format!("    go_to(\"office\")\n    say({})\n", serde_json::to_string(task).expect("a string")))
+}
+
+fn config(out: &Path) -> PipelineConfig {
+    let mut config = PipelineConfig::new(seeds(), out);
+    config.target_tasks = 16;
+    config.requests_per_round = 4;
+    config.tasks_per_request = 4;
+    config.evol_ratio = 0.25;
+    config.concurrency = 4;
+    config
+}
+
+fn seeds() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+fn client(server: &ScriptedServer, cache: PathBuf) -> Client {
+    let mut llm = ClientConfig::new(server.base_url(), "scripted");
+    llm.cache_dir = Some(cache);
+    llm.timeout = Duration::from_millis(400);
+    (llm.retries, llm.backoff) = (2, Duration::from_millis(5));
+    Client::new(llm)
+}
+
+fn jsonl(path: &Path) -> Vec<Value> {
+    fs::read_to_string(path).expect("stage file").lines().map(|l| serde_json::from_str(l).expect("JSON")).collect()
+}
+
+#[test]
+fn every_stage_against_a_scripted_server() {
+    let dir = Dir::new("pipeline");
+    let pool = Arc::new(pool());
+    let server = {
+        let pool = pool.clone();
+        ScriptedServer::start(move |r, n| model(r, n, &pool, true)).unwrap()
+    };
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
+    let pipeline = Pipeline::new(config(&dir.0), client(&server, dir.path("cache")), verifier.clone()).unwrap();
+    let stats = pipeline.run(&Stage::ALL, &|_| {}).unwrap();
+
+    // Instructions: the library is full, near-duplicates stayed out, both methods are in it.
+    let tasks = jsonl(&dir.path("tasks.jsonl"));
+    assert_eq!(tasks.len(), 16);
+    let instructions: Vec<&str> = tasks.iter().map(|t| t["instruction"].as_str().unwrap()).collect();
+    assert!(instructions.contains(&pool[0].as_str()));
+    assert!(!instructions.contains(&pool[10].as_str()), "the near-duplicate of task 1 went in");
+    assert!(stats["instructions"]["dropped_similar"].as_u64().unwrap() >= 1);
+    assert!(tasks.iter().any(|t| t["origin"] == "self_instruct"));
+    assert!(tasks.iter().any(|t| t["origin"].as_str().unwrap().starts_with("evol:") && t["parent"].is_string()));
+    for (i, a) in instructions.iter().enumerate() {
+        for b in &instructions[..i] {
+            assert!(rouge_l(&tokens(a), &tokens(b)) < 0.7, "{a:?} ~ {b:?}");
+        }
+    }
+
+    // Programs: rejection sampling with RoboSim, every attempt recorded.
+    let programs: Vec<TaskPrograms> =
+        jsonl(&dir.path("programs.jsonl")).into_iter().map(|v| serde_json::from_value(v).unwrap()).collect();
+    let by_instruction = |i: &str| programs.iter().find(|p| p.instruction == i).unwrap();
+    let stapler = by_instruction(&pool[0]);
+    let statuses: Vec<AttemptStatus> = stapler.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [AttemptStatus::NoCode, AttemptStatus::Rejected, AttemptStatus::Accepted]);
+    assert_eq!(stapler.attempts[1].class.as_deref(), Some("RobotPickError"));
+    assert_eq!(stapler.attempts[1].line, Some(4));
+    assert!(stapler.accepted && stapler.program.as_deref().unwrap().contains("place(\"stapler\")"));
+    let umbrella = by_instruction(&pool[1]);
+    assert!(!umbrella.accepted && umbrella.attempts.len() == 3);
+    assert!(umbrella.attempts.iter().all(|a| a.class.as_deref() == Some("NameError")));
+    let telescope = by_instruction(&pool[9]);
+    assert!(!telescope.accepted);
+    assert!(telescope.attempts.iter().all(|a| a.class.as_deref() == Some("llm:timeout")), "{telescope:?}");
+    assert!(stats["programs"]["error_classes"]["RobotPickError"].as_u64().unwrap() >= 1);
+
+    // InstAlign: revised where the judge chose it, unchanged, unparsed.
+    let aligned = jsonl(&dir.path("aligned.jsonl"));
+    let find = |i: &str| aligned.iter().find(|a| a["original"] == i).unwrap().clone();
+    assert_eq!(find(&pool[0])["choice"], "revised");
+    assert!(find(&pool[0])["instruction"].as_str().unwrap().ends_with(DONE));
+    assert_eq!(find(&pool[2])["choice"], "unchanged");
+    assert_eq!(find(&pool[5])["choice"], "unparsed");
+    assert_eq!(find(&pool[5])["instruction"], pool[5].as_str());
+    assert_eq!(aligned.len() as u64, stats["programs"]["accepted_tasks"].as_u64().unwrap());
+
+    // Export: both shapes, no duplicates, nothing without a robot call.
+    let messages = jsonl(&dir.path("dataset.messages.jsonl"));
+    let pairs = jsonl(&dir.path("dataset.instruction.jsonl"));
+    assert_eq!(messages.len(), pairs.len());
+    assert_eq!(stats["export"]["written"].as_u64().unwrap(), pairs.len() as u64);
+    assert!(stats["export"]["no_robot_call"].as_u64().unwrap() >= 1);
+    assert!(stats["export"]["duplicate_programs"].as_u64().unwrap() >= 1, "the two lobby tasks share a program");
+    for (m, p) in messages.iter().zip(&pairs) {
+        assert_eq!(m["messages"][0]["role"], "user");
+        assert_eq!(m["messages"][0]["content"], p["instruction"]);
+        assert_eq!(m["messages"][1]["content"], p["output"]);
+        assert!(robosim::generate::calls_robot_api(p["output"].as_str().unwrap()));
+        assert!(verifier.verify(p["output"].as_str().unwrap()).accepted);
+    }
+    assert_eq!(pairs.iter().filter(|p| p["output"].as_str().unwrap().contains("lobby")).count(), 1);
+    assert!(!pairs.iter().any(|p| p["instruction"].as_str().unwrap().starts_with("Count")));
+    let on_disk: Value = serde_json::from_str(&fs::read_to_string(dir.path("stats.json")).unwrap()).unwrap();
+    for section in ["instructions", "programs", "align", "export", "llm"] {
+        assert!(on_disk[section].is_object(), "stats.json lacks {section}");
+    }
+    assert!(stats["llm"]["retries"].as_u64().unwrap() >= 3, "the faults were retried: {}", stats["llm"]);
+
+    // Run again: every answer comes from the cache; only the failed (timed-out) requests are
+    // asked again, and the outputs are the same.
+    let before = server.received().len();
+    let dataset = fs::read_to_string(dir.path("dataset.instruction.jsonl")).unwrap();
+    let pipeline = Pipeline::new(config(&dir.0), client(&server, dir.path("cache")), verifier).unwrap();
+    let again = pipeline.run(&Stage::ALL, &|_| {}).unwrap();
+    assert!(again["llm"]["cache_hits"].as_u64().unwrap() > 0);
+    let asked: Vec<Received> = server.received().split_off(before);
+    assert!(asked.iter().all(|r| r.last_user().contains("telescope")), "re-asked an answered request");
+    assert_eq!(fs::read_to_string(dir.path("dataset.instruction.jsonl")).unwrap(), dataset);
+}
+
+#[test]
+fn a_stage_without_its_input_says_which_stage_to_run() {
+    let dir = Dir::new("pipeline-missing");
+    let server = ScriptedServer::start(|_, _| Reply::content("")).unwrap();
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
+    let pipeline = Pipeline::new(config(&dir.0), client(&server, dir.path("cache")), verifier).unwrap();
+    let error = pipeline.run(&[Stage::Align], &|_| {}).unwrap_err().to_string();
+    assert!(error.contains("programs.jsonl does not exist: run the `programs` stage first"), "{error}");
+}
+
+fn cli(out: &Path, server: &ScriptedServer) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_robosim"));
+    command
+        .args(["pipeline", out.to_str().expect("UTF-8 path"), "--model", "scripted", "--base-url", &server.base_url()])
+        .args(["--seeds", seeds().to_str().expect("UTF-8 path"), "--tasks", "10", "--requests-per-round", "4"])
+        .args(["--tasks-per-request", "4", "--concurrency", "2", "--backoff-ms", "5", "--json"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+#[test]
+fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
+    let pool = Arc::new(pool());
+    let hang = Arc::new(AtomicBool::new(true));
+    // Bodies answered successfully, and how often: a resumed run must not pay twice.
+    let answered = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let server = {
+        let (pool, hang, answered) = (pool.clone(), hang.clone(), answered.clone());
+        ScriptedServer::start(move |r, n| {
+            // From request 8 on, the first run gets no more answers: it is killed while waiting.
+            if n >= 8 && hang.load(Ordering::SeqCst) {
+                return Reply::content("never delivered").delay(Duration::from_secs(30));
+            }
+            let reply = model(r, n, &pool, false);
+            // Requests 0–2 are the scripted faults, not answers.
+            if n > 2 && reply.status == 200 {
+                *answered.lock().unwrap().entry(r.body.to_string()).or_default() += 1;
+            }
+            reply
+        })
+        .unwrap()
+    };
+    let dir = Dir::new("pipeline-kill");
+    let mut child = cli(&dir.0, &server).stdout(Stdio::null()).spawn().unwrap();
+    let started = Instant::now();
+    while server.received().len() < 9 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the run never reached request 9");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before the kill");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Answers already sent reach the cache within milliseconds; then the kill.
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    hang.store(false, Ordering::SeqCst);
+
+    let resumed = cli(&dir.0, &server).output().unwrap();
+    assert!(resumed.status.success());
+    let stats: Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert!(stats["llm"]["cache_hits"].as_u64().unwrap() >= 1, "{}", stats["llm"]);
+    let twice: Vec<_> = answered.lock().unwrap().iter().filter(|(_, n)| **n > 1).map(|(b, _)| b.clone()).collect();
+    assert!(twice.is_empty(), "answered twice: {twice:?}");
+
+    // The same run, never interrupted, against a fresh server.
+    let clean_server = ScriptedServer::start(move |r, n| model(r, n, &pool, false)).unwrap();
+    let clean = Dir::new("pipeline-clean");
+    assert!(cli(&clean.0, &clean_server).output().unwrap().status.success());
+    for file in
+        ["tasks.jsonl", "programs.jsonl", "aligned.jsonl", "dataset.messages.jsonl", "dataset.instruction.jsonl"]
+    {
+        assert_eq!(
+            fs::read_to_string(dir.path(file)).unwrap(),
+            fs::read_to_string(clean.path(file)).unwrap(),
+            "{file} differs after the resume"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_a_tool_failure() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = Dir::new("pipeline-down");
+    let output = Command::new(env!("CARGO_BIN_EXE_robosim"))
+        .args(["pipeline", dir.0.to_str().unwrap(), "--model", "m", "--retries", "0", "--tasks", "4"])
+        .args(["--base-url", &format!("http://127.0.0.1:{port}/v1"), "--seeds", seeds().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("every model request failed"), "{stderr}");
+}

@@ -19,6 +19,9 @@
 //! ```
 
 mod choice;
+mod concrete;
+#[cfg(test)]
+mod concrete_tests;
 mod entity;
 mod error;
 mod open;
@@ -27,6 +30,7 @@ mod synth;
 mod synth_tests;
 
 pub use choice::{ChoicePoint, ChoiceRecord, Chooser, Replay, Then};
+pub use concrete::{AnswerSpec, ConcreteWorld, ObjectSpec, PersonSpec, SpecError, WorldSpec};
 pub use entity::{EntityType, key};
 pub use error::{RobotError, RobotErrorKind};
 pub use open::OpenWorld;

@@ -25,6 +25,10 @@ verify-batch FILE *ARGS: build
 pipeline OUT *ARGS: build
     {{cargo}} run --release --quiet -- pipeline {{OUT}} {{ARGS}}
 
+# Grade completions on benchmark tasks: pass@1 per task, the failing check of each failure.
+grade TASKS COMPLETIONS *ARGS: build
+    {{cargo}} run --release --quiet -- grade {{TASKS}} {{COMPLETIONS}} {{ARGS}} || [ $? -eq 1 ]
+
 # Run one Python program and print its outcome and robot-call trace.
 run FILE *ARGS: build
     {{cargo}} run --release --quiet -- run {{FILE}} {{ARGS}}

@@ -16,6 +16,7 @@
 
 pub use robosim_batch as batch;
 pub use robosim_generate as generate;
+pub use robosim_grade as grade;
 pub use robosim_llm as llm;
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{

@@ -2,6 +2,7 @@
 
 mod agreement;
 mod batch;
+mod grade;
 mod pipeline;
 mod run;
 mod verify;
@@ -44,6 +45,9 @@ enum Command {
     /// Generate training data with a model behind an OpenAI-compatible server: Self-Instruct and
     /// Evol-Instruct tasks, programs checked by RoboSim (rejection sampling), InstAlign, export.
     Pipeline(pipeline::PipelineArgs),
+    /// Grade model completions on benchmark tasks: each run in the task's concrete worlds,
+    /// its robot-call trace checked; pass@1 per task and overall.
+    Grade(grade::GradeArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
 }
@@ -167,6 +171,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pipeline(args) => {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, 64)?;
             pipeline::run(&sandbox, args)
+        }
+        Command::Grade(args) => {
+            let sandbox = sandbox(&cli, args.limits_for_sandbox(), args.jobs.unwrap_or_else(cores))?;
+            grade::run(&sandbox, args)
         }
         Command::Prepare => {
             let sandbox = sandbox(&cli, Limits::default(), 1)?;

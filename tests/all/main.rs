@@ -7,6 +7,7 @@ mod agreement;
 mod batch;
 mod cli;
 mod conformance;
+mod grade;
 mod llm_client;
 mod pipeline;
 mod sandbox_api;

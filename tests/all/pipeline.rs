@@ -313,3 +313,14 @@ fn an_unreachable_server_is_a_tool_failure() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("every model request failed"), "{stderr}");
 }
+
+#[test]
+fn the_seed_programs_are_accepted_by_robosim() {
+    let seeds = robosim::generate::Seeds::load(seeds()).unwrap();
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
+    for task in &seeds.tasks {
+        let verdict = verifier.verify(&task.program);
+        assert!(verdict.accepted, "{}: {:?}", task.id, verdict.failure.map(|f| f.error));
+        assert!(robosim::generate::calls_robot_api(&task.program));
+    }
+}

@@ -34,6 +34,7 @@ use std::{
 
 pub use input::{Input, Line, line_hash, parse_line};
 pub use output::{Manifest, record};
+pub use pool::ordered_map;
 pub use stream::verify_stream;
 pub use summary::{Slow, Status, Summary};
 pub use training::TrainingSetStats;
@@ -152,7 +153,7 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
         .skip(usize::try_from(resumed).unwrap_or(usize::MAX))
         .map(|(i, raw)| raw.map(|raw| parse_line(i as u64 + 1, &raw, config.max_program_bytes)));
     let mut paths_this_run = 0;
-    pool::ordered_map(
+    ordered_map(
         todo,
         config.jobs,
         config.jobs.max(1) * 16,

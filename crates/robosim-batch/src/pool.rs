@@ -10,7 +10,7 @@ use crossbeam::channel;
 /// Runs `work` on every item on `jobs` threads (each with its own state from `init`) and
 /// hands `(item, result)` to `sink` in input order, on the calling thread. Stops early (and
 /// returns the error) when `sink` fails.
-pub(crate) fn ordered_map<T, S, R, E>(
+pub fn ordered_map<T, S, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
     window: usize,

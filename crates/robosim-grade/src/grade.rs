@@ -1,0 +1,297 @@
+//! Grading a JSONL file of completions: each one run in every world of its task, in
+//! parallel, records written in input order.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    fs::File,
+    io::{BufRead, BufReader, BufWriter, Write},
+    path::PathBuf,
+    sync::Arc,
+    time::Instant,
+};
+
+use robosim_protocol::{RobotFunction, Value as PyValue};
+use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox, Session};
+use robosim_verify::{error_line, extract_program};
+use robosim_world::{ConcreteWorld, key};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{Error, check::Run, pattern::Event as TraceEvent, task::Task};
+
+/// What to grade and where the records go.
+#[derive(Debug, Clone)]
+pub struct GradeConfig {
+    /// JSONL: one object per line with `task` (a task name) and `completion` (or `program`);
+    /// `id` and `prompt` are carried through.
+    pub completions: PathBuf,
+    /// One record per line [default: COMPLETIONS.grades.jsonl].
+    pub output: PathBuf,
+    pub jobs: usize,
+    /// Per run (one completion in one world).
+    pub limits: Limits,
+    /// Completions larger than this are invalid input.
+    pub max_program_bytes: usize,
+}
+
+impl GradeConfig {
+    #[must_use]
+    pub fn new(completions: impl Into<PathBuf>) -> Self {
+        let completions = completions.into();
+        let mut output = completions.clone().into_os_string();
+        output.push(".grades.jsonl");
+        let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Self {
+            output: output.into(),
+            completions,
+            jobs,
+            limits: Limits { fuel: 2_000_000_000, ..Limits::default() },
+            max_program_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Started { total: u64 },
+    Graded { passed: bool },
+}
+
+/// One completion in one world.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorldResult {
+    pub world: String,
+    pub passed: bool,
+    /// How the run ended (`completed`, `robot_error`, `fuel_exhausted`, …).
+    pub outcome: &'static str,
+    /// The error that ended the run, with its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Checks that did not hold.
+    pub failed_checks: Vec<FailedCheck>,
+    pub robot_calls: usize,
+}
+
+/// A check that did not hold, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedCheck {
+    pub check: String,
+    pub reason: String,
+}
+
+/// pass@1 of one task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TaskSummary {
+    pub completions: u64,
+    pub passed: u64,
+    pub pass_at_1: f64,
+}
+
+/// The whole grading run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub completions: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub invalid_input: u64,
+    /// Passed / graded completions.
+    pub pass_at_1: f64,
+    /// The mean of the tasks' pass@1 (each task counts once, however many completions).
+    pub mean_task_pass_at_1: f64,
+    pub tasks: BTreeMap<String, TaskSummary>,
+    /// `line N (id) task / world: check: reason`, for every failure.
+    pub failures: Vec<String>,
+    pub wall_time: f64,
+}
+
+/// The events of a run's trace, each with where the robot was when it made the call.
+#[must_use]
+pub fn run_events(report: &RunReport, start: &ConcreteWorld, rooms: &[String]) -> Vec<TraceEvent> {
+    let mut at = start.location().to_owned();
+    report
+        .trace
+        .iter()
+        .map(|e| {
+            let returned = match &e.result {
+                CallResult::Returned(v) => Some(v.clone()),
+                CallResult::Raised(_) => None,
+            };
+            let event = TraceEvent { function: e.function, args: e.args.clone(), returned, at: at.clone() };
+            if e.function == RobotFunction::GoTo && event.returned.is_some() {
+                let to = e.args.first().and_then(PyValue::as_str).unwrap_or_default();
+                if let Some(room) = rooms.iter().find(|r| key(r) == key(to)) {
+                    at.clone_from(room);
+                }
+            }
+            event
+        })
+        .collect()
+}
+
+/// Runs `source` in every world of `task` and checks each run.
+pub fn grade_one(task: &Task, source: &str, session: &mut Session<'_>, limits: &Limits) -> Vec<WorldResult> {
+    let program = Program {
+        source: extract_program(source).into_owned(),
+        filename: "<completion>".into(),
+        entry: Some("task_program".into()),
+    };
+    (0..task.worlds.len())
+        .map(|i| {
+            let spec = &task.worlds[i];
+            let start = task.world(i);
+            let (report, world) = session.run_with(&program, start.clone(), limits, 0);
+            let events = run_events(&report, &start, &spec.world.rooms);
+            let mut result = WorldResult {
+                world: spec.name.clone(),
+                passed: false,
+                outcome: report.outcome.kind(),
+                error: None,
+                failed_checks: Vec::new(),
+                robot_calls: events.len(),
+            };
+            if !matches!(report.outcome, Outcome::Completed) {
+                let line = report.outcome.line().map_or_else(String::new, |l| format!(" (line {l})"));
+                result.error = Some(format!("{}{line}", error_line(&report.outcome)));
+                return result;
+            }
+            let run = Run { events: &events, world: &world };
+            for check in task.checks.iter().chain(&spec.checks) {
+                if let Err(reason) = check.check.eval(&run) {
+                    result.failed_checks.push(FailedCheck { check: check.name.clone(), reason });
+                }
+            }
+            result.passed = result.failed_checks.is_empty();
+            result
+        })
+        .collect()
+}
+
+/// A line of the completions file, understood.
+struct Item {
+    line: usize,
+    input: Result<(Value, Arc<Task>, String), String>,
+}
+
+fn parse(line: usize, text: Result<String, std::io::Error>, tasks: &HashMap<&str, Arc<Task>>, max: usize) -> Item {
+    let input = (|| {
+        let text = text.map_err(|e| format!("unreadable line: {e}"))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+        let name = value.get("task").and_then(Value::as_str).ok_or("no `task` string")?;
+        let task = tasks.get(name).ok_or_else(|| format!("unknown task {name:?}"))?.clone();
+        let source = value
+            .get("completion")
+            .or_else(|| value.get("program"))
+            .and_then(Value::as_str)
+            .ok_or("no `completion` (or `program`) string")?
+            .to_owned();
+        if source.len() > max {
+            return Err(format!("the completion is {} bytes, over the {max}-byte limit", source.len()));
+        }
+        Ok((value, task, source))
+    })();
+    Item { line, input }
+}
+
+/// Grades every completion in `config.completions`; writes `config.output`.
+///
+/// # Errors
+/// The completions file cannot be read or the output written.
+pub fn grade(
+    config: &GradeConfig,
+    tasks: &[Task],
+    sandbox: &Arc<Sandbox>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let count =
+        BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?).lines().count();
+    on_event(Event::Started { total: count as u64 });
+    let by_name: HashMap<&str, Arc<Task>> = tasks.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect();
+    let reader = BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?);
+    let items = reader.lines().enumerate().map(|(i, l)| parse(i + 1, l, &by_name, config.max_program_bytes));
+    let mut out = BufWriter::new(File::create(&config.output).map_err(|e| io_error(&config.output, e))?);
+    let mut summary = Summary::default();
+    for task in tasks {
+        summary.tasks.insert(task.name.clone(), TaskSummary::default());
+    }
+    robosim_batch::ordered_map(
+        items,
+        config.jobs,
+        config.jobs * 4,
+        || sandbox.session(),
+        |session, item| {
+            item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, session, &config.limits))
+        },
+        |item, worlds| {
+            let record = summarize(&mut summary, item, worlds);
+            on_event(Event::Graded { passed: record["status"] == "passed" });
+            serde_json::to_writer(&mut out, &record).map_err(|e| io_error(&config.output, e.into()))?;
+            out.write_all(b"\n").map_err(|e| io_error(&config.output, e))?;
+            out.flush().map_err(|e| io_error(&config.output, e))
+        },
+    )?;
+    for task in summary.tasks.values_mut() {
+        task.pass_at_1 = ratio(task.passed, task.completions);
+    }
+    let graded = summary.passed + summary.failed;
+    summary.pass_at_1 = ratio(summary.passed, graded);
+    let attempted: Vec<f64> = summary.tasks.values().filter(|t| t.completions > 0).map(|t| t.pass_at_1).collect();
+    summary.mean_task_pass_at_1 =
+        if attempted.is_empty() { 0.0 } else { round(attempted.iter().sum::<f64>() / attempted.len() as f64) };
+    summary.wall_time = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The record of one line, counted into `summary`.
+fn summarize(summary: &mut Summary, item: Item, worlds: Option<Vec<WorldResult>>) -> Value {
+    summary.completions += 1;
+    let ((value, task, _), worlds) = match (item.input, worlds) {
+        (Ok(input), Some(worlds)) => (input, worlds),
+        (Err(message), _) => {
+            summary.invalid_input += 1;
+            return json!({"line": item.line, "status": "invalid_input", "message": message});
+        }
+        (Ok(_), None) => {
+            summary.invalid_input += 1;
+            return json!({"line": item.line, "status": "invalid_input", "message": "not graded"});
+        }
+    };
+    let passed = worlds.iter().all(|w| w.passed);
+    let entry = summary.tasks.entry(task.name.clone()).or_default();
+    entry.completions += 1;
+    entry.passed += u64::from(passed);
+    if passed {
+        summary.passed += 1;
+    } else {
+        summary.failed += 1;
+    }
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    for w in worlds.iter().filter(|w| !w.passed) {
+        let what = w.error.as_ref().map_or_else(
+            || w.failed_checks.iter().map(|c| format!("{}: {}", c.check, c.reason)).collect::<Vec<_>>().join("; "),
+            |e| format!("the run failed: {e}"),
+        );
+        summary.failures.push(format!("line {} ({id}) {} / {}: {what}", item.line, task.name, w.world));
+    }
+    json!({
+        "line": item.line,
+        "id": id,
+        "task": task.name,
+        "prompt": value.get("prompt"),
+        "status": if passed { "passed" } else { "failed" },
+        "worlds": worlds,
+    })
+}
+
+fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {
+    Error::Io { path: path.to_owned(), source }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { round(a as f64 / b as f64) }
+}

@@ -1,0 +1,51 @@
+//! robosim's grader: runs model completions for RoboEval-style benchmark tasks in the
+//! sandbox, in each of the task's concrete worlds, and checks each run's robot-call trace and
+//! final state against the task's temporal checks. pass@1 per task and overall.
+//!
+//! A task is a JSON file ([`Task`]): prompt variants, concrete worlds (rooms, objects, people
+//! and their answers, the robot's start) and checks in a small language ([`Check`]). A
+//! completion passes when, in every world, it runs to the end without an error or a limit and
+//! every check holds.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use robosim_grade::{GradeConfig, Task, grade};
+//! use robosim_sandbox::Sandbox;
+//!
+//! let tasks = Task::load_dir("seeds/roboeval".as_ref())?;
+//! let config = GradeConfig::new("completions.jsonl");
+//! let summary = grade(&config, &tasks, &Arc::new(Sandbox::new()?), &mut |_| {})?;
+//! println!("pass@1: {:.3}", summary.pass_at_1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod check;
+#[cfg(test)]
+mod check_tests;
+mod grade;
+mod pattern;
+mod task;
+
+use std::path::PathBuf;
+
+pub use check::{Check, Count, Run};
+pub use grade::{
+    Event as GradeEvent, FailedCheck, GradeConfig, Summary, TaskSummary, WorldResult, grade, grade_one, run_events,
+};
+pub use pattern::{Event, Name, Pattern, Text};
+pub use task::{NamedCheck, Task, TaskWorld};
+
+/// What stops grading (a bad completion line does not: it becomes an `invalid_input` record).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("task file {path}: {detail}")]
+    Task { path: PathBuf, detail: String },
+    #[error("no task files (*.json) in {dir}")]
+    NoTasks { dir: PathBuf },
+}

@@ -55,3 +55,14 @@ bench-corpus TIMES="1" *ARGS: build
 # Criterion benchmarks: per-run latency and fuel, module load.
 bench: build
     {{cargo}} bench --bench sandbox
+
+# The generation pipeline's programs/align/export stages on the dev corpus, served by a scripted
+# stand-in for a model (examples/corpus_llm.rs): tasks/s and acceptance with real programs.
+bench-pipeline *ARGS: build
+    rm -rf target/bench-pipeline && mkdir -p target/bench-pipeline
+    {{cargo}} build --release --quiet --example corpus_llm
+    target/release/examples/corpus_llm ../shared/corpus/dev.jsonl target/bench-pipeline/out > target/bench-pipeline/url & \
+    trap "kill $! 2>/dev/null" EXIT; \
+    until [ -s target/bench-pipeline/url ]; do sleep 0.1; done; \
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim pipeline target/bench-pipeline/out \
+        --stages programs,align,export --model corpus --base-url "$(cat target/bench-pipeline/url)" {{ARGS}}

@@ -161,7 +161,7 @@ fn answers_are_cached_on_disk_across_clients() {
     config.temperature = 0.1;
     assert!(!Client::new(config.clone()).chat(&hello()).unwrap().cached);
     // A damaged entry is a miss, not an error.
-    for entry in walk(&dir) {
+    for entry in crate::files_under(&dir) {
         std::fs::write(entry, "{torn").unwrap();
     }
     assert!(!Client::new(config).chat(&hello()).unwrap().cached);
@@ -176,13 +176,4 @@ fn failures_are_not_cached() {
     config.cache_dir = Some(tmp.path("cache"));
     assert!(Client::new(config.clone()).chat(&hello()).is_err());
     assert_eq!(Client::new(config).chat(&hello()).unwrap().content, "yes");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("cache dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
-    }
-    files
 }

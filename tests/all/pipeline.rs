@@ -272,8 +272,15 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
         assert!(child.try_wait().unwrap().is_none(), "the run ended before the kill");
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Answers already sent reach the cache within milliseconds; then the kill.
-    std::thread::sleep(Duration::from_millis(500));
+    // Kill once every answer sent has reached the cache (the client writes each as it
+    // arrives), so the only unanswered requests are the hanging ones.
+    let answered_total = || answered.lock().unwrap().values().sum::<usize>();
+    let cached =
+        || crate::files_under(&dir.path("cache")).iter().filter(|p| p.extension().is_some_and(|e| e == "json")).count();
+    while cached() < answered_total() {
+        assert!(started.elapsed() < Duration::from_secs(120), "answers never reached the cache");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     hang.store(false, Ordering::SeqCst);

@@ -66,3 +66,9 @@ bench-pipeline *ARGS: build
     until [ -s target/bench-pipeline/url ]; do sleep 0.1; done; \
     /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim pipeline target/bench-pipeline/out \
         --stages programs,align,export --model corpus --base-url "$(cat target/bench-pipeline/url)" {{ARGS}}
+
+# robosim grade on the example completions repeated TIMES times: completions/s, peak RSS.
+bench-grade TIMES="100" *ARGS: build
+    mkdir -p target/bench-grade
+    for i in $(seq {{TIMES}}); do cat data/completions.jsonl; done > target/bench-grade/completions.jsonl
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim grade seeds/roboeval target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]

@@ -7,7 +7,7 @@ use regex::{Regex, RegexBuilder};
 use robosim_protocol::Value;
 use serde::{Deserialize, Serialize};
 
-use crate::{RobotError, RobotErrorKind, World, key};
+use crate::{RobotError, RobotErrorKind, World, error::string_arg, key};
 
 /// A world as a task file describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,16 +222,6 @@ impl Person {
     }
 }
 
-fn text<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&'a str, RobotError> {
-    let s = value
-        .as_str()
-        .ok_or_else(|| RobotError::new(kind, format!("{what} must be a string, not {}", value.repr())))?;
-    if s.trim().is_empty() {
-        return Err(RobotError::new(kind, format!("{what} is empty")));
-    }
-    Ok(s)
-}
-
 impl World for ConcreteWorld {
     fn get_current_location(&mut self) -> Result<String, RobotError> {
         Ok(self.location.clone())
@@ -242,13 +232,13 @@ impl World for ConcreteWorld {
     }
 
     fn is_in_room(&mut self, object: &Value) -> Result<bool, RobotError> {
-        let name = text(object, RobotErrorKind::RobotIsInRoomError, "entity")?;
+        let name = string_arg(object, RobotErrorKind::RobotIsInRoomError, "entity")?;
         Ok(self.objects.iter().any(|o| self.here(o.room.as_deref()) && o.matches(name))
             || self.person_here(name).is_some())
     }
 
     fn go_to(&mut self, location: &Value) -> Result<(), RobotError> {
-        let name = text(location, RobotErrorKind::RobotGoToError, "location")?;
+        let name = string_arg(location, RobotErrorKind::RobotGoToError, "location")?;
         let room = self.rooms.iter().find(|r| key(r) == key(name)).ok_or_else(|| {
             RobotError::new(RobotErrorKind::RobotGoToError, format!("there is no location {name:?} in this world"))
         })?;
@@ -258,8 +248,8 @@ impl World for ConcreteWorld {
 
     fn ask(&mut self, person: &Value, question: &Value, options: &Value) -> Result<String, RobotError> {
         let kind = RobotErrorKind::RobotAskError;
-        let name = text(person, kind, "person")?;
-        let question = text(question, kind, "question")?;
+        let name = string_arg(person, kind, "person")?;
+        let question = string_arg(question, kind, "question")?;
         let Value::List(options) = options else {
             return Err(RobotError::new(kind, format!("options must be a list, not {}", options.repr())));
         };
@@ -284,7 +274,7 @@ impl World for ConcreteWorld {
 
     fn pick(&mut self, obj: &Value) -> Result<(), RobotError> {
         let kind = RobotErrorKind::RobotPickError;
-        let name = text(obj, kind, "obj")?;
+        let name = string_arg(obj, kind, "obj")?;
         if let Some(held) = self.holding() {
             return Err(RobotError::new(kind, format!("Robot is already holding {held:?} and cannot pick {name:?}")));
         }
@@ -300,7 +290,7 @@ impl World for ConcreteWorld {
 
     fn place(&mut self, obj: &Value) -> Result<(), RobotError> {
         let kind = RobotErrorKind::RobotPlaceError;
-        let name = text(obj, kind, "obj")?;
+        let name = string_arg(obj, kind, "obj")?;
         match self.holding {
             Some(i) if self.objects[i].matches(name) => {
                 self.objects[i].room = Some(self.location.clone());

@@ -1,5 +1,6 @@
 //! Robot errors: the typed ways a robot call can contradict the world.
 
+use robosim_protocol::Value;
 use serde::{Deserialize, Serialize};
 
 /// Which robot error (the name the program sees starts the exception's message).
@@ -48,4 +49,16 @@ impl RobotError {
     pub fn new(kind: RobotErrorKind, message: impl Into<String>) -> Self {
         Self { kind, message: message.into() }
     }
+}
+
+/// A string argument, trimmed: a robot error of `kind` when it is not a string or is blank.
+pub(crate) fn string_arg<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&'a str, RobotError> {
+    let s = value
+        .as_str()
+        .ok_or_else(|| RobotError::new(kind, format!("{what} must be a string, not {}", value.repr())))?
+        .trim();
+    if s.is_empty() {
+        return Err(RobotError::new(kind, format!("{what} is empty")));
+    }
+    Ok(s)
 }

@@ -4,7 +4,7 @@
 
 use robosim_protocol::Value;
 
-use crate::{INITIAL_ROOMS, RobotError, RobotErrorKind, START_LOCATION, World};
+use crate::{INITIAL_ROOMS, RobotError, RobotErrorKind, START_LOCATION, World, error::string_arg};
 
 /// Everything exists everywhere; `ask` returns the first option; the robot holds one thing.
 #[derive(Debug, Clone)]
@@ -19,15 +19,6 @@ impl Default for OpenWorld {
     }
 }
 
-fn text<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&'a str, RobotError> {
-    let s = value.as_str().ok_or_else(|| RobotError::new(kind, format!("{what} must be a string")))?;
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(RobotError::new(kind, format!("{what} is empty")));
-    }
-    Ok(s)
-}
-
 impl World for OpenWorld {
     fn get_current_location(&mut self) -> Result<String, RobotError> {
         Ok(self.location.clone())
@@ -38,12 +29,12 @@ impl World for OpenWorld {
     }
 
     fn is_in_room(&mut self, object: &Value) -> Result<bool, RobotError> {
-        text(object, RobotErrorKind::RobotIsInRoomError, "entity")?;
+        string_arg(object, RobotErrorKind::RobotIsInRoomError, "entity")?;
         Ok(true)
     }
 
     fn go_to(&mut self, location: &Value) -> Result<(), RobotError> {
-        self.location = text(location, RobotErrorKind::RobotGoToError, "location")?.to_owned();
+        self.location = string_arg(location, RobotErrorKind::RobotGoToError, "location")?.to_owned();
         Ok(())
     }
 
@@ -52,7 +43,7 @@ impl World for OpenWorld {
         if person.as_str().is_none() {
             return Err(RobotError::new(kind, "person must be a string"));
         }
-        text(question, kind, "question")?;
+        string_arg(question, kind, "question")?;
         let Value::List(options) = options else {
             return Err(RobotError::new(kind, "options must be a list"));
         };
@@ -71,7 +62,7 @@ impl World for OpenWorld {
     }
 
     fn pick(&mut self, obj: &Value) -> Result<(), RobotError> {
-        let obj = text(obj, RobotErrorKind::RobotPickError, "obj")?;
+        let obj = string_arg(obj, RobotErrorKind::RobotPickError, "obj")?;
         if self.holding.is_some() {
             return Err(RobotError::new(RobotErrorKind::RobotPickError, format!("Robot is already holding '{obj}'")));
         }
@@ -80,7 +71,7 @@ impl World for OpenWorld {
     }
 
     fn place(&mut self, obj: &Value) -> Result<(), RobotError> {
-        let obj = text(obj, RobotErrorKind::RobotPlaceError, "obj")?;
+        let obj = string_arg(obj, RobotErrorKind::RobotPlaceError, "obj")?;
         match self.holding.take() {
             Some(held) if held.eq_ignore_ascii_case(obj) => Ok(()),
             Some(held) => {

@@ -6,14 +6,13 @@ use std::{
     fs::File,
     io::{BufRead, BufReader, BufWriter, Write},
     path::PathBuf,
-    sync::Arc,
     time::Instant,
 };
 
 use robosim_protocol::{RobotFunction, Value as PyValue};
 use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox, Session};
 use robosim_verify::{error_line, extract_program};
-use robosim_world::{ConcreteWorld, key};
+use robosim_world::key;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -107,8 +106,8 @@ pub struct Summary {
 
 /// The events of a run's trace, each with where the robot was when it made the call.
 #[must_use]
-pub fn run_events(report: &RunReport, start: &ConcreteWorld, rooms: &[String]) -> Vec<TraceEvent> {
-    let mut at = start.location().to_owned();
+pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<TraceEvent> {
+    let mut at = start.to_owned();
     report
         .trace
         .iter()
@@ -139,8 +138,9 @@ pub fn grade_one(task: &Task, source: &str, session: &mut Session<'_>, limits: &
     (0..task.worlds.len())
         .map(|i| {
             let spec = &task.worlds[i];
-            let start = task.world(i);
-            let (report, world) = session.run_with(&program, start.clone(), limits, 0);
+            let world = task.world(i);
+            let start = world.location().to_owned();
+            let (report, world) = session.run_with(&program, world, limits, 0);
             let events = run_events(&report, &start, &spec.world.rooms);
             let mut result = WorldResult {
                 world: spec.name.clone(),
@@ -168,17 +168,22 @@ pub fn grade_one(task: &Task, source: &str, session: &mut Session<'_>, limits: &
 }
 
 /// A line of the completions file, understood.
-struct Item {
+struct Item<'a> {
     line: usize,
-    input: Result<(Value, Arc<Task>, String), String>,
+    input: Result<(Value, &'a Task, String), String>,
 }
 
-fn parse(line: usize, text: Result<String, std::io::Error>, tasks: &HashMap<&str, Arc<Task>>, max: usize) -> Item {
+fn parse<'a>(
+    line: usize,
+    text: Result<String, std::io::Error>,
+    tasks: &HashMap<&str, &'a Task>,
+    max: usize,
+) -> Item<'a> {
     let input = (|| {
         let text = text.map_err(|e| format!("unreadable line: {e}"))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
         let name = value.get("task").and_then(Value::as_str).ok_or("no `task` string")?;
-        let task = tasks.get(name).ok_or_else(|| format!("unknown task {name:?}"))?.clone();
+        let task = *tasks.get(name).ok_or_else(|| format!("unknown task {name:?}"))?;
         let source = value
             .get("completion")
             .or_else(|| value.get("program"))
@@ -200,14 +205,14 @@ fn parse(line: usize, text: Result<String, std::io::Error>, tasks: &HashMap<&str
 pub fn grade(
     config: &GradeConfig,
     tasks: &[Task],
-    sandbox: &Arc<Sandbox>,
+    sandbox: &Sandbox,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let count =
         BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?).lines().count();
     on_event(Event::Started { total: count as u64 });
-    let by_name: HashMap<&str, Arc<Task>> = tasks.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect();
+    let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
     let reader = BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?);
     let items = reader.lines().enumerate().map(|(i, l)| parse(i + 1, l, &by_name, config.max_program_bytes));
     let mut out = BufWriter::new(File::create(&config.output).map_err(|e| io_error(&config.output, e))?);
@@ -244,7 +249,7 @@ pub fn grade(
 }
 
 /// The record of one line, counted into `summary`.
-fn summarize(summary: &mut Summary, item: Item, worlds: Option<Vec<WorldResult>>) -> Value {
+fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResult>>) -> Value {
     summary.completions += 1;
     let ((value, task, _), worlds) = match (item.input, worlds) {
         (Ok(input), Some(worlds)) => (input, worlds),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use robosim_llm::{ChatRequest, Message};
+use robosim_llm::{ChatRequest, Completion, Message};
 use robosim_verify::extract_program;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,12 @@ pub struct Attempt {
     pub paths: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<String>,
+}
+
+impl Attempt {
+    const fn new(sample: u32, status: AttemptStatus) -> Self {
+        Self { sample, status, program: None, class: None, error: None, line: None, paths: 0, finish_reason: None }
+    }
 }
 
 /// A task and its samples (a line of `programs.jsonl`).
@@ -98,57 +104,23 @@ impl Pipeline {
     fn sample_programs(&self, session: &mut robosim_verify::Session<'_>, task: &Task) -> Result<TaskPrograms, Error> {
         let messages = self.program_messages(task);
         let mut attempts = Vec::new();
-        let mut program = None;
         for k in 0..self.config.samples {
             let attempt = match self.client.chat(&ChatRequest::new(messages.clone()).sample(k)) {
                 Err(robosim_llm::Error::Cache { path, source }) => return Err(Error::Io { path, source }),
                 Err(e) => Attempt {
-                    sample: k,
-                    status: AttemptStatus::LlmError,
-                    program: None,
                     class: Some(format!("llm:{}", e.kind())),
                     error: Some(e.to_string()),
-                    line: None,
-                    paths: 0,
-                    finish_reason: None,
+                    ..Attempt::new(k, AttemptStatus::LlmError)
                 },
-                Ok(answer) => {
-                    let mut attempt = Attempt {
-                        sample: k,
-                        status: AttemptStatus::NoCode,
-                        program: None,
-                        class: None,
-                        error: None,
-                        line: None,
-                        paths: 0,
-                        finish_reason: answer.finish_reason.clone(),
-                    };
-                    if let Some(code) = extract_code(&answer.content) {
-                        let verdict = self.verifier.verify_in(session, &code);
-                        attempt.paths = verdict.paths;
-                        attempt.status =
-                            if verdict.accepted { AttemptStatus::Accepted } else { AttemptStatus::Rejected };
-                        if let Some(failure) = verdict.failure {
-                            attempt.class = Some(failure.class);
-                            attempt.error = Some(failure.error);
-                            attempt.line = failure.line;
-                        }
-                        attempt.program = Some(code);
-                    } else {
-                        attempt.class = Some("no_code".into());
-                    }
-                    attempt
-                }
+                Ok(answer) => self.check_answer(session, k, &answer),
             };
             let accepted = attempt.status == AttemptStatus::Accepted;
-            if accepted {
-                program.clone_from(&attempt.program);
-            }
             attempts.push(attempt);
             if accepted {
                 break;
             }
         }
+        let program = attempts.last().filter(|a| a.status == AttemptStatus::Accepted).and_then(|a| a.program.clone());
         Ok(TaskPrograms {
             task_id: task.id.clone(),
             instruction: task.instruction.clone(),
@@ -156,6 +128,24 @@ impl Pipeline {
             program,
             attempts,
         })
+    }
+
+    /// Extracts the program from an answer and verifies it.
+    fn check_answer(&self, session: &mut robosim_verify::Session<'_>, k: u32, answer: &Completion) -> Attempt {
+        let finish_reason = answer.finish_reason.clone();
+        let Some(code) = extract_code(&answer.content) else {
+            return Attempt { class: Some("no_code".into()), finish_reason, ..Attempt::new(k, AttemptStatus::NoCode) };
+        };
+        let verdict = self.verifier.verify_in(session, &code);
+        let status = if verdict.accepted { AttemptStatus::Accepted } else { AttemptStatus::Rejected };
+        let mut attempt = Attempt { paths: verdict.paths, finish_reason, ..Attempt::new(k, status) };
+        if let Some(failure) = verdict.failure {
+            attempt.class = Some(failure.class);
+            attempt.error = Some(failure.error);
+            attempt.line = failure.line;
+        }
+        attempt.program = Some(code);
+        attempt
     }
 
     /// System prompt with the API, seed pairs as earlier turns, then the task.

@@ -88,9 +88,8 @@ impl Pipeline {
         };
         let prompts = &self.seeds.prompts;
         let revise = prompts.revise.render(&[("instruction", original), ("program", program.trim_end())]);
-        let revised = match self.client.chat(&ChatRequest::new(vec![Message::user(revise)])) {
+        let revised = match self.ask(&ChatRequest::new(vec![Message::user(revise)]))? {
             Ok(answer) => parse_rewrite(&answer.content),
-            Err(robosim_llm::Error::Cache { path, source }) => return Err(Error::Io { path, source }),
             Err(_) => return Ok(aligned),
         };
         let Some(revised) = revised else {
@@ -107,9 +106,8 @@ impl Pipeline {
         let choose = prompts.choose.render(&[("program", program.trim_end()), ("a", a), ("b", b)]);
         // A judgement, not a creative answer: sampled greedily.
         let request = ChatRequest::new(vec![Message::user(choose)]).temperature(0.0);
-        let letter = match self.client.chat(&request) {
+        let letter = match self.ask(&request)? {
             Ok(answer) => parse_choice(&answer.content),
-            Err(robosim_llm::Error::Cache { path, source }) => return Err(Error::Io { path, source }),
             Err(_) => return Ok(aligned),
         };
         aligned.choice = match (letter, revised_first) {

@@ -51,17 +51,15 @@ impl Pipeline {
         let mut idle_rounds = 0;
         while library.tasks().len() < target && stats.rounds < self.config.max_rounds && idle_rounds < 3 {
             let jobs = self.plan_round(&library, round);
-            let answers =
-                ordered_map(&jobs, self.config.concurrency, || (), |(), _, (_, r)| self.client.chat(r), || {});
+            let answers = ordered_map(&jobs, self.config.concurrency, || (), |(), _, (_, r)| self.ask(r), || {});
             let before = library.tasks().len();
             for ((job, _), answer) in jobs.iter().zip(answers) {
                 match job {
                     Job::SelfInstruct => stats.self_instruct_requests += 1,
                     Job::Evol { .. } => stats.evol_requests += 1,
                 }
-                let answer = match answer {
+                let answer = match answer? {
                     Ok(answer) => answer,
-                    Err(robosim_llm::Error::Cache { path, source }) => return Err(Error::Io { path, source }),
                     Err(_) => {
                         stats.llm_errors += 1;
                         continue;

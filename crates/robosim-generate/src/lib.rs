@@ -214,6 +214,18 @@ impl Pipeline {
         &self.client
     }
 
+    /// Asks the model. A failed request (after the client's retries) is the inner error, for
+    /// the stage to record; a cache that cannot be written stops the pipeline (outer error).
+    pub(crate) fn ask(
+        &self,
+        request: &robosim_llm::ChatRequest,
+    ) -> Result<Result<robosim_llm::Completion, robosim_llm::Error>, Error> {
+        match self.client.chat(request) {
+            Err(robosim_llm::Error::Cache { path, source }) => Err(Error::Io { path, source }),
+            answer => Ok(answer),
+        }
+    }
+
     pub(crate) fn path(&self, file: &str) -> PathBuf {
         self.config.out_dir.join(file)
     }

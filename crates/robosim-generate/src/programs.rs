@@ -105,8 +105,7 @@ impl Pipeline {
         let messages = self.program_messages(task);
         let mut attempts = Vec::new();
         for k in 0..self.config.samples {
-            let attempt = match self.client.chat(&ChatRequest::new(messages.clone()).sample(k)) {
-                Err(robosim_llm::Error::Cache { path, source }) => return Err(Error::Io { path, source }),
+            let attempt = match self.ask(&ChatRequest::new(messages.clone()).sample(k))? {
                 Err(e) => Attempt {
                     class: Some(format!("llm:{}", e.kind())),
                     error: Some(e.to_string()),

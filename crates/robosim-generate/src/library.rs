@@ -3,7 +3,7 @@
 //! drawn on for few-shot examples in later rounds and later runs.
 
 use std::{
-    fs::{self, File, OpenOptions},
+    fs::{self, OpenOptions},
     io::{BufWriter, Write},
     path::{Path, PathBuf},
 };
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     Error,
     similarity::{rouge_l, tokens},
+    write_jsonl,
 };
 
 /// A generated task.
@@ -68,7 +69,8 @@ impl TaskLibrary {
             }
         }
         if torn {
-            rewrite(&path, &tasks)?;
+            // Drop the torn line (atomically: a second kill leaves the old file or the new).
+            write_jsonl(&path, &tasks)?;
         }
         let known = seeds.iter().map(|s| tokens(s)).chain(tasks.iter().map(|t| tokens(&t.instruction))).collect();
         Ok(Self { path, tasks, known, threshold })
@@ -136,12 +138,38 @@ impl TaskLibrary {
     }
 }
 
-fn rewrite(path: &Path, tasks: &[Task]) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.to_owned(), source };
-    let mut out = BufWriter::new(File::create(path).map_err(io)?);
-    for task in tasks {
-        serde_json::to_writer(&mut out, task).map_err(|e| io(e.into()))?;
-        out.write_all(b"\n").map_err(io)?;
+#[cfg(test)]
+mod tests {
+    use super::{Task, TaskLibrary};
+
+    fn task(instruction: &str) -> Task {
+        Task {
+            id: String::new(),
+            instruction: instruction.into(),
+            origin: "self_instruct".into(),
+            parent: None,
+            round: 0,
+        }
     }
-    out.flush().map_err(io)
+
+    #[test]
+    fn a_torn_last_line_is_dropped_and_damage_elsewhere_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("robosim-library-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tasks.jsonl");
+        let mut library = TaskLibrary::open(&path, &["Say hello to Bob."], 0.7).unwrap();
+        library.add(task("Go to the kitchen and pick up the red apple."), None).unwrap();
+        library.add(task("Ask Ana whether she wants tea or coffee."), None).unwrap();
+        assert!(library.add(task("Say hello to Bob!"), None).is_err(), "near-duplicate of a seed");
+        library.append_from(0).unwrap();
+        let whole = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{whole}{{\"id\": \"task-0000")).unwrap();
+        let reopened = TaskLibrary::open(&path, &[], 0.7).unwrap();
+        assert_eq!(reopened.tasks().len(), 2);
+        assert_eq!(reopened.tasks()[1].id, "task-00002");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "the torn line is gone from the file");
+        std::fs::write(&path, format!("{{oops\n{whole}")).unwrap();
+        assert!(TaskLibrary::open(&path, &[], 0.7).unwrap_err().to_string().contains("line 1"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

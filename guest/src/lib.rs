@@ -9,20 +9,18 @@
 //! Build it with `cargo build --release --target wasm32-wasip1 -p robosim-guest`;
 //! `robosim-sandbox`'s build script does this for you.
 
+mod api;
 mod convert;
+mod driver;
 mod host;
-mod native;
 mod stdlib {
     include!(concat!(env!("OUT_DIR"), "/stdlib.rs"));
 }
 
 use std::cell::OnceCell;
 
-use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, RunRequest};
-use rustpython_vm::{
-    AsObject, Interpreter, PyObjectRef, PyResult, VirtualMachine, builtins::PyTuple, compiler::Mode,
-    convert::TryFromObject, scope::Scope,
-};
+use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RunRequest};
+use rustpython_vm::{AsObject, Interpreter, PyResult, VirtualMachine, compiler::Mode, scope::Scope};
 
 /// The prelude's file name, as tracebacks show it.
 const PRELUDE_FILE: &str = "<robosim-prelude>";
@@ -50,10 +48,7 @@ const NATIVE_ALLOWLIST: &[&str] = &[
 
 struct Guest {
     interpreter: Interpreter,
-    /// The prelude's `_run(source, filename, entry)`.
-    run: PyObjectRef,
-    /// The prelude's `_take_baseline()`.
-    take_baseline: PyObjectRef,
+    driver: driver::Driver,
 }
 
 thread_local! {
@@ -93,7 +88,7 @@ pub extern "C" fn wizer_initialize() {
                 let result = vm.import(*module, 0);
                 vm.expect_pyresult(result, "preloading a standard-library module");
             }
-            let result = guest.take_baseline.call((), vm);
+            let result = guest.driver.take_baseline(vm);
             vm.expect_pyresult(result, "recording the baseline");
         });
     });
@@ -129,7 +124,9 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     let report = match serde_json::from_slice::<RunRequest>(&bytes) {
         Ok(request) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
-            guest.interpreter.enter(|vm| run(vm, guest, &request))
+            guest.interpreter.enter(|vm| {
+                guest.driver.run(vm, &request.source, &request.filename, request.entry.as_deref())
+            })
         }),
         Err(err) => GuestReport {
             outcome: GuestOutcome::Exception(ExceptionInfo {
@@ -163,90 +160,49 @@ fn start() -> Guest {
         .into_iter()
         .filter(|def| NATIVE_ALLOWLIST.contains(&def.name.as_str()))
         .collect();
-    let robosim = native::_robosim::module_def(&builder.ctx);
-    let interpreter = builder.add_native_modules(&natives).add_native_module(robosim).build();
-    let (run, take_baseline) = interpreter.enter(|vm| {
-        let result = load_prelude(vm);
-        vm.expect_pyresult(result, "robosim prelude failed")
+    let interpreter = builder.add_native_modules(&natives).build();
+    let driver = interpreter.enter(|vm| {
+        let result = setup(vm);
+        vm.expect_pyresult(result, "robosim set-up failed")
     });
-    Guest { interpreter, run, take_baseline }
+    Guest { interpreter, driver }
 }
 
-/// Runs the prelude; returns its `_run` and `_take_baseline`.
-fn load_prelude(vm: &VirtualMachine) -> PyResult<(PyObjectRef, PyObjectRef)> {
+/// Makes the robot API (native), the `robot` module and `time.sleep`, runs the prelude
+/// (output, input, files, imports), and returns the driver.
+fn setup(vm: &VirtualMachine) -> PyResult<driver::Driver> {
+    let api = api::make(vm)?;
+    let modules = vm.sys_module.get_attr("modules", vm)?;
+    let robot = vm.new_module("robot", vm.ctx.new_dict(), Some(vm.ctx.new_str("The robot API.")));
+    for (name, value) in &api {
+        robot.as_object().set_attr(*name, value.clone(), vm)?;
+    }
+    modules.set_item("robot", robot.into(), vm)?;
+    let time = vm.import("time", 0)?;
+    time.set_attr("sleep", vm.new_function("sleep", api::sleep), vm)?;
+    run_prelude(vm)?;
+    let sys = vm.sys_module.clone().into();
+    let mut globals: Vec<(&'static str, _)> = api.into_iter().filter(|(name, _)| *name != "RobotError").collect();
+    globals.push(("time", time));
+    globals.push(("sys", sys));
+    driver::Driver::new(vm, globals)
+}
+
+/// Runs the prelude in a namespace of its own, with the few native helpers it needs. Not a
+/// module (nothing can import it); a program that reaches its namespace through one of its
+/// functions finds nothing that runs or reports programs.
+fn run_prelude(vm: &VirtualMachine) -> PyResult<()> {
     let source = include_str!("../python/prelude.py");
-    let module = vm.new_module("_robosim_prelude", vm.ctx.new_dict(), None);
-    let dict = module.dict();
+    let dict = vm.ctx.new_dict();
     dict.set_item("__file__", vm.ctx.new_str(PRELUDE_FILE).into(), vm)?;
+    dict.set_item("__name__", vm.ctx.new_str("_robosim_prelude").into(), vm)?;
     dict.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+    dict.set_item("_write", vm.new_function("_write", api::write).into(), vm)?;
+    dict.set_item("_stdlib_source", vm.new_function("_stdlib_source", api::stdlib_source).into(), vm)?;
+    dict.set_item("_urandom", vm.new_function("_urandom", api::urandom).into(), vm)?;
     let code = vm.compile(source, Mode::Exec, PRELUDE_FILE).map_err(|err| err.into_pyexception(vm, Some(source)))?;
-    vm.run_code_obj(code, Scope::with_builtins(None, dict.clone(), vm))?;
-    vm.sys_module.get_attr("modules", vm)?.set_item("_robosim_prelude", module.into(), vm)?;
-    Ok((dict.get_item("_run", vm)?, dict.get_item("_take_baseline", vm)?))
-}
-
-fn run(vm: &VirtualMachine, guest: &Guest, request: &RunRequest) -> GuestReport {
-    let entry = request.entry.as_deref().map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into());
-    let result = guest
-        .run
-        .call((vm.ctx.new_str(request.source.as_str()), vm.ctx.new_str(request.filename.as_str()), entry), vm)
-        .and_then(|report| {
-            // (pristine, outcome tuple)
-            let pair = report
-                .downcast_ref::<PyTuple>()
-                .filter(|t| t.len() == 2)
-                .ok_or_else(|| vm.new_type_error("robosim: _run must return (pristine, outcome)"))?;
-            Ok(GuestReport { reusable: pair[0].clone().try_to_bool(vm)?, outcome: describe(vm, &pair[1])? })
-        });
-    result.unwrap_or_else(|exc| {
-        // Only reached when the prelude itself fails (e.g. MemoryError while describing).
-        let exc_type = exc.class().name().to_string();
-        let message = exc.as_object().str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let outcome = GuestOutcome::Exception(ExceptionInfo {
-            exc_type,
-            message,
-            line: None,
-            traceback: String::new(),
-            robot_error: None,
-        });
-        GuestReport { outcome, reusable: false }
-    })
-}
-
-/// Turns the prelude's report tuple into a [`GuestOutcome`].
-fn describe(vm: &VirtualMachine, report: &PyObjectRef) -> PyResult<GuestOutcome> {
-    let tuple =
-        report.downcast_ref::<PyTuple>().ok_or_else(|| vm.new_type_error("robosim: _run must return a tuple"))?;
-    let items = tuple.as_slice();
-    let get = |i: usize| items.get(i).cloned().unwrap_or_else(|| vm.ctx.none());
-    let text = |i: usize| -> PyResult<String> { Ok(get(i).str(vm)?.to_string_lossy().into_owned()) };
-    let number = |i: usize| -> PyResult<Option<u32>> {
-        let obj = get(i);
-        if vm.is_none(&obj) { Ok(None) } else { Ok(u32::try_from_object(vm, obj).ok()) }
-    };
-    let kind = text(0)?;
-    Ok(match kind.as_str() {
-        "completed" => GuestOutcome::Completed,
-        "exited" => GuestOutcome::Exited { code: convert::to_value(vm, &get(1)) },
-        "syntax_error" => GuestOutcome::SyntaxError { message: text(1)?, line: number(2)?, column: number(3)? },
-        _ => {
-            let robot = get(5);
-            let robot_error = match robot.downcast_ref::<PyTuple>() {
-                Some(pair) if pair.len() == 2 => Some(RobotErrorInfo {
-                    name: pair[0].str(vm)?.to_string_lossy().into_owned(),
-                    message: pair[1].str(vm)?.to_string_lossy().into_owned(),
-                }),
-                _ => None,
-            };
-            GuestOutcome::Exception(ExceptionInfo {
-                exc_type: text(1)?,
-                message: text(2)?,
-                line: number(3)?,
-                traceback: text(4)?,
-                robot_error,
-            })
-        }
-    })
+    vm.run_code_obj(code, Scope::with_builtins(None, dict, vm))?;
+    Ok(())
 }
 
 /// The embedded source of a standard-library module: (is a package, source).

@@ -70,6 +70,10 @@ pub(crate) struct LimitArgs {
     /// Robot calls allowed per run.
     #[arg(long, default_value_t = Limits::default().robot_calls)]
     robot_calls: u64,
+    /// Bytes a run may pass to and get back from the world (robot-call arguments and
+    /// results, `in` queries), counted as JSON.
+    #[arg(long, default_value_t = Limits::default().robot_data_bytes)]
+    robot_data_bytes: usize,
 }
 
 /// How programs are explored (verification).
@@ -138,6 +142,7 @@ impl LimitArgs {
             deadline: Duration::from_millis(self.deadline_ms),
             output_bytes: self.output_bytes,
             robot_calls: self.robot_calls,
+            robot_data_bytes: self.robot_data_bytes,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! robosim's integration tests: one binary, one module per area (as wasmtime does).
 //!
-//! Every test shares one [`Sandbox`] (compiling the guest is the expensive part); each run
+//! Every test shares one [`Sandbox`] (compiling the guest is the expensive part); each program
 //! still gets a fresh wasm instance.
 
 mod agreement;
@@ -8,6 +8,7 @@ mod batch;
 mod cli;
 mod conformance;
 mod grade;
+mod isolation;
 mod llm_client;
 mod pipeline;
 mod sandbox_api;

@@ -80,37 +80,34 @@ fn runs_in_parallel_threads_stay_independent() {
 }
 
 #[test]
-fn a_session_reuses_its_instance_only_while_nothing_carries_over() {
+fn a_programs_runs_share_an_instance_only_while_nothing_carries_over() {
     use robosim::{Program, world::OpenWorld};
     let limits = crate::SANDBOX.limits();
-    let mut session = crate::SANDBOX.session();
-    assert!(session.warm_up(), "an instance is ready before the first run");
     let clean = Program::task("def task_program():\n    x = [1, 2]\n    say(str(len(x)))\n");
+    let mut session = crate::SANDBOX.session(&clean);
+    assert!(session.warm_up(), "an instance is ready before the first run");
     for _ in 0..3 {
-        let (report, _) = session.run_with(&clean, OpenWorld::default(), limits, 0);
+        let (report, _) = session.run_with(OpenWorld::default(), limits, 0);
         assert_eq!(report.outcome, Outcome::Completed);
     }
-    assert_eq!(session.reused(), 3, "clean runs share the warmed-up instance");
+    assert_eq!(session.instances(), 1, "clean runs share the warmed-up instance");
 
-    // Each of these changes something a later run could see: the instance must go.
+    // Each of these changes something the program's next run would see: every run of it
+    // starts from the snapshot again, and sees nothing of the change.
     for tamper in [
-        "import builtins\nbuiltins.len = lambda x: 0",
-        "import robot\nrobot.say = None",
-        "time.sleep = None",
-        "import sys\nsys.modules['leak'] = sys",
-        "import io",
+        "import builtins\nassert len([1]) == 1\nbuiltins.len = lambda x: 0",
+        "import robot\nassert robot.say is not None\nrobot.say = None",
+        "assert time.sleep.__name__ == 'sleep'\ntime.sleep = None",
+        "import sys\nassert 'leak' not in sys.modules\nsys.modules['leak'] = sys",
+        "import sys\nassert sys.getrecursionlimit() == 1000\nsys.setrecursionlimit(50)",
+        "import sys\nassert 'io' not in sys.modules\nimport io",
     ] {
-        let reused = session.reused();
         let source = format!("{tamper}\ndef task_program():\n    pass\n");
-        let (report, _) = session.run_with(&Program::task(source), OpenWorld::default(), limits, 0);
-        assert_eq!(report.outcome, Outcome::Completed, "{tamper}: {report:#?}");
-        let (report, _) = session.run_with(
-            &Program::task("import sys, builtins, robot\ndef task_program():\n    assert len([1]) == 1 and 'leak' not in sys.modules and 'io' not in sys.modules\n    robot.say('x')\n    time.sleep(1)\n"),
-            OpenWorld::default(),
-            limits,
-            0,
-        );
-        assert_eq!(report.outcome, Outcome::Completed, "after {tamper}: {report:#?}");
-        assert_eq!(session.reused(), reused + 1, "{tamper}: the tampered instance was not reused");
+        let mut session = crate::SANDBOX.session(&Program::task(source));
+        for run in 1..=3 {
+            let (report, _) = session.run_with(OpenWorld::default(), limits, 0);
+            assert_eq!(report.outcome, Outcome::Completed, "{tamper}, run {run}: {report:#?}");
+            assert_eq!(session.instances(), run, "{tamper}: the changed instance was not reused");
+        }
     }
 }

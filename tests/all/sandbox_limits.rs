@@ -86,3 +86,55 @@ fn deep_native_recursion_is_a_clean_outcome() {
     assert_eq!(report.outcome, Outcome::StackExhausted, "{report:#?}");
     next_run_is_clean();
 }
+
+/// `tests/fixtures/flood/<name>.py`: programs that try to make the host do or keep a lot.
+fn flood(name: &str) -> String {
+    let path = crate::fixtures().join("flood").join(format!("{name}.py"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn data_passed_to_the_world_is_bounded() {
+    for name in ["say_list", "ask_options", "long_messages", "membership_queries"] {
+        let report = run_task(&flood(name));
+        // Building 1.5 M options may exhaust the guest's own memory first: also a clean end.
+        let bounded = match name {
+            "ask_options" => matches!(report.outcome, Outcome::RobotDataLimitExceeded | Outcome::MemoryExceeded),
+            _ => report.outcome == Outcome::RobotDataLimitExceeded,
+        };
+        assert!(bounded, "{name}: {:?}", report.outcome);
+        let traced: usize = report.trace.iter().map(|e| serde_json::to_string(e).map_or(0, |s| s.len())).sum();
+        assert!(traced <= Limits::default().robot_data_bytes, "{name}: {traced} bytes of trace kept");
+    }
+    // A smaller allowance is honoured exactly: 3 calls of ~40 bytes fit in 150, not 4.
+    let limits = Limits { robot_data_bytes: 150, ..Limits::default() };
+    let report = run_with("def task_program():\n    for i in range(10):\n        say('hello')\n", &limits, 0);
+    assert_eq!(report.outcome, Outcome::RobotDataLimitExceeded);
+    assert!((1..10).contains(&report.trace.len()), "{}", report.trace.len());
+    next_run_is_clean();
+}
+
+#[test]
+fn entropy_costs_fuel_and_reports_are_cut() {
+    let report = run_task(&flood("urandom"));
+    assert!(
+        matches!(report.outcome, Outcome::FuelExhausted | Outcome::MemoryExceeded),
+        "100 MB of entropy a time must not be free: {:?}",
+        report.outcome
+    );
+    match run_task(&flood("exception_text")).outcome {
+        Outcome::PythonError { exc_type, message, .. } => {
+            assert_eq!(exc_type, "ValueError");
+            assert!(message.len() < 20_000 && message.contains("more bytes]"), "{} bytes", message.len());
+        }
+        other => panic!("{other:?}"),
+    }
+    match run_task(&flood("exit_value")).outcome {
+        Outcome::Exited { code } => {
+            let text = serde_json::to_string(&code).expect("JSON");
+            assert!(text.len() < 20_000 && text.contains("items]"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    next_run_is_clean();
+}

@@ -34,7 +34,7 @@ use std::{
 
 pub use input::{Input, Line, line_hash, parse_line};
 pub use output::{Manifest, record};
-pub use pool::ordered_map;
+pub use pool::{Window, json_weight, ordered_map};
 pub use stream::verify_stream;
 pub use summary::{Slow, Status, Summary};
 pub use training::TrainingSetStats;
@@ -156,12 +156,13 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
     ordered_map(
         todo,
         config.jobs,
-        config.jobs.max(1) * 16,
-        || verifier.session(),
-        |session, line| match line {
-            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify_in(session, program)),
+        Window::items(config.jobs.max(1) * 16),
+        || (),
+        |(), line| match line {
+            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify(program)),
             _ => None,
         },
+        json_weight,
         |line, verdict| {
             let line = line?;
             let value = record(&line, verdict.as_ref());

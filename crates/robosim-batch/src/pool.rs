@@ -1,27 +1,67 @@
 //! An ordered parallel map: items go to `jobs` workers, results come back in input order.
 //!
-//! At most `window` items are in flight or waiting to be written, so memory stays bounded
-//! however slow one program is compared to the ones after it.
+//! At most `window` items are in flight or waiting to be written, and no further item is
+//! read while the results waiting to be written weigh more than a byte budget, so memory
+//! stays bounded however slow one program is compared to the ones after it, and however
+//! large its neighbours' results are.
 
 use std::collections::BTreeMap;
 
 use crossbeam::channel;
+use parking_lot::{Condvar, Mutex};
+
+/// How many items an [`ordered_map`] keeps in flight, and how many bytes of finished results
+/// it lets wait for their turn before it stops reading ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub items: usize,
+    pub bytes: usize,
+}
+
+impl Window {
+    /// `items` in flight, and 64 MiB of waiting results.
+    #[must_use]
+    pub const fn items(items: usize) -> Self {
+        Self { items, bytes: 64 << 20 }
+    }
+}
+
+/// The size of `value` as JSON, counted without building it: a result's weight.
+pub fn json_weight(value: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail; a value serde refuses weighs what it wrote so far.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
 
 /// Runs `work` on every item on `jobs` threads (each with its own state from `init`) and
-/// hands `(item, result)` to `sink` in input order, on the calling thread. Stops early (and
-/// returns the error) when `sink` fails.
+/// hands `(item, result)` to `sink` in input order, on the calling thread. `weigh` tells a
+/// result's size in bytes (roughly: what it will hold in memory until written). Stops early
+/// (and returns the error) when `sink` fails.
 pub fn ordered_map<T, S, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
-    window: usize,
+    window: Window,
     init: impl Fn() -> S + Sync,
     work: impl Fn(&mut S, &T) -> R + Sync,
+    weigh: impl Fn(&R) -> usize,
     mut sink: impl FnMut(T, R) -> Result<(), E>,
 ) -> Result<(), E>
 where
     T: Send,
     R: Send,
 {
+    let Window { items: window, bytes: max_waiting } = window;
     let window = window.max(1);
     let (credit_tx, credit_rx) = channel::bounded::<()>(window);
     let (work_tx, work_rx) = channel::bounded::<(usize, T)>(window);
@@ -29,11 +69,27 @@ where
     for _ in 0..window {
         credit_tx.send(()).expect("the credit channel has room for the window");
     }
+    // Bytes of finished results waiting for an earlier one; `None` once the run is over.
+    let gate = (Mutex::new(Some(0usize)), Condvar::new());
     std::thread::scope(|scope| {
+        let gate = &gate;
         scope.spawn(move || {
             for (index, item) in items.enumerate() {
-                // Wait for a written record before reading further ahead.
-                if credit_rx.recv().is_err() || work_tx.send((index, item)).is_err() {
+                // Wait for a written record before reading further ahead, and for the waiting
+                // results to fit the budget. The next result to write is always in flight or
+                // waiting already, so this never stalls the run: it only stops reading ahead.
+                if credit_rx.recv().is_err() {
+                    break;
+                }
+                let mut waiting = gate.0.lock();
+                while waiting.is_some_and(|bytes| bytes > max_waiting) {
+                    gate.1.wait(&mut waiting);
+                }
+                if waiting.is_none() {
+                    break;
+                }
+                drop(waiting);
+                if work_tx.send((index, item)).is_err() {
                     break;
                 }
             }
@@ -54,9 +110,19 @@ where
         let mut pending = BTreeMap::new();
         let mut next = 0;
         let mut outcome = Ok(());
+        let add = |delta: isize| {
+            let mut waiting = gate.0.lock();
+            if let Some(bytes) = waiting.as_mut() {
+                *bytes = bytes.saturating_add_signed(delta);
+            }
+            gate.1.notify_all();
+        };
         'collect: for (index, item, result) in &done_rx {
-            pending.insert(index, (item, result));
-            while let Some((item, result)) = pending.remove(&next) {
+            let weight = isize::try_from(weigh(&result)).unwrap_or(isize::MAX);
+            add(weight);
+            pending.insert(index, (item, result, weight));
+            while let Some((item, result, weight)) = pending.remove(&next) {
+                add(-weight);
                 if let Err(err) = sink(item, result) {
                     outcome = Err(err);
                     break 'collect;
@@ -65,6 +131,8 @@ where
                 let _ = credit_tx.send(());
             }
         }
+        *gate.0.lock() = None;
+        gate.1.notify_all();
         // Dropping these ends the reader (no more credits) and the workers (nowhere to send).
         drop((credit_tx, done_rx));
         outcome
@@ -73,7 +141,42 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::ordered_map;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{Window, ordered_map};
+
+    #[test]
+    fn waiting_results_are_bounded_by_bytes() {
+        // Item 0 is slow; the others finish at once and weigh 1 MB each. With a 3 MB budget,
+        // reading stops once they wait behind item 0, far below the 64-item window.
+        let started = AtomicUsize::new(0);
+        let mut most_started_before_first = 0;
+        let mut first = true;
+        ordered_map(
+            0..100usize,
+            2,
+            Window { items: 64, bytes: 3_000_000 },
+            || (),
+            |(), &i| {
+                started.fetch_add(1, Ordering::SeqCst);
+                if i == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                vec![0u8; 1_000_000]
+            },
+            Vec::len,
+            |_, _| {
+                if first {
+                    most_started_before_first = started.load(Ordering::SeqCst);
+                    first = false;
+                }
+                Ok::<(), ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(started.load(Ordering::SeqCst), 100);
+        assert!(most_started_before_first <= 12, "{most_started_before_first} started while item 0 ran");
+    }
 
     #[test]
     fn results_come_back_in_input_order() {
@@ -81,13 +184,14 @@ mod tests {
         ordered_map(
             0..200u64,
             4,
-            8,
+            Window::items(8),
             || (),
             |(), &i| {
                 // Early items are the slow ones.
                 std::thread::sleep(std::time::Duration::from_micros((200 - i) * 20));
                 i * 2
             },
+            |_| 8,
             |item, result| {
                 seen.push((item, result));
                 Ok::<(), ()>(())
@@ -103,9 +207,10 @@ mod tests {
         let result = ordered_map(
             0..1000,
             2,
-            4,
+            Window::items(4),
             || (),
             |(), &i| i,
+            |_| 8,
             |_, _| {
                 written += 1;
                 if written == 10 { Err("disk full") } else { Ok(()) }

@@ -28,9 +28,10 @@ where
         let _ = crate::pool::ordered_map(
             programs,
             jobs,
-            jobs.max(1) * 16,
-            || verifier.session(),
-            |session, (_, program)| verifier.verify_in(session, program),
+            crate::Window::items(jobs.max(1) * 16),
+            || (),
+            |(), (_, program)| verifier.verify(program),
+            crate::json_weight,
             |(index, _), verdict| tx.send((index, verdict)).map_err(|_| ()),
         );
     });

@@ -91,8 +91,8 @@ impl Pipeline {
         let results = ordered_map(
             &tasks,
             self.config.concurrency,
-            || self.verifier.session(),
-            |session, _, task| self.sample_programs(session, task),
+            || (),
+            |(), _, task| self.sample_programs(task),
             || on_event(Event::Advanced { stage: Stage::Programs }),
         );
         let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
@@ -101,7 +101,7 @@ impl Pipeline {
     }
 
     /// Samples until one program is accepted or K are spent.
-    fn sample_programs(&self, session: &mut robosim_verify::Session<'_>, task: &Task) -> Result<TaskPrograms, Error> {
+    fn sample_programs(&self, task: &Task) -> Result<TaskPrograms, Error> {
         let messages = self.program_messages(task);
         let mut attempts = Vec::new();
         for k in 0..self.config.samples {
@@ -111,7 +111,7 @@ impl Pipeline {
                     error: Some(e.to_string()),
                     ..Attempt::new(k, AttemptStatus::LlmError)
                 },
-                Ok(answer) => self.check_answer(session, k, &answer),
+                Ok(answer) => self.check_answer(k, &answer),
             };
             let accepted = attempt.status == AttemptStatus::Accepted;
             attempts.push(attempt);
@@ -130,12 +130,12 @@ impl Pipeline {
     }
 
     /// Extracts the program from an answer and verifies it.
-    fn check_answer(&self, session: &mut robosim_verify::Session<'_>, k: u32, answer: &Completion) -> Attempt {
+    fn check_answer(&self, k: u32, answer: &Completion) -> Attempt {
         let finish_reason = answer.finish_reason.clone();
         let Some(code) = extract_code(&answer.content) else {
             return Attempt { class: Some("no_code".into()), finish_reason, ..Attempt::new(k, AttemptStatus::NoCode) };
         };
-        let verdict = self.verifier.verify_in(session, &code);
+        let verdict = self.verifier.verify(&code);
         let status = if verdict.accepted { AttemptStatus::Accepted } else { AttemptStatus::Rejected };
         let mut attempt = Attempt { paths: verdict.paths, finish_reason, ..Attempt::new(k, status) };
         if let Some(failure) = verdict.failure {

@@ -10,7 +10,7 @@ use std::{
 };
 
 use robosim_protocol::{RobotFunction, Value as PyValue};
-use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox, Session};
+use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox};
 use robosim_verify::{error_line, extract_program};
 use robosim_world::key;
 use serde::Serialize;
@@ -128,8 +128,13 @@ pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<Trac
         .collect()
 }
 
-/// Runs `source` in every world of `task` and checks each run.
-pub fn grade_one(task: &Task, source: &str, session: &mut Session<'_>, limits: &Limits) -> Vec<WorldResult> {
+/// The longest error or failed-check reason a grade record keeps (cut visibly).
+const MAX_REASON_BYTES: usize = 2048;
+
+/// Runs `source` in every world of `task` and checks each run. Every run starts from the
+/// pristine snapshot in an instance of its own: a completion cannot carry state from one
+/// world into another, nor into another completion's runs.
+pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) -> Vec<WorldResult> {
     let program = Program {
         source: extract_program(source).into_owned(),
         filename: "<completion>".into(),
@@ -140,7 +145,7 @@ pub fn grade_one(task: &Task, source: &str, session: &mut Session<'_>, limits: &
             let spec = &task.worlds[i];
             let world = task.world(i);
             let start = world.location().to_owned();
-            let (report, world) = session.run_with(&program, world, limits, 0);
+            let (report, world) = sandbox.run_with(&program, world, limits, 0);
             let events = run_events(&report, &start, &spec.world.rooms);
             let mut result = WorldResult {
                 world: spec.name.clone(),
@@ -152,12 +157,15 @@ pub fn grade_one(task: &Task, source: &str, session: &mut Session<'_>, limits: &
             };
             if !matches!(report.outcome, Outcome::Completed) {
                 let line = report.outcome.line().map_or_else(String::new, |l| format!(" (line {l})"));
-                result.error = Some(format!("{}{line}", error_line(&report.outcome)));
+                let error = format!("{}{line}", error_line(&report.outcome));
+                result.error = Some(robosim_protocol::truncate_text(&error, MAX_REASON_BYTES));
                 return result;
             }
             let run = Run { events: &events, world: &world };
             for check in task.checks.iter().chain(&spec.checks) {
                 if let Err(reason) = check.check.eval(&run) {
+                    // A reason may quote what the program said: bounded like everything in a record.
+                    let reason = robosim_protocol::truncate_text(&reason, MAX_REASON_BYTES);
                     result.failed_checks.push(FailedCheck { check: check.name.clone(), reason });
                 }
             }
@@ -223,11 +231,12 @@ pub fn grade(
     robosim_batch::ordered_map(
         items,
         config.jobs,
-        config.jobs * 4,
-        || sandbox.session(),
-        |session, item| {
-            item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, session, &config.limits))
+        robosim_batch::Window::items(config.jobs * 4),
+        || (),
+        |(), item| {
+            item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, sandbox, &config.limits))
         },
+        robosim_batch::json_weight,
         |item, worlds| {
             let record = summarize(&mut summary, item, worlds);
             on_event(Event::Graded { passed: record["status"] == "passed" });

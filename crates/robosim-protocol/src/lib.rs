@@ -15,7 +15,7 @@
 
 mod value;
 
-pub use value::Value;
+pub use value::{Value, truncate_text};
 
 use serde::{Deserialize, Serialize};
 

@@ -47,6 +47,30 @@ impl Value {
         }
     }
 
+    /// A copy fit for a record of bounded size: strings (and `repr`s) longer than `max_bytes`
+    /// keep their start and end with `…[+N bytes]…`, lists and tuples longer than
+    /// `max_items` their first items and then a string `…[+N items]`. Visible, never silent.
+    #[must_use]
+    pub fn truncated(&self, max_bytes: usize, max_items: usize) -> Self {
+        let items = |values: &[Self]| -> Vec<Self> {
+            let mut kept: Vec<Self> =
+                values.iter().take(max_items).map(|v| v.truncated(max_bytes, max_items)).collect();
+            if values.len() > max_items {
+                kept.push(Self::Str(format!("…[+{} items]", values.len() - max_items)));
+            }
+            kept
+        };
+        match self {
+            Self::Str(s) => Self::Str(truncate_text(s, max_bytes)),
+            Self::List(values) => Self::List(items(values)),
+            Self::Tuple { tuple } => Self::Tuple { tuple: items(tuple) },
+            Self::Other { type_name, repr } => {
+                Self::Other { type_name: truncate_text(type_name, max_bytes), repr: truncate_text(repr, max_bytes) }
+            }
+            other => other.clone(),
+        }
+    }
+
     /// The string, when the value is a `str`.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {
@@ -233,5 +257,51 @@ mod tests {
         assert_eq!(Value::from("'\"").repr(), r#"'\'"'"#);
         assert_eq!(Value::Tuple { tuple: vec![Value::Int(1)] }.repr(), "(1,)");
         assert_eq!(Value::Bool(false).repr(), "False");
+    }
+}
+
+/// `text` if it has at most `max_bytes` bytes; else its first and last parts around a marker
+/// saying how many bytes were left out.
+#[must_use]
+pub fn truncate_text(text: &str, max_bytes: usize) -> String {
+    if text.len() <= max_bytes {
+        return text.to_owned();
+    }
+    let mut head = max_bytes * 3 / 4;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - (max_bytes - max_bytes * 3 / 4);
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}…[+{} bytes]…{}", &text[..head], tail - head, &text[tail..])
+}
+
+#[cfg(test)]
+mod truncation_tests {
+    use super::{Value, truncate_text};
+
+    #[test]
+    fn long_strings_keep_both_ends_and_say_what_is_missing() {
+        let long = format!("{}{}", "a".repeat(100), "z".repeat(100));
+        let cut = truncate_text(&long, 40);
+        assert!(cut.starts_with(&"a".repeat(30)) && cut.ends_with(&"z".repeat(10)), "{cut}");
+        assert!(cut.contains("…[+160 bytes]…"), "{cut}");
+        assert_eq!(truncate_text("short", 40), "short");
+        // Never splits a character.
+        let accents = "é".repeat(50);
+        assert!(truncate_text(&accents, 33).contains("bytes]"));
+    }
+
+    #[test]
+    fn long_lists_are_cut_visibly_and_nested_values_too() {
+        let value = Value::List((0..10).map(|i| Value::Str("x".repeat(i * 10))).collect());
+        let Value::List(items) = value.truncated(20, 4) else { panic!("still a list") };
+        assert_eq!(items.len(), 5);
+        assert_eq!(items[4], Value::Str("…[+6 items]".into()));
+        assert_eq!(items[3], Value::Str(truncate_text(&"x".repeat(30), 20)));
+        let small = Value::Tuple { tuple: vec![Value::Int(1)] };
+        assert_eq!(small.truncated(20, 4), small);
     }
 }

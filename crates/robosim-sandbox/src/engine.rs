@@ -137,14 +137,15 @@ impl Sandbox {
         &self.limits
     }
 
-    /// Runs `program` against `world` with the default limits and seed 0; returns the report
-    /// and the world as the program left it.
+    /// Runs `program` against `world` with the default limits and seed 0, in a fresh
+    /// instance; returns the report and the world as the program left it.
     pub fn run<W: World + 'static>(&self, program: &Program, world: W) -> (RunReport, W) {
         self.run_with(program, world, &self.limits, 0)
     }
 
-    /// Runs `program` against `world` in a fresh instance. `seed` feeds the guest's entropy
-    /// (`random`, hashing). To run many programs on one thread, a [`Session`] is faster.
+    /// Runs `program` against `world` in a fresh instance (from the snapshot). `seed` feeds
+    /// the guest's entropy (`random`, hashing). To run one program many times, a
+    /// [`Session`] is faster.
     pub fn run_with<W: World + 'static>(
         &self,
         program: &Program,
@@ -152,13 +153,14 @@ impl Sandbox {
         limits: &Limits,
         seed: u64,
     ) -> (RunReport, W) {
-        self.session().run_with(program, world, limits, seed)
+        self.session(program).run_with(world, limits, seed)
     }
 
-    /// A session: runs on this thread that share an instance while that is safe.
+    /// A session for `program`: its runs share an instance while that is safe, and no other
+    /// program ever runs in it.
     #[must_use]
-    pub const fn session(&self) -> Session<'_> {
-        Session::new(self)
+    pub fn session(&self, program: &Program) -> Session<'_> {
+        Session::new(self, program.clone())
     }
 
     pub(crate) const fn engine(&self) -> &Engine {

@@ -65,9 +65,23 @@ pub(crate) fn now_ns(caller: &Caller<'_, HostState>) -> u64 {
     EPOCH_NS.saturating_add(state.slept_ns).saturating_add(computed)
 }
 
+/// Requests up to this size are cheap (a sleep, a short call) and always read; larger ones
+/// must fit the run's robot-data allowance before the host copies them out of the guest.
+const FREE_REQUEST_BYTES: u32 = 256;
+/// The largest outcome report the guest may send (its texts are cut well below this).
+const MAX_REPORT_BYTES: u32 = 1 << 20;
+
 fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
+    if len > FREE_REQUEST_BYTES {
+        // Charged before reading: a flood is refused without the host copying or parsing it.
+        caller.data_mut().charge_robot_data(len as usize).map_err(wasmtime::Error::new)?;
+    }
     let bytes = read(&mut caller, ptr, len)?;
     let request: Request = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad request: {e}")))?;
+    let world_traffic = !matches!(request, Request::Sleep { .. });
+    if world_traffic && len <= FREE_REQUEST_BYTES {
+        caller.data_mut().charge_robot_data(len as usize).map_err(wasmtime::Error::new)?;
+    }
     let reply = match request {
         Request::Robot { function, args } => {
             let state = caller.data_mut();
@@ -99,7 +113,11 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
     };
     let encoded = serde_json::to_vec(&reply).map_err(|e| protocol(e.to_string()))?;
     let len = u32::try_from(encoded.len()).map_err(|_| protocol("reply too large"))?;
-    caller.data_mut().reply = encoded;
+    let state = caller.data_mut();
+    if world_traffic {
+        state.charge_robot_data(encoded.len()).map_err(wasmtime::Error::new)?;
+    }
+    state.reply = encoded;
     Ok(len)
 }
 
@@ -130,6 +148,9 @@ fn output(mut caller: Caller<'_, HostState>, stream: u32, ptr: u32, len: u32) ->
 }
 
 fn finish(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
+    if len > MAX_REPORT_BYTES {
+        return Err(protocol(format!("an outcome report of {len} bytes (at most {MAX_REPORT_BYTES})")));
+    }
     let bytes = read(&mut caller, ptr, len)?;
     let report: GuestReport = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
     let state = caller.data_mut();

@@ -19,6 +19,10 @@ pub struct Limits {
     pub output_bytes: usize,
     /// Robot API calls allowed.
     pub robot_calls: u64,
+    /// Bytes the program may pass to and get back from the world, over all robot calls and
+    /// world queries (`in` on a room name or the room list) of a run, counted as the JSON
+    /// that crosses the boundary. Bounds the trace and the decisions a run leaves behind.
+    pub robot_data_bytes: usize,
 }
 
 impl Default for Limits {
@@ -29,6 +33,7 @@ impl Default for Limits {
             deadline: Duration::from_secs(10),
             output_bytes: 1 << 20,
             robot_calls: 10_000,
+            robot_data_bytes: 1 << 20,
         }
     }
 }

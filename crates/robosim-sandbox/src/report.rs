@@ -31,6 +31,9 @@ pub enum Outcome {
     OutputLimitExceeded,
     /// The program made more robot calls than allowed.
     RobotCallLimitExceeded,
+    /// The program passed more data to or from the world than allowed (huge `say`
+    /// messages, `ask` with a million options, endless `in` queries).
+    RobotDataLimitExceeded,
     /// The guest trapped for another reason (a bug in the guest, not in the program).
     Trap { message: String },
 }
@@ -51,6 +54,7 @@ impl Outcome {
             Self::StackExhausted => "stack_exhausted",
             Self::OutputLimitExceeded => "output_limit_exceeded",
             Self::RobotCallLimitExceeded => "robot_call_limit_exceeded",
+            Self::RobotDataLimitExceeded => "robot_data_limit_exceeded",
             Self::Trap { .. } => "trap",
         }
     }
@@ -73,6 +77,21 @@ pub struct TraceEvent {
     /// The value returned, or the robot error raised (`"RobotPickError: …"`).
     #[serde(flatten)]
     pub result: CallResult,
+}
+
+impl TraceEvent {
+    /// A copy for a record of bounded size (see [`Value::truncated`]).
+    #[must_use]
+    pub fn truncated(&self, max_bytes: usize, max_items: usize) -> Self {
+        Self {
+            function: self.function,
+            args: self.args.iter().map(|a| a.truncated(max_bytes, max_items)).collect(),
+            result: match &self.result {
+                CallResult::Returned(value) => CallResult::Returned(value.truncated(max_bytes, max_items)),
+                CallResult::Raised(error) => CallResult::Raised(robosim_protocol::truncate_text(error, max_bytes)),
+            },
+        }
+    }
 }
 
 /// The result of one robot call.

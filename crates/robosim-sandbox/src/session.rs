@@ -1,14 +1,22 @@
-//! [`Session`]: several runs in one instance, when nothing carries over between them.
+//! [`Session`]: the runs of one program, sharing an instance while that is safe.
 //!
-//! A fresh instance per run costs a copy-on-write reset of the snapshot's pages and page
-//! faults as the program touches them, and the program's source is compiled again each time.
-//! The paths of one program can instead share an instance: each run still gets a fresh
-//! namespace, fresh limits, output, trace and world, and the guest checks afterwards that
-//! nothing a later run could see was changed (modules, builtins, the robot API, `time`,
-//! `sys`). When the guest reports a change, or the run trapped, the instance is discarded
-//! and the next run starts from the snapshot again. Not checked: attributes inside other
-//! library modules (`json.dumps = f`); a program doing that could affect the next run of
-//! the same session. Use a fresh session per run where that matters.
+//! Isolation between programs is the host's: a session belongs to one [`Program`] (fixed when
+//! it is made), every session starts from the pristine snapshot in an instance no other
+//! program has run in, and its instance is dropped with it. Nothing a program does to the
+//! interpreter can reach another program's runs.
+//!
+//! Within a session, the runs (the verifier's paths) share the instance so the source is
+//! compiled once and memory stays warm. Each run still gets a fresh namespace, limits,
+//! output, trace and world. What a program can still influence is its own later runs: state
+//! it leaves in the interpreter (a replaced builtin, a module attribute, `sys` settings) is
+//! there when its next run starts. The guest's driver and robot API are native and out of
+//! its reach, so every run's outcome and trace are reported as they happened; and the runs
+//! happen in an order fixed by the program and the settings, so a verdict stays a function
+//! of the program and the settings alone. The guest also checks natively, after each run,
+//! the state programs most often change (modules, builtins, `sys`, `time`, `robot`,
+//! `random`, the recursion limit, trace hooks); when it changed, or the run trapped, the next
+//! run starts from the snapshot again, so that most paths are independent of each other
+//! and a failing path replays the same in a fresh instance.
 
 use std::time::Instant;
 
@@ -24,18 +32,23 @@ use crate::{
 /// Fuel allowed for interpreter start-up (counted apart from the program's).
 const STARTUP_FUEL: u64 = 2_000_000_000;
 
-/// Runs programs one after another, reusing the instance while that is safe. Create one per
-/// thread with [`Sandbox::session`].
+/// The runs of one program: created by [`Sandbox::session`], they share an instance while
+/// that is safe, and no other program ever runs in it.
 pub struct Session<'s> {
     sandbox: &'s Sandbox,
+    program: Program,
     live: Option<Live>,
-    /// Runs served by an instance that an earlier run had used.
-    reused: u64,
+    /// Instances started (from the snapshot) for this program.
+    instances: u64,
 }
 
 impl std::fmt::Debug for Session<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("live", &self.live.is_some()).field("reused", &self.reused).finish()
+        f.debug_struct("Session")
+            .field("filename", &self.program.filename)
+            .field("live", &self.live.is_some())
+            .field("instances", &self.instances)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,8 +60,14 @@ struct Live {
 }
 
 impl<'s> Session<'s> {
-    pub(crate) const fn new(sandbox: &'s Sandbox) -> Self {
-        Self { sandbox, live: None, reused: 0 }
+    pub(crate) fn new(sandbox: &'s Sandbox, program: Program) -> Self {
+        Self { sandbox, program, live: None, instances: 0 }
+    }
+
+    /// The program this session runs.
+    #[must_use]
+    pub const fn program(&self) -> &Program {
+        &self.program
     }
 
     /// Readies an instance now (from the snapshot), so the next run does not wait for it.
@@ -57,29 +76,24 @@ impl<'s> Session<'s> {
         if self.live.is_none() {
             let mut startup_fuel = 0;
             self.live = self.start(self.sandbox.limits(), 0, &mut startup_fuel).ok();
+            self.instances += u64::from(self.live.is_some());
         }
         self.live.is_some()
     }
 
-    /// How many runs found an instance ready from an earlier run.
+    /// How many instances this session has started from the snapshot: 1 when every run
+    /// could share the first, more when a run trapped or changed the interpreter.
     #[must_use]
-    pub const fn reused(&self) -> u64 {
-        self.reused
+    pub const fn instances(&self) -> u64 {
+        self.instances
     }
 
-    /// Runs `program` against `world`; see [`Sandbox::run_with`].
-    pub fn run_with<W: World + 'static>(
-        &mut self,
-        program: &Program,
-        world: W,
-        limits: &Limits,
-        seed: u64,
-    ) -> (RunReport, W) {
+    /// Runs the session's program against `world`; see [`Sandbox::run_with`].
+    pub fn run_with<W: World + 'static>(&mut self, world: W, limits: &Limits, seed: u64) -> (RunReport, W) {
         let started = Instant::now();
         let mut startup_fuel = 0;
-        if self.live.is_some() {
-            self.reused += 1;
-        } else {
+        if self.live.is_none() {
+            self.instances += 1;
             match self.start(limits, seed, &mut startup_fuel) {
                 Ok(live) => self.live = Some(live),
                 Err(failed) => {
@@ -92,7 +106,7 @@ impl<'s> Session<'s> {
         let live = self.live.as_mut().expect("started above");
         let previous = live.store.data_mut().reset(Box::new(world), *limits, seed);
         drop(previous);
-        let result = live.run(program, limits);
+        let result = live.run(&self.program, limits);
         let fuel_used = match live.store.get_fuel() {
             Ok(left) => live.store.data().run_fuel.saturating_sub(left),
             Err(_) => 0,
@@ -185,6 +199,7 @@ fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
             return match abort {
                 Abort::OutputLimit(_) => Outcome::OutputLimitExceeded,
                 Abort::RobotCallLimit(_) => Outcome::RobotCallLimitExceeded,
+                Abort::RobotDataLimit(_) => Outcome::RobotDataLimitExceeded,
                 Abort::Exit(_) | Abort::Protocol(_) => trap(&err.to_string(), state),
             };
         }

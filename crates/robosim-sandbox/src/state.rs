@@ -26,6 +26,8 @@ pub(crate) enum Abort {
     OutputLimit(usize),
     #[error("the program made more than {0} robot calls")]
     RobotCallLimit(u64),
+    #[error("the program passed more than {0} bytes to or from the world")]
+    RobotDataLimit(usize),
     #[error("the guest exited with status {0}")]
     Exit(i32),
     #[error("the guest broke the host protocol: {0}")]
@@ -68,6 +70,8 @@ pub(crate) struct HostState {
     /// Fuel given to the program phase; 0 during start-up.
     pub(crate) run_fuel: u64,
     pub(crate) slept_ns: u64,
+    /// Bytes of robot-call and world-query traffic so far (see `Limits::robot_data_bytes`).
+    pub(crate) robot_data: usize,
     pub(crate) rng_state: u64,
     /// The guest said the instance is as the run found it (see `Session`).
     pub(crate) reusable: bool,
@@ -88,6 +92,7 @@ impl HostState {
             outcome: None,
             run_fuel: 0,
             slept_ns: 0,
+            robot_data: 0,
             rng_state: seed,
             reusable: false,
         }
@@ -104,6 +109,15 @@ impl HostState {
     /// Bytes of program output kept so far.
     pub(crate) fn output_len(&self) -> usize {
         self.stdout.len() + self.stderr.len()
+    }
+
+    /// Counts `bytes` of robot traffic; the abort when the run has used up its allowance.
+    pub(crate) fn charge_robot_data(&mut self, bytes: usize) -> Result<(), Abort> {
+        self.robot_data = self.robot_data.saturating_add(bytes);
+        if self.robot_data > self.limits.robot_data_bytes {
+            return Err(Abort::RobotDataLimit(self.limits.robot_data_bytes));
+        }
+        Ok(())
     }
 
     /// SplitMix64: the guest's entropy must be deterministic per seed, not secret.

@@ -90,14 +90,36 @@ fn clock_time_get(mut caller: Caller<'_, HostState>, id: u32, _precision: u64, o
     errno(write(&mut caller, out, &now.to_le_bytes()))
 }
 
+/// Fuel charged per byte of entropy: the host makes it, but the program pays, so asking
+/// for 100 MB of `os.urandom` costs what computing it in the guest would.
+const FUEL_PER_RANDOM_BYTE: u64 = 4;
+/// Entropy is written in pieces of this size: the host never holds a large request whole.
+const RANDOM_CHUNK: u32 = 64 << 10;
+
 fn random_get(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<i32> {
-    let state = caller.data_mut();
-    let mut bytes = Vec::with_capacity(len as usize + 8);
-    while bytes.len() < len as usize {
-        bytes.extend_from_slice(&state.next_random().to_le_bytes());
+    let cost = u64::from(len).saturating_mul(FUEL_PER_RANDOM_BYTE);
+    // Pre-initialisation (taking the snapshot) runs without fuel; every run has it.
+    if let Ok(left) = caller.get_fuel() {
+        if cost > left {
+            caller.set_fuel(0)?;
+            return Err(wasmtime::Error::new(wasmtime::Trap::OutOfFuel));
+        }
+        caller.set_fuel(left - cost)?;
     }
-    bytes.truncate(len as usize);
-    errno(write(&mut caller, ptr, &bytes))
+    let mut done = 0u32;
+    let mut chunk = Vec::with_capacity(RANDOM_CHUNK as usize + 8);
+    while done < len {
+        let take = (len - done).min(RANDOM_CHUNK);
+        chunk.clear();
+        let state = caller.data_mut();
+        while chunk.len() < take as usize {
+            chunk.extend_from_slice(&state.next_random().to_le_bytes());
+        }
+        chunk.truncate(take as usize);
+        write(&mut caller, ptr.saturating_add(done), &chunk)?;
+        done += take;
+    }
+    Ok(SUCCESS)
 }
 
 /// Reads an iovec array: (pointer, length) pairs of 8 bytes each.

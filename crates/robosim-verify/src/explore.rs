@@ -10,7 +10,7 @@ use crate::{
     Failure, Verdict,
     extract::extract_program,
     normalize::lowercase_double_quoted,
-    verdict::{error_line, failure_class},
+    verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line, failure_class},
 };
 
 /// How the choice tree is explored.
@@ -110,48 +110,32 @@ impl Verifier {
     }
 
     /// Runs one path: the given choices first, then as `then` says.
-    fn run_path(
-        &self,
-        session: &mut Session<'_>,
-        program: &Program,
-        forced: Vec<u32>,
-        then: Then,
-    ) -> (RunReport, World) {
+    fn run_path(&self, session: &mut Session<'_>, forced: Vec<u32>, then: Then) -> (RunReport, World) {
         let world = SynthWorld::new(Replay::new(forced, then));
-        session.run_with(program, world, &self.config.limits, self.config.seed)
+        session.run_with(world, &self.config.limits, self.config.seed)
     }
 
     /// Replays one path (e.g. a [`Failure`]'s `choices`) in a fresh instance; later choices
     /// take the first alternative.
     #[must_use]
     pub fn replay(&self, source: &str, choices: &[u32]) -> RunReport {
-        self.run_path(&mut self.sandbox.session(), &self.program(source), choices.to_vec(), Then::First).0
+        self.run_path(&mut self.sandbox.session(&self.program(source)), choices.to_vec(), Then::First).0
     }
 
-    /// A session to pass to [`Verifier::verify_in`]: one per thread.
-    #[must_use]
-    pub fn session(&self) -> Session<'_> {
-        self.sandbox.session()
-    }
-
-    /// Explores `source` and returns the verdict.
+    /// Explores `source` and returns the verdict. The program starts from the pristine
+    /// snapshot in an instance of its own (see [`Session`]): its verdict does not depend on
+    /// what was verified before it, on this thread or any other.
     #[must_use]
     pub fn verify(&self, source: &str) -> Verdict {
-        self.verify_in(&mut self.session(), source)
-    }
-
-    /// Explores `source` in `session`: paths (and programs verified one after another on
-    /// this thread) share an instance while the guest finds it untouched.
-    #[must_use]
-    pub fn verify_in(&self, session: &mut Session<'_>, source: &str) -> Verdict {
         let started = Instant::now();
         let program = self.program(source);
+        let mut session = self.sandbox.session(&program);
         let mut search = Search::default();
         let exhausted = match self.config.strategy {
             Strategy::Exhaustive { max_paths, max_depth } => {
-                self.depth_first(session, &program, &mut search, max_paths, max_depth)
+                self.depth_first(&mut session, &mut search, max_paths, max_depth)
             }
-            Strategy::Random { runs } => self.random(session, &program, &mut search, runs),
+            Strategy::Random { runs } => self.random(&mut session, &mut search, runs),
         };
         Verdict {
             accepted: search.failure.is_none(),
@@ -167,7 +151,6 @@ impl Verifier {
     fn depth_first(
         &self,
         session: &mut Session<'_>,
-        program: &Program,
         search: &mut Search,
         max_paths: usize,
         max_depth: usize,
@@ -179,7 +162,7 @@ impl Verifier {
                 return false;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
-            let (report, world) = self.run_path(session, program, prefix, Then::FirstUpTo { depth: max_depth, rng });
+            let (report, world) = self.run_path(session, prefix, Then::FirstUpTo { depth: max_depth, rng });
             if search.record(report, &world) {
                 return false;
             }
@@ -195,14 +178,14 @@ impl Verifier {
         }
     }
 
-    fn random(&self, session: &mut Session<'_>, program: &Program, search: &mut Search, runs: usize) -> bool {
+    fn random(&self, session: &mut Session<'_>, search: &mut Search, runs: usize) -> bool {
         let mut timeouts = 0;
         for run in 0..runs {
             if search.fuel >= self.config.fuel_budget {
                 return false;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed.wrapping_add(run as u64));
-            let (report, world) = self.run_path(session, program, Vec::new(), Then::Random(rng));
+            let (report, world) = self.run_path(session, Vec::new(), Then::Random(rng));
             let timed_out = failure_class(&report.outcome).is_some_and(|c| c == "TimeOutError");
             timeouts += usize::from(timed_out);
             // As the reference: one time-out may be bad luck, two reject.
@@ -235,14 +218,20 @@ impl Search {
         let Some(class) = failure_class(&report.outcome) else {
             return false;
         };
-        let decisions = world.choices().to_vec();
+        let choices = world.choices();
+        let (decisions, decisions_omitted) =
+            bounded(choices, |c| c.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
+        let (trace, trace_omitted) =
+            bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
         self.failure = Some(Failure {
             class,
             line: report.outcome.line(),
             error: error_line(&report.outcome),
-            choices: decisions.iter().map(|c| c.chosen).collect(),
+            choices: choices.iter().map(|c| c.chosen).collect(),
             decisions,
-            trace: report.trace,
+            decisions_omitted,
+            trace,
+            trace_omitted,
             outcome: report.outcome,
         });
         true

@@ -30,6 +30,6 @@ mod verdict;
 pub use explore::{Strategy, Verifier, VerifyConfig};
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
-/// The per-thread session [`Verifier::verify_in`] runs in.
-pub use robosim_sandbox::Session;
-pub use verdict::{Failure, Verdict, error_line, failure_class, reference_class};
+pub use verdict::{
+    Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Verdict, error_line, failure_class, reference_class,
+};

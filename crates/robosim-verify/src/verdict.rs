@@ -35,10 +35,42 @@ pub struct Failure {
     pub outcome: Outcome,
     /// The alternative taken at each choice point: `Verifier::replay` runs this path again.
     pub choices: Vec<u32>,
-    /// The same choices, with what was decided.
+    /// The same choices, with what was decided (cut like `trace`).
     pub decisions: Vec<ChoiceRecord>,
-    /// Robot calls up to the failure.
+    /// Decisions left out of `decisions` (between its first and last part).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub decisions_omitted: usize,
+    /// Robot calls up to the failure: at most [`RECORD_EVENTS`], the first ones and the last
+    /// ones; long strings and lists in them cut visibly ([`RECORD_VALUE_BYTES`],
+    /// [`RECORD_VALUE_ITEMS`]), so a verdict stays small whatever the program did.
     pub trace: Vec<TraceEvent>,
+    /// Robot calls left out of `trace` (between its first and last part).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trace_omitted: usize,
+}
+
+/// The most trace events (and decisions) a verdict keeps.
+pub const RECORD_EVENTS: usize = 200;
+/// Strings in a verdict's trace and decisions are cut to this many bytes.
+pub const RECORD_VALUE_BYTES: usize = 512;
+/// Lists in a verdict's trace and decisions are cut to this many items.
+pub const RECORD_VALUE_ITEMS: usize = 32;
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+const fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Keeps the first three quarters and the last quarter of `items` when there are more than
+/// [`RECORD_EVENTS`], each cut by `cut`; returns them and how many were left out.
+pub(crate) fn bounded<T>(items: &[T], cut: impl Fn(&T) -> T) -> (Vec<T>, usize) {
+    if items.len() <= RECORD_EVENTS {
+        return (items.iter().map(&cut).collect(), 0);
+    }
+    let head = RECORD_EVENTS * 3 / 4;
+    let tail = RECORD_EVENTS - head;
+    let kept = items[..head].iter().chain(&items[items.len() - tail..]).map(&cut).collect();
+    (kept, items.len() - RECORD_EVENTS)
 }
 
 /// Whether an outcome is a failure, and its class (the reference's name for it).
@@ -56,6 +88,7 @@ pub fn failure_class(outcome: &Outcome) -> Option<String> {
         Outcome::MemoryExceeded => "MemoryError".to_owned(),
         Outcome::StackExhausted => "RecursionError".to_owned(),
         Outcome::OutputLimitExceeded => "OutputLimitExceeded".to_owned(),
+        Outcome::RobotDataLimitExceeded => "RobotDataLimitExceeded".to_owned(),
         Outcome::Trap { .. } => "Trap".to_owned(),
     })
 }
@@ -80,6 +113,9 @@ pub fn error_line(outcome: &Outcome) -> String {
         Outcome::FuelExhausted => "TimeOutError: the fuel limit was reached".to_owned(),
         Outcome::DeadlineExceeded => "TimeOutError: the wall-clock deadline passed".to_owned(),
         Outcome::RobotCallLimitExceeded => "TimeOutError: too many robot calls".to_owned(),
+        Outcome::RobotDataLimitExceeded => {
+            "RobotDataLimitExceeded: the program passed too much data to or from the world".to_owned()
+        }
         Outcome::Trap { message } => {
             format!("Trap: {}", message.lines().next().unwrap_or_default())
         }

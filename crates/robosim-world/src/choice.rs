@@ -28,6 +28,28 @@ pub struct ChoiceRecord {
     pub chosen: u32,
 }
 
+impl ChoiceRecord {
+    /// A copy for a record of bounded size: names longer than `max_bytes` and option lists
+    /// longer than `max_items` are cut visibly (see [`robosim_protocol::truncate_text`]).
+    #[must_use]
+    pub fn truncated(&self, max_bytes: usize, max_items: usize) -> Self {
+        let text = |s: &str| robosim_protocol::truncate_text(s, max_bytes);
+        let point = match &self.point {
+            ChoicePoint::IsInRoom { entity, room } => ChoicePoint::IsInRoom { entity: text(entity), room: text(room) },
+            ChoicePoint::Answer { person, options } => {
+                let mut kept: Vec<String> = options.iter().take(max_items).map(|o| text(o)).collect();
+                if options.len() > max_items {
+                    kept.push(format!("…[+{} options]", options.len() - max_items));
+                }
+                ChoicePoint::Answer { person: text(person), options: kept }
+            }
+            ChoicePoint::RoomExists { name } => ChoicePoint::RoomExists { name: text(name) },
+            ChoicePoint::NameContains { name, text: t } => ChoicePoint::NameContains { name: text(name), text: text(t) },
+        };
+        Self { point, alternatives: self.alternatives, chosen: self.chosen }
+    }
+}
+
 /// Decides choice points.
 pub trait Chooser: Send {
     /// Returns an index below `alternatives` (which is at least 1).

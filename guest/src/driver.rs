@@ -1,0 +1,306 @@
+//! The driver: runs one program and describes how it ended. Native, so out of the program's
+//! reach: it holds its own references to `compile` and `exec` (taken before any program
+//! ran), recognises robot errors by identity, and checks natively whether the interpreter is
+//! as the run found it.
+
+use std::cell::RefCell;
+
+use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, Value};
+use rustpython_vm::{
+    AsObject, PyObjectRef, PyResult, VirtualMachine,
+    builtins::{PyBaseExceptionRef, PyDictRef, PyList, PyListRef, PyTuple},
+    convert::TryFromObject,
+};
+
+use crate::{api, convert};
+
+/// File names whose frames tracebacks leave out (the machinery's own).
+const HIDDEN_FILES: &[&str] = &["<robosim>", crate::PRELUDE_FILE];
+/// Longest message or traceback reported (bytes); the rest is cut visibly.
+const MAX_TEXT: usize = 16 << 10;
+/// Most items of an exit code's list reported.
+const EXIT_ITEMS: usize = 64;
+
+/// What the driver needs, taken at start-up.
+pub(crate) struct Driver {
+    compile: PyObjectRef,
+    exec: PyObjectRef,
+    /// Names every program's namespace starts with: the robot API, `time`, `sys`.
+    globals: Vec<(&'static str, PyObjectRef)>,
+    /// The last program compiled: the paths of one program share the code object.
+    compiled: RefCell<Option<(String, String, PyObjectRef)>>,
+    entries: RefCell<Vec<(String, PyObjectRef)>>,
+    baseline: RefCell<Option<Baseline>>,
+}
+
+impl Driver {
+    pub(crate) fn new(vm: &VirtualMachine, globals: Vec<(&'static str, PyObjectRef)>) -> PyResult<Self> {
+        let builtins = vm.builtins.as_object();
+        Ok(Self {
+            compile: builtins.get_attr("compile", vm)?,
+            exec: builtins.get_attr("exec", vm)?,
+            globals,
+            compiled: RefCell::new(None),
+            entries: RefCell::new(Vec::new()),
+            baseline: RefCell::new(None),
+        })
+    }
+
+    /// Records the state runs must leave intact (before a snapshot, so runs do not pay).
+    pub(crate) fn take_baseline(&self, vm: &VirtualMachine) -> PyResult<()> {
+        self.entry_code(vm, "task_program")?; // compiled once, into the snapshot
+        *self.baseline.borrow_mut() = Some(Baseline::take(vm)?);
+        Ok(())
+    }
+
+    /// Runs one program in a fresh namespace.
+    pub(crate) fn run(&self, vm: &VirtualMachine, source: &str, filename: &str, entry: Option<&str>) -> GuestReport {
+        api::clear_raised();
+        if self.baseline.borrow().is_none()
+            && let Err(exc) = self.take_baseline(vm)
+        {
+            return GuestReport { outcome: describe(vm, &exc, filename, source), reusable: false };
+        }
+        let outcome = match self.run_program(vm, source, filename, entry) {
+            Ok(outcome) => outcome,
+            Err(exc) => {
+                if exc.fast_isinstance(vm.ctx.exceptions.system_exit) {
+                    let code = exc.as_object().get_attr("code", vm).map_or(Value::None, |c| exit_code(vm, &c));
+                    GuestOutcome::Exited { code }
+                } else {
+                    describe(vm, &exc, filename, source)
+                }
+            }
+        };
+        api::clear_raised();
+        let reusable = self.baseline.borrow().as_ref().is_some_and(|b| b.holds(vm));
+        GuestReport { outcome, reusable }
+    }
+
+    fn run_program(
+        &self,
+        vm: &VirtualMachine,
+        source: &str,
+        filename: &str,
+        entry: Option<&str>,
+    ) -> PyResult<GuestOutcome> {
+        let namespace = vm.ctx.new_dict();
+        for (name, value) in &self.globals {
+            namespace.set_item(*name, value.clone(), vm)?;
+        }
+        namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
+        namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+        reseed_random(vm);
+        let code = match self.compiled(vm, source, filename) {
+            Ok(code) => code,
+            Err(exc) => return syntax_error(vm, exc),
+        };
+        self.exec.call((code, namespace.clone()), vm)?;
+        if let Some(entry) = entry {
+            self.exec.call((self.entry_code(vm, entry)?, namespace), vm)?;
+        }
+        Ok(GuestOutcome::Completed)
+    }
+
+    fn compiled(&self, vm: &VirtualMachine, source: &str, filename: &str) -> PyResult {
+        if let Some((s, f, code)) = &*self.compiled.borrow()
+            && s == source
+            && f == filename
+        {
+            return Ok(code.clone());
+        }
+        let code = self.compile.call((source, filename, "exec"), vm)?;
+        *self.compiled.borrow_mut() = Some((source.to_owned(), filename.to_owned(), code.clone()));
+        Ok(code)
+    }
+
+    fn entry_code(&self, vm: &VirtualMachine, entry: &str) -> PyResult {
+        if let Some((_, code)) = self.entries.borrow().iter().find(|(e, _)| e == entry) {
+            return Ok(code.clone());
+        }
+        let code = self.compile.call((format!("{entry}()"), "<robosim>", "exec"), vm)?;
+        self.entries.borrow_mut().push((entry.to_owned(), code.clone()));
+        Ok(code)
+    }
+}
+
+/// The value `exit(code)` was given, converted no further than a report keeps: a long list
+/// or tuple keeps its first items and says how many more there were.
+fn exit_code(vm: &VirtualMachine, code: &PyObjectRef) -> Value {
+    let items = if let Some(list) = code.downcast_ref::<PyList>() {
+        list.borrow_vec().to_vec()
+    } else if let Some(tuple) = code.downcast_ref::<PyTuple>() {
+        tuple.as_slice().to_vec()
+    } else {
+        return convert::to_value(vm, code).truncated(MAX_TEXT, EXIT_ITEMS);
+    };
+    if items.len() <= EXIT_ITEMS {
+        return convert::to_value(vm, code).truncated(MAX_TEXT, EXIT_ITEMS);
+    }
+    let mut kept: Vec<Value> =
+        items[..EXIT_ITEMS].iter().map(|item| convert::to_value(vm, item).truncated(MAX_TEXT, EXIT_ITEMS)).collect();
+    kept.push(Value::Str(format!("…[+{} items]", items.len() - EXIT_ITEMS)));
+    if code.downcast_ref::<PyList>().is_some() { Value::List(kept) } else { Value::Tuple { tuple: kept } }
+}
+
+/// `random` may have been imported (and seeded) before a snapshot was taken: seed it from
+/// this run's entropy, so that runs differ by seed and repeat with it.
+fn reseed_random(vm: &VirtualMachine) {
+    let Ok(modules) = vm.sys_module.get_attr("modules", vm) else { return };
+    let Ok(random) = modules.get_item("random", vm) else { return };
+    let seed = u64::from_le_bytes(crate::host::random_bytes(8).try_into().unwrap_or_default());
+    // Whatever a program did to `random` only touches its own runs; a failure here is ignored.
+    let _ = vm.call_method(&random, "seed", (vm.ctx.new_int(seed),));
+}
+
+/// A compile failure: a syntax error (or a NUL byte in the source) is the program's; any
+/// other exception (MemoryError while compiling) propagates.
+fn syntax_error(vm: &VirtualMachine, exc: PyBaseExceptionRef) -> PyResult<GuestOutcome> {
+    let text = |name: &'static str| -> String {
+        exc.as_object()
+            .get_attr(name, vm)
+            .and_then(|v| v.str(vm))
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let number = |name: &'static str| exc.as_object().get_attr(name, vm).ok().and_then(|v| u32::try_from_object(vm, v).ok());
+    let class = exc.class().name().to_string();
+    if exc.fast_isinstance(vm.ctx.exceptions.syntax_error) {
+        let message = format!("{class}: {}", text("msg"));
+        return Ok(GuestOutcome::SyntaxError { message, line: number("lineno"), column: number("offset") });
+    }
+    if exc.fast_isinstance(vm.ctx.exceptions.value_error) || exc.fast_isinstance(vm.ctx.exceptions.type_error) {
+        let message = exc.as_object().str(vm).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(GuestOutcome::SyntaxError { message: format!("{class}: {message}"), line: None, column: None });
+    }
+    Err(exc)
+}
+
+/// Describes an exception that escaped the program: type, message, the program's line and
+/// a traceback of the program's frames. A robot error is the one the host reported.
+fn describe(vm: &VirtualMachine, exc: &PyBaseExceptionRef, filename: &str, source: &str) -> GuestOutcome {
+    let message = exc
+        .as_object()
+        .str(vm)
+        .map_or_else(|_| "<exception str() failed>".to_owned(), |s| s.to_string_lossy().into_owned());
+    let lines: Vec<&str> = source.lines().collect();
+    let mut line = None;
+    let mut frames = vec!["Traceback (most recent call last):".to_owned()];
+    let mut tb = exc.__traceback__().map(PyObjectRef::from);
+    // Bounded: a traceback is as long as the stack was deep (the recursion limit).
+    while let Some(current) = tb.filter(|t| !vm.is_none(t)) {
+        let attr = |obj: &PyObjectRef, name: &'static str| obj.get_attr(name, vm).ok();
+        let code = attr(&current, "tb_frame").and_then(|f| attr(&f, "f_code"));
+        let text = |obj: Option<PyObjectRef>| {
+            obj.and_then(|o| o.str(vm).ok()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        };
+        let co_filename = text(code.as_ref().and_then(|c| attr(c, "co_filename")));
+        let co_name = text(code.as_ref().and_then(|c| attr(c, "co_name")));
+        let lineno = attr(&current, "tb_lineno").and_then(|l| u32::try_from_object(vm, l).ok()).unwrap_or(0);
+        if !HIDDEN_FILES.contains(&co_filename.as_str()) && frames.len() < 200 {
+            frames.push(format!("  File \"{co_filename}\", line {lineno}, in {co_name}"));
+            if co_filename == filename {
+                line = Some(lineno);
+                if let Some(text) = lines.get((lineno as usize).wrapping_sub(1)) {
+                    frames.push(format!("    {}", text.trim()));
+                }
+            }
+        } else if co_filename == filename {
+            line = Some(lineno);
+        }
+        tb = attr(&current, "tb_next");
+    }
+    let robot = api::robot_error_of(exc.as_object());
+    let name = type_name(vm, exc);
+    frames.push(if message.is_empty() { name.clone() } else { format!("{name}: {message}") });
+    GuestOutcome::Exception(ExceptionInfo {
+        exc_type: name,
+        message: cut(message),
+        line,
+        traceback: cut(frames.join("\n")),
+        robot_error: robot.map(|(name, message)| RobotErrorInfo { name, message }),
+    })
+}
+
+fn type_name(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> String {
+    let class = exc.class();
+    if api::is_robot_error_class(class) {
+        return "RobotError".to_owned();
+    }
+    let qualname = class
+        .as_object()
+        .get_attr("__qualname__", vm)
+        .and_then(|q| q.str(vm))
+        .map_or_else(|_| class.name().to_string(), |q| q.to_string_lossy().into_owned());
+    let module = class
+        .as_object()
+        .get_attr("__module__", vm)
+        .and_then(|m| m.str(vm))
+        .map_or_else(|_| "builtins".to_owned(), |m| m.to_string_lossy().into_owned());
+    if module == "builtins" || module == "__main__" { qualname } else { format!("{module}.{qualname}") }
+}
+
+/// Cuts `text` to [`MAX_TEXT`] bytes, saying how much was left out.
+fn cut(mut text: String) -> String {
+    if text.len() > MAX_TEXT {
+        let total = text.len();
+        let mut end = MAX_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str(&format!("… [{} more bytes]", total - end));
+    }
+    text
+}
+
+/// What a run must leave as it found it for the next run of the same program to share the
+/// instance. Not what isolation between programs rests on (each program gets a fresh
+/// instance from the host); it keeps the paths of one program independent in the common
+/// cases, so that a failing path replays the same in a fresh instance.
+struct Baseline {
+    dicts: Vec<(PyDictRef, Vec<(PyObjectRef, PyObjectRef)>)>,
+    lists: Vec<(PyListRef, Vec<PyObjectRef>)>,
+    recursion_limit: usize,
+    int_max_str_digits: usize,
+}
+
+impl Baseline {
+    fn take(vm: &VirtualMachine) -> PyResult<Self> {
+        let sys = &vm.sys_module;
+        let modules = PyDictRef::try_from_object(vm, sys.get_attr("modules", vm)?)?;
+        let mut dicts = vec![modules.clone(), vm.builtins.dict(), sys.dict()];
+        for name in ["time", "robot", "random"] {
+            if let Ok(module) = modules.get_item(name, vm)
+                && let Ok(dict) = module.get_attr("__dict__", vm)
+            {
+                dicts.push(PyDictRef::try_from_object(vm, dict)?);
+            }
+        }
+        let mut lists = Vec::new();
+        for name in ["meta_path", "path", "path_hooks"] {
+            let list = sys.get_attr(name, vm)?;
+            if let Some(list) = list.downcast_ref::<PyList>() {
+                lists.push((list.to_owned(), list.borrow_vec().to_vec()));
+            }
+        }
+        Ok(Self {
+            dicts: dicts.into_iter().map(|d| (d.clone(), d.items_vec())).collect(),
+            lists,
+            recursion_limit: vm.recursion_limit.get(),
+            int_max_str_digits: vm.state.int_max_str_digits.load(),
+        })
+    }
+
+    fn holds(&self, vm: &VirtualMachine) -> bool {
+        let same = |a: &[PyObjectRef], b: &[PyObjectRef]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is(y));
+        self.dicts.iter().all(|(dict, items)| {
+            let now = dict.items_vec();
+            now.len() == items.len() && now.iter().zip(items).all(|((k, v), (k0, v0))| k.is(k0) && v.is(v0))
+        }) && self.lists.iter().all(|(list, items)| same(&list.borrow_vec(), items))
+            && vm.recursion_limit.get() == self.recursion_limit
+            && vm.state.int_max_str_digits.load() == self.int_max_str_digits
+            && vm.is_none(&vm.trace_func.borrow())
+            && vm.is_none(&vm.profile_func.borrow())
+    }
+}

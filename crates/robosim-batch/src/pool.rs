@@ -64,7 +64,8 @@ where
     let Window { items: window, bytes: max_waiting } = window;
     let window = window.max(1);
     let (credit_tx, credit_rx) = channel::bounded::<()>(window);
-    let (work_tx, work_rx) = channel::bounded::<(usize, T)>(window);
+    // A short queue: items are read (and so weighed against the budget) just before they run.
+    let (work_tx, work_rx) = channel::bounded::<(usize, T)>(jobs.max(1));
     let (done_tx, done_rx) = channel::unbounded::<(usize, T, R)>();
     for _ in 0..window {
         credit_tx.send(()).expect("the credit channel has room for the window");

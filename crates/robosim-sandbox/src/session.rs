@@ -13,10 +13,14 @@
 //! its reach, so every run's outcome and trace are reported as they happened; and the runs
 //! happen in an order fixed by the program and the settings, so a verdict stays a function
 //! of the program and the settings alone. The guest also checks natively, after each run,
-//! the state programs most often change (modules, builtins, `sys`, `time`, `robot`,
-//! `random`, the recursion limit, trace hooks); when it changed, or the run trapped, the next
-//! run starts from the snapshot again, so that most paths are independent of each other
-//! and a failing path replays the same in a fresh instance.
+//! the state programs most often change (names added to or removed from `sys.modules`,
+//! builtins, `sys`, `time`, `robot` and `random`; `sys.meta_path` and `sys.path`; the
+//! recursion limit, the int-to-str digit limit, trace and profile hooks); when it changed,
+//! or the run trapped, the next run starts from the snapshot again, so that most paths are
+//! independent of each other and a failing path replays the same in a fresh instance. Not
+//! checked (they reach only the same program's later runs): a value replaced under an
+//! existing name (`builtins.len = f`, `json.dumps = f`), attributes of other modules and
+//! objects, audit hooks, warning filters, objects kept alive.
 
 use std::time::Instant;
 

@@ -2,9 +2,10 @@
 //! `wasm32-wasip1`, under wasmtime, with the eight robot functions as host functions
 //! backed by a [`World`](robosim_world::World).
 //!
-//! Every run gets a fresh instance and is bounded by fuel, memory, a wall-clock deadline,
-//! output size and a number of robot calls; each limit ends the run with its own
-//! [`Outcome`]. The guest gets no filesystem, network, environment or arguments.
+//! Every program gets a fresh instance from the pristine snapshot (a [`Session`] belongs to
+//! one program); every run is bounded by fuel, memory, a wall-clock deadline, output size, a
+//! number of robot calls and the bytes passed to and from the world; each limit ends the run
+//! with its own [`Outcome`]. The guest gets no filesystem, network, environment or arguments.
 //!
 //! ```
 //! use robosim_sandbox::{Outcome, Program, Sandbox};

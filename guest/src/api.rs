@@ -66,7 +66,8 @@ pub(crate) fn make(vm: &VirtualMachine) -> PyResult<Vec<(&'static str, PyObjectR
     let robot_error = vm.ctx.new_exception_type("robot", "RobotError", None);
     let world_str = world_str_class(vm)?;
     let room_list = room_list_class(vm)?;
-    CLASSES.with(|c| c.set(Classes { world_str, room_list, robot_error: robot_error.clone() }))
+    CLASSES
+        .with(|c| c.set(Classes { world_str, room_list, robot_error: robot_error.clone() }))
         .map_err(|_| vm.new_runtime_error("robosim: the API was made twice"))?;
     let mut api: Vec<(&'static str, PyObjectRef)> = vec![
         ("get_current_location", vm.new_function("get_current_location", get_current_location).into()),
@@ -140,10 +141,9 @@ fn bind(name: &str, params: &[&str], args: FuncArgs, vm: &VirtualMachine) -> PyR
             [] => unreachable!("checked non-empty"),
         };
         let plural = if missing.len() == 1 { "argument" } else { "arguments" };
-        return Err(vm.new_type_error(format!(
-            "{name}() missing {} required positional {plural}: {names}",
-            missing.len()
-        )));
+        return Err(
+            vm.new_type_error(format!("{name}() missing {} required positional {plural}: {names}", missing.len()))
+        );
     }
     Ok(slots.into_iter().flatten().collect())
 }
@@ -181,7 +181,11 @@ fn world_str(value: PyObjectRef, vm: &VirtualMachine) -> PyResult {
 pub(crate) fn sleep(seconds: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
     // The same conversion (and errors) as RustPython's own time.sleep.
     let duration = seconds.try_into_value::<Duration>(vm).map_err(|e| {
-        if e.class().is(vm.ctx.exceptions.value_error) { vm.new_value_error("sleep length must be non-negative") } else { e }
+        if e.class().is(vm.ctx.exceptions.value_error) {
+            vm.new_value_error("sleep length must be non-negative")
+        } else {
+            e
+        }
     })?;
     match host::call(&Request::Sleep { seconds: duration.as_secs_f64() }) {
         Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),

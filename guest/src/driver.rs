@@ -163,7 +163,8 @@ fn syntax_error(vm: &VirtualMachine, exc: PyBaseExceptionRef) -> PyResult<GuestO
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let number = |name: &'static str| exc.as_object().get_attr(name, vm).ok().and_then(|v| u32::try_from_object(vm, v).ok());
+    let number =
+        |name: &'static str| exc.as_object().get_attr(name, vm).ok().and_then(|v| u32::try_from_object(vm, v).ok());
     let class = exc.class().name().to_string();
     if exc.fast_isinstance(vm.ctx.exceptions.syntax_error) {
         let message = format!("{class}: {}", text("msg"));
@@ -292,7 +293,13 @@ impl Baseline {
             }
         }
         Ok(Self {
-            dicts: dicts.into_iter().map(|d| { let used = d.size().used; (d, used) }).collect(),
+            dicts: dicts
+                .into_iter()
+                .map(|d| {
+                    let used = d.size().used;
+                    (d, used)
+                })
+                .collect(),
             lists,
             recursion_limit: vm.recursion_limit.get(),
             int_max_str_digits: vm.state.int_max_str_digits.load(),

@@ -124,9 +124,9 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     let report = match serde_json::from_slice::<RunRequest>(&bytes) {
         Ok(request) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
-            guest.interpreter.enter(|vm| {
-                guest.driver.run(vm, &request.source, &request.filename, request.entry.as_deref())
-            })
+            guest
+                .interpreter
+                .enter(|vm| guest.driver.run(vm, &request.source, &request.filename, request.entry.as_deref()))
         }),
         Err(err) => GuestReport {
             outcome: GuestOutcome::Exception(ExceptionInfo {

@@ -143,8 +143,15 @@ fn verify_batch_verdicts_are_the_same_alone_and_after_every_tamperer() {
             assert_eq!(records.len(), batch.len());
             let verdict_of = |r: &Value| {
                 let v = &r["robosim"]["verdict"];
-                json!([r["robosim"]["status"], v["paths"], v["exhausted"], v["fuel_used"], v["failure"]["class"],
-                       v["failure"]["line"], v["failure"]["choices"]])
+                json!([
+                    r["robosim"]["status"],
+                    v["paths"],
+                    v["exhausted"],
+                    v["fuel_used"],
+                    v["failure"]["class"],
+                    v["failure"]["line"],
+                    v["failure"]["choices"]
+                ])
             };
             for (i, (name, _)) in ordinary.iter().enumerate() {
                 let first = verdict_of(&records[i]);
@@ -239,7 +246,8 @@ fn the_machinery_is_out_of_the_programs_reach() {
         assert_eq!(failure.class, expected, "{probe}: {}", failure.error);
     }
     // A program that raises its own RobotError is not taken for the world's error.
-    let verdict = verifier.verify("import robot\ndef task_program():\n    raise robot.RobotError('RobotPickError', 'x')\n");
+    let verdict =
+        verifier.verify("import robot\ndef task_program():\n    raise robot.RobotError('RobotPickError', 'x')\n");
     assert_eq!(verdict.failure.expect("fails").class, "RobotError");
 }
 
@@ -302,7 +310,8 @@ fn a_flood_batch_ends_in_typed_outcomes_and_small_records() {
 
 #[test]
 fn verdicts_keep_long_traces_and_values_cut_visibly() {
-    let source = "def task_program():\n    for i in range(1000):\n        say('x' * 600)\n    pick('a')\n    pick('b')\n";
+    let source =
+        "def task_program():\n    for i in range(1000):\n        say('x' * 600)\n    pick('a')\n    pick('b')\n";
     let verdict = verifier().verify(source);
     let failure = verdict.failure.expect("holding two objects fails");
     assert_eq!(failure.class, "RobotPickError");

@@ -148,13 +148,7 @@ impl Verifier {
     }
 
     /// Returns whether the whole tree (within the depth bound) was explored.
-    fn depth_first(
-        &self,
-        session: &mut Session<'_>,
-        search: &mut Search,
-        max_paths: usize,
-        max_depth: usize,
-    ) -> bool {
+    fn depth_first(&self, session: &mut Session<'_>, search: &mut Search, max_paths: usize, max_depth: usize) -> bool {
         let mut prefix = Vec::new();
         let mut truncated = false;
         loop {
@@ -219,10 +213,8 @@ impl Search {
             return false;
         };
         let choices = world.choices();
-        let (decisions, decisions_omitted) =
-            bounded(choices, |c| c.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
-        let (trace, trace_omitted) =
-            bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
+        let (decisions, decisions_omitted) = bounded(choices, |c| c.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
+        let (trace, trace_omitted) = bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
         self.failure = Some(Failure {
             class,
             line: report.outcome.line(),

@@ -44,7 +44,9 @@ impl ChoiceRecord {
                 ChoicePoint::Answer { person: text(person), options: kept }
             }
             ChoicePoint::RoomExists { name } => ChoicePoint::RoomExists { name: text(name) },
-            ChoicePoint::NameContains { name, text: t } => ChoicePoint::NameContains { name: text(name), text: text(t) },
+            ChoicePoint::NameContains { name, text: t } => {
+                ChoicePoint::NameContains { name: text(name), text: text(t) }
+            }
         };
         Self { point, alternatives: self.alternatives, chosen: self.chosen }
     }

@@ -157,8 +157,7 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
         todo,
         config.jobs,
         Window::items(config.jobs.max(1) * 16),
-        || (),
-        |(), line| match line {
+        |line| match line {
             Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify(program)),
             _ => None,
         },

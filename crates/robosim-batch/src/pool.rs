@@ -44,16 +44,14 @@ pub fn json_weight(value: &impl serde::Serialize) -> usize {
     count.0
 }
 
-/// Runs `work` on every item on `jobs` threads (each with its own state from `init`) and
-/// hands `(item, result)` to `sink` in input order, on the calling thread. `weigh` tells a
+/// Runs `work` on every item on `jobs` threads and hands `(item, result)` to `sink` in input order, on the calling thread. `weigh` tells a
 /// result's size in bytes (roughly: what it will hold in memory until written). Stops early
 /// (and returns the error) when `sink` fails.
-pub fn ordered_map<T, S, R, E>(
+pub fn ordered_map<T, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
     window: Window,
-    init: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, &T) -> R + Sync,
+    work: impl Fn(&T) -> R + Sync,
     weigh: impl Fn(&R) -> usize,
     mut sink: impl FnMut(T, R) -> Result<(), E>,
 ) -> Result<(), E>
@@ -96,11 +94,10 @@ where
             }
         });
         for _ in 0..jobs.max(1) {
-            let (work_rx, done_tx, init, work) = (work_rx.clone(), done_tx.clone(), &init, &work);
+            let (work_rx, done_tx, work) = (work_rx.clone(), done_tx.clone(), &work);
             scope.spawn(move || {
-                let mut state = init();
                 for (index, item) in work_rx {
-                    let result = work(&mut state, &item);
+                    let result = work(&item);
                     if done_tx.send((index, item, result)).is_err() {
                         break;
                     }
@@ -157,8 +154,7 @@ mod tests {
             0..100usize,
             2,
             Window { items: 64, bytes: 3_000_000 },
-            || (),
-            |(), &i| {
+            |&i| {
                 started.fetch_add(1, Ordering::SeqCst);
                 if i == 0 {
                     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -186,8 +182,7 @@ mod tests {
             0..200u64,
             4,
             Window::items(8),
-            || (),
-            |(), &i| {
+            |&i| {
                 // Early items are the slow ones.
                 std::thread::sleep(std::time::Duration::from_micros((200 - i) * 20));
                 i * 2
@@ -209,8 +204,7 @@ mod tests {
             0..1000,
             2,
             Window::items(4),
-            || (),
-            |(), &i| i,
+            |&i| i,
             |_| 8,
             |_, _| {
                 written += 1;

@@ -29,8 +29,7 @@ where
             programs,
             jobs,
             crate::Window::items(jobs.max(1) * 16),
-            || (),
-            |(), (_, program)| verifier.verify(program),
+            |(_, program)| verifier.verify(program),
             crate::json_weight,
             |(index, _), verdict| tx.send((index, verdict)).map_err(|_| ()),
         );

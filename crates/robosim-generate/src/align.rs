@@ -58,8 +58,7 @@ impl Pipeline {
         let aligned = ordered_map(
             &accepted,
             self.config.concurrency,
-            || (),
-            |(), _, (id, instruction, program)| self.align_one(id, instruction, program),
+            |_, (id, instruction, program)| self.align_one(id, instruction, program),
             || on_event(Event::Advanced { stage: Stage::Align }),
         );
         let aligned = aligned.into_iter().collect::<Result<Vec<_>, _>>()?;

@@ -51,7 +51,7 @@ impl Pipeline {
         let mut idle_rounds = 0;
         while library.tasks().len() < target && stats.rounds < self.config.max_rounds && idle_rounds < 3 {
             let jobs = self.plan_round(&library, round);
-            let answers = ordered_map(&jobs, self.config.concurrency, || (), |(), _, (_, r)| self.ask(r), || {});
+            let answers = ordered_map(&jobs, self.config.concurrency, |_, (_, r)| self.ask(r), || {});
             let before = library.tasks().len();
             for ((job, _), answer) in jobs.iter().zip(answers) {
                 match job {

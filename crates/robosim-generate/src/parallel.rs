@@ -5,13 +5,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
-/// `f(state, index, item)` for every item on `workers` threads, each with its own `init()`
-/// state; `done()` after each item.
-pub(crate) fn ordered_map<T: Sync, R: Send, S>(
+/// `f(index, item)` for every item on `workers` threads; `done()` after each item.
+pub(crate) fn ordered_map<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, usize, &T) -> R + Sync,
+    f: impl Fn(usize, &T) -> R + Sync,
     done: impl Fn() + Sync,
 ) -> Vec<R> {
     let next = AtomicUsize::new(0);
@@ -19,11 +17,10 @@ pub(crate) fn ordered_map<T: Sync, R: Send, S>(
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, items.len().max(1)) {
             scope.spawn(|| {
-                let mut state = init();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
-                    let result = f(&mut state, i, item);
+                    let result = f(i, item);
                     results.lock()[i] = Some(result);
                     done();
                 }
@@ -44,9 +41,7 @@ mod tests {
         let out = super::ordered_map(
             &items,
             4,
-            || 0u64,
-            |calls, _, &x| {
-                *calls += 1;
+            |_, &x| {
                 // Later items finish first.
                 std::thread::sleep(std::time::Duration::from_micros(50 * (50 - x)));
                 x * 2

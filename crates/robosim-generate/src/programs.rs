@@ -91,8 +91,7 @@ impl Pipeline {
         let results = ordered_map(
             &tasks,
             self.config.concurrency,
-            || (),
-            |(), _, task| self.sample_programs(task),
+            |_, task| self.sample_programs(task),
             || on_event(Event::Advanced { stage: Stage::Programs }),
         );
         let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;

@@ -232,8 +232,7 @@ pub fn grade(
         items,
         config.jobs,
         robosim_batch::Window::items(config.jobs * 4),
-        || (),
-        |(), item| item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, sandbox, &config.limits)),
+        |item| item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, sandbox, &config.limits)),
         robosim_batch::json_weight,
         |item, worlds| {
             let record = summarize(&mut summary, item, worlds);

@@ -228,26 +228,36 @@ fn immutable_class(
     Ok(class)
 }
 
+/// A native `__contains__` for a subclass of `base`: when `container` recognises the object
+/// and the item is a string, the world decides (and keeps its decision); otherwise `base`'s
+/// own `__contains__` answers (or raises its TypeError).
+fn world_contains_method(
+    vm: &VirtualMachine,
+    base: &'static Py<PyType>,
+    container: fn(&PyObjectRef) -> Option<Container>,
+) -> PyObjectRef {
+    let method = move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+        if let [zelf, item] = args.args.as_slice()
+            && let Some(item) = item.downcast_ref::<PyStr>()
+            && let Some(container) = container(zelf)
+        {
+            let held = world_contains(container, item.to_string_lossy().into_owned(), vm)?;
+            return Ok(vm.ctx.new_bool(held).into());
+        }
+        base_method(base, "__contains__", args, vm)
+    };
+    vm.new_method("__contains__", base, method).into()
+}
+
 /// The class of names the world makes (rooms, the current location): whether some text is
 /// in one is the world's decision, since the name stands for any real room name. Case and
 /// space changes keep it a world name (`"office" in room.lower()`).
 fn world_str_class(vm: &VirtualMachine) -> PyResult<PyTypeRef> {
     let str_type = vm.ctx.types.str_type;
-    let contains = vm.new_method("__contains__", str_type, |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-        let (name, item) = match args.args.as_slice() {
-            [zelf, item] => (zelf.clone(), item.clone()),
-            _ => return base_method(vm.ctx.types.str_type, "__contains__", args, vm),
-        };
-        match (name.downcast_ref::<PyStr>(), item.downcast_ref::<PyStr>()) {
-            (Some(name), Some(item)) => {
-                let container = Container::Name(name.to_string_lossy().into_owned());
-                Ok(vm.ctx.new_bool(world_contains(container, item.to_string_lossy().into_owned(), vm)?).into())
-            }
-            // Raises TypeError as str does.
-            _ => base_method(vm.ctx.types.str_type, "__contains__", args, vm),
-        }
+    let contains = world_contains_method(vm, str_type, |name| {
+        name.downcast_ref::<PyStr>().map(|name| Container::Name(name.to_string_lossy().into_owned()))
     });
-    let mut methods = vec![("__contains__", contains.into())];
+    let mut methods = vec![("__contains__", contains)];
     for name in ["lower", "upper", "casefold", "title", "capitalize", "strip", "lstrip", "rstrip"] {
         let method = vm.new_method(name, str_type, move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
             let result = base_method(vm.ctx.types.str_type, name, args, vm)?;
@@ -262,25 +272,16 @@ fn world_str_class(vm: &VirtualMachine) -> PyResult<PyTypeRef> {
 /// decision.
 fn room_list_class(vm: &VirtualMachine) -> PyResult<PyTypeRef> {
     let list_type = vm.ctx.types.list_type;
-    let contains = vm.new_method("__contains__", list_type, |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-        let (rooms, item) = match args.args.as_slice() {
-            [zelf, item] => (zelf.clone(), item.clone()),
-            _ => return base_method(vm.ctx.types.list_type, "__contains__", args, vm),
-        };
-        match (rooms.downcast_ref::<PyList>(), item.downcast_ref::<PyStr>()) {
-            (Some(rooms), Some(item)) => {
-                let names = rooms
-                    .borrow_vec()
-                    .iter()
-                    .filter_map(|r| r.downcast_ref::<PyStr>().map(|s| s.to_string_lossy().into_owned()))
-                    .collect();
-                let held = world_contains(Container::Rooms(names), item.to_string_lossy().into_owned(), vm)?;
-                Ok(vm.ctx.new_bool(held).into())
-            }
-            _ => base_method(vm.ctx.types.list_type, "__contains__", args, vm),
-        }
+    let contains = world_contains_method(vm, list_type, |rooms| {
+        let rooms = rooms.downcast_ref::<PyList>()?;
+        let names = rooms
+            .borrow_vec()
+            .iter()
+            .filter_map(|r| r.downcast_ref::<PyStr>().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
+        Some(Container::Rooms(names))
     });
-    immutable_class(vm, "RoomList", list_type, vec![("__contains__", contains.into())])
+    immutable_class(vm, "RoomList", list_type, vec![("__contains__", contains)])
 }
 
 /// Appends text to stdout (1) or stderr (2): the prelude's `sys.stdout.write`.

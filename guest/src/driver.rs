@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, Value};
+use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, Value, truncate_values};
 use rustpython_vm::{
     AsObject, PyObjectRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyDictRef, PyList, PyListRef, PyTuple},
@@ -137,9 +137,7 @@ fn exit_code(vm: &VirtualMachine, code: &PyObjectRef) -> Value {
     if items.len() <= EXIT_ITEMS {
         return convert::to_value(vm, code).truncated(MAX_TEXT, EXIT_ITEMS);
     }
-    let mut kept: Vec<Value> =
-        items[..EXIT_ITEMS].iter().map(|item| convert::to_value(vm, item).truncated(MAX_TEXT, EXIT_ITEMS)).collect();
-    kept.push(Value::Str(format!("…[+{} items]", items.len() - EXIT_ITEMS)));
+    let kept = truncate_values(&items, EXIT_ITEMS, |item| convert::to_value(vm, item).truncated(MAX_TEXT, EXIT_ITEMS));
     if code.downcast_ref::<PyList>().is_some() { Value::List(kept) } else { Value::Tuple { tuple: kept } }
 }
 

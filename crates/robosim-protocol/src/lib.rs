@@ -15,7 +15,7 @@
 
 mod value;
 
-pub use value::{Value, truncate_text};
+pub use value::{Value, truncate_items, truncate_text, truncate_values};
 
 use serde::{Deserialize, Serialize};
 

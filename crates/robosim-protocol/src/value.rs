@@ -52,14 +52,7 @@ impl Value {
     /// `max_items` their first items and then a string `…[+N items]`. Visible, never silent.
     #[must_use]
     pub fn truncated(&self, max_bytes: usize, max_items: usize) -> Self {
-        let items = |values: &[Self]| -> Vec<Self> {
-            let mut kept: Vec<Self> =
-                values.iter().take(max_items).map(|v| v.truncated(max_bytes, max_items)).collect();
-            if values.len() > max_items {
-                kept.push(Self::Str(format!("…[+{} items]", values.len() - max_items)));
-            }
-            kept
-        };
+        let items = |values: &[Self]| truncate_values(values, max_items, |v| v.truncated(max_bytes, max_items));
         match self {
             Self::Str(s) => Self::Str(truncate_text(s, max_bytes)),
             Self::List(values) => Self::List(items(values)),
@@ -258,6 +251,27 @@ mod tests {
         assert_eq!(Value::Tuple { tuple: vec![Value::Int(1)] }.repr(), "(1,)");
         assert_eq!(Value::Bool(false).repr(), "False");
     }
+}
+
+/// The first `max_items` of `items`, each through `keep`, then `omitted(n)` when `n` more
+/// were left out: how every list in a bounded record is cut.
+pub fn truncate_items<T, U>(
+    items: &[T],
+    max_items: usize,
+    keep: impl Fn(&T) -> U,
+    omitted: impl FnOnce(usize) -> U,
+) -> Vec<U> {
+    let mut kept: Vec<U> = items.iter().take(max_items).map(keep).collect();
+    if items.len() > max_items {
+        kept.push(omitted(items.len() - max_items));
+    }
+    kept
+}
+
+/// [`truncate_items`] for Python values: the left-out items are counted in a string,
+/// `…[+N items]`.
+pub fn truncate_values<T>(items: &[T], max_items: usize, keep: impl Fn(&T) -> Value) -> Vec<Value> {
+    truncate_items(items, max_items, keep, |n| Value::Str(format!("…[+{n} items]")))
 }
 
 /// `text` if it has at most `max_bytes` bytes; else its first and last parts around a marker

@@ -37,11 +37,9 @@ impl ChoiceRecord {
         let point = match &self.point {
             ChoicePoint::IsInRoom { entity, room } => ChoicePoint::IsInRoom { entity: text(entity), room: text(room) },
             ChoicePoint::Answer { person, options } => {
-                let mut kept: Vec<String> = options.iter().take(max_items).map(|o| text(o)).collect();
-                if options.len() > max_items {
-                    kept.push(format!("…[+{} options]", options.len() - max_items));
-                }
-                ChoicePoint::Answer { person: text(person), options: kept }
+                let options =
+                    robosim_protocol::truncate_items(options, max_items, |o| text(o), |n| format!("…[+{n} options]"));
+                ChoicePoint::Answer { person: text(person), options }
             }
             ChoicePoint::RoomExists { name } => ChoicePoint::RoomExists { name: text(name) },
             ChoicePoint::NameContains { name, text: t } => {

@@ -151,7 +151,8 @@ impl LimitArgs {
 fn sandbox(cli: &Cli, limits: Limits, jobs: usize) -> anyhow::Result<Arc<Sandbox>> {
     let cache = cli.cache_dir.clone().map_or(CachePolicy::Default, CachePolicy::Dir);
     let mut config = SandboxConfig { cache, limits, snapshot: !cli.no_snapshot, ..SandboxConfig::default() };
-    config.max_concurrent_runs = config.max_concurrent_runs.max(u32::try_from(jobs).unwrap_or(u32::MAX));
+    // One pool slot per thread running programs; more would only reserve address space.
+    config.max_concurrent_runs = u32::try_from(jobs.max(1)).unwrap_or(u32::MAX);
     Ok(Arc::new(Sandbox::with_config(config)?))
 }
 
@@ -174,7 +175,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             agreement::run(&sandbox, args)
         }
         Command::Pipeline(args) => {
-            let sandbox = sandbox(&cli, VerifyConfig::default().limits, 64)?;
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.concurrency)?;
             pipeline::run(&sandbox, args)
         }
         Command::Grade(args) => {

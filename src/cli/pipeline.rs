@@ -62,7 +62,7 @@ pub(crate) struct PipelineArgs {
     backoff_ms: u64,
     /// Requests in flight at once (and verification threads).
     #[arg(long, default_value_t = 8)]
-    concurrency: usize,
+    pub(crate) concurrency: usize,
     /// The response cache [default: OUT/cache].
     #[arg(long, value_name = "DIR")]
     llm_cache: Option<PathBuf>,

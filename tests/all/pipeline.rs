@@ -232,11 +232,15 @@ fn a_stage_without_its_input_says_which_stage_to_run() {
 }
 
 fn cli(out: &Path, server: &ScriptedServer) -> Command {
+    cli_with(out, server, 2)
+}
+
+fn cli_with(out: &Path, server: &ScriptedServer, concurrency: usize) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_robosim"));
     command
         .args(["pipeline", out.to_str().expect("UTF-8 path"), "--model", "scripted", "--base-url", &server.base_url()])
         .args(["--seeds", seeds().to_str().expect("UTF-8 path"), "--tasks", "10", "--requests-per-round", "4"])
-        .args(["--tasks-per-request", "4", "--concurrency", "2", "--backoff-ms", "5", "--json"])
+        .args(["--tasks-per-request", "4", "--concurrency", &concurrency.to_string(), "--backoff-ms", "5", "--json"])
         .stdin(Stdio::null())
         .stderr(Stdio::null());
     command
@@ -305,6 +309,33 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
             "{file} differs after the resume"
         );
     }
+}
+
+/// More workers than the sandbox's default 64 pool slots, with 80 programs in flight at
+/// once (each spins for a while before its robot calls): every verdict as with two workers.
+#[test]
+fn many_workers_give_the_verdicts_two_give() {
+    // The answers come after a pause, so all 80 verifications start together.
+    let server = |delay: u64| {
+        ScriptedServer::start(move |_, _| {
+            let code = "def task_program():\n    for i in range(300000):\n        pass\n    pick('cup')\n    pick('pen')\n";
+            Reply::content(format!("```python\n{code}```")).delay(Duration::from_millis(delay))
+        })
+        .unwrap()
+    };
+    let tasks: String = (0..80)
+        .map(|i| format!("{{\"id\":\"t{i}\",\"instruction\":\"Task {i}\",\"origin\":\"self_instruct\",\"round\":0}}\n"))
+        .collect();
+    let run = |name: &str, concurrency: usize, server: ScriptedServer| {
+        let dir = Dir::new(name);
+        fs::write(dir.path("tasks.jsonl"), &tasks).unwrap();
+        let output = cli_with(&dir.0, &server, concurrency).args(["--stages", "programs", "--samples", "1"]).output();
+        assert!(output.unwrap().status.success());
+        fs::read_to_string(dir.path("programs.jsonl")).unwrap()
+    };
+    let (two, many) = (run("pipeline-two", 2, server(0)), run("pipeline-many", 80, server(500)));
+    assert_eq!(two.matches("\"class\":\"RobotPickError\"").count(), 80, "{two}");
+    assert_eq!(two, many);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use robosim::{Limits, Outcome};
+use robosim::{Limits, Outcome, Program, world::OpenWorld};
 
 use crate::{program, run_task, run_with};
 
@@ -137,4 +137,22 @@ fn entropy_costs_fuel_and_reports_are_cut() {
         other => panic!("{other:?}"),
     }
     next_run_is_clean();
+}
+
+/// More threads than pool slots: runs wait for a slot instead of failing to instantiate.
+#[test]
+fn more_threads_than_pool_slots_all_complete() {
+    let config = robosim::SandboxConfig { max_concurrent_runs: 2, ..robosim::SandboxConfig::default() };
+    let sandbox = robosim::Sandbox::with_config(config).unwrap();
+    let program = Program::task("def task_program():\n    go_to('kitchen')\n    say('done')\n");
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| (0..3).map(|_| sandbox.run(&program, OpenWorld::default()).0).collect::<Vec<_>>()))
+            .collect();
+        for run in runs {
+            for report in run.join().unwrap() {
+                assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+            }
+        }
+    });
 }

@@ -11,7 +11,11 @@ use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, OptLevel, PoolingAllocationConfig,
 };
 
-use crate::{Error, Limits, RunReport, Session, cache, state::HostState};
+use crate::{
+    Error, Limits, RunReport, Session, cache,
+    slots::{Permit, Slots},
+    state::HostState,
+};
 
 /// How often the epoch ticker advances the engine's epoch (the deadline's resolution).
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -50,8 +54,10 @@ pub struct SandboxConfig {
     /// Start every run from a pre-initialised snapshot of the interpreter (default). Off,
     /// every run starts the interpreter itself (~15 ms, ~110 M fuel).
     pub snapshot: bool,
-    /// Runs that may be in flight at once (slots of the pooling instance allocator, which
-    /// keeps instances' memory mapped between runs). `0`: allocate each instance on demand.
+    /// Instances that may be alive at once (slots of the pooling instance allocator, which
+    /// keeps instances' memory mapped between runs): a run started while all are taken waits
+    /// for one. Set it to the number of threads running programs. `0`: allocate each
+    /// instance on demand, no limit.
     pub max_concurrent_runs: u32,
 }
 
@@ -97,6 +103,8 @@ pub struct Sandbox {
     pre: InstancePre<HostState>,
     limits: Limits,
     load: ModuleLoad,
+    /// `None` without the pooling allocator.
+    slots: Option<Slots>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -122,7 +130,8 @@ impl Sandbox {
         linker.define_unknown_imports_as_traps(&module).map_err(Error::link)?;
         let pre = linker.instantiate_pre(&module).map_err(Error::link)?;
         start_epoch_ticker(&engine);
-        Ok(Self { engine, pre, limits: config.limits, load })
+        let slots = (config.max_concurrent_runs > 0).then(|| Slots::new(config.max_concurrent_runs));
+        Ok(Self { engine, pre, limits: config.limits, load, slots })
     }
 
     /// How the compiled guest was loaded (from the cache or compiled), and how long it took.
@@ -169,6 +178,11 @@ impl Sandbox {
 
     pub(crate) const fn pre(&self) -> &InstancePre<HostState> {
         &self.pre
+    }
+
+    /// A pool slot for one instance, waiting while all are taken (`None`: no pool).
+    pub(crate) fn instance_slot(&self) -> Option<Permit<'_>> {
+        self.slots.as_ref().map(Slots::acquire)
     }
 }
 

@@ -27,6 +27,7 @@ mod imports;
 mod limits;
 mod report;
 mod session;
+mod slots;
 mod snapshot;
 mod state;
 mod wasi;

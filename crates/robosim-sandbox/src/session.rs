@@ -30,6 +30,7 @@ use wasmtime::{Instance, Store, Trap, TypedFunc};
 
 use crate::{
     EPOCH_TICK, Limits, Outcome, Program, RunReport, Sandbox,
+    slots::Permit,
     state::{Abort, HostState},
 };
 
@@ -41,7 +42,7 @@ const STARTUP_FUEL: u64 = 2_000_000_000;
 pub struct Session<'s> {
     sandbox: &'s Sandbox,
     program: Program,
-    live: Option<Live>,
+    live: Option<Live<'s>>,
     /// Instances started (from the snapshot) for this program.
     instances: u64,
 }
@@ -56,11 +57,13 @@ impl std::fmt::Debug for Session<'_> {
     }
 }
 
-struct Live {
+struct Live<'s> {
     store: Store<HostState>,
     alloc: TypedFunc<u32, u32>,
     run: TypedFunc<(u32, u32), ()>,
     instance: Instance,
+    /// Dropped after `store` (fields drop in order): the slot is free once the instance is.
+    _slot: Option<Permit<'s>>,
 }
 
 impl<'s> Session<'s> {
@@ -133,7 +136,8 @@ impl<'s> Session<'s> {
         limits: &Limits,
         seed: u64,
         startup_fuel: &mut u64,
-    ) -> Result<Live, Box<(wasmtime::Error, HostState)>> {
+    ) -> Result<Live<'s>, Box<(wasmtime::Error, HostState)>> {
+        let slot = self.sandbox.instance_slot();
         let mut store =
             Store::new(self.sandbox.engine(), HostState::new(Box::new(OpenWorld::default()), *limits, seed));
         store.limiter(|state| &mut state.limiter);
@@ -149,13 +153,13 @@ impl<'s> Session<'s> {
             Ok::<_, wasmtime::Error>((instance, alloc, run))
         })();
         match result {
-            Ok((instance, alloc, run)) => Ok(Live { store, alloc, run, instance }),
+            Ok((instance, alloc, run)) => Ok(Live { store, alloc, run, instance, _slot: slot }),
             Err(err) => Err(Box::new((err, store.into_data()))),
         }
     }
 }
 
-impl Live {
+impl Live<'_> {
     fn run(&mut self, program: &Program, limits: &Limits) -> wasmtime::Result<()> {
         let store = &mut self.store;
         set_deadline(store, limits);

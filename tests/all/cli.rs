@@ -51,3 +51,16 @@ fn verify_rejects_with_a_replayable_path_and_accepts_good_programs() {
     // is_in_room(apple): 2 ways; ask: 2 ways.
     assert_eq!(verdict["paths"], 4);
 }
+
+/// A module-level constant before `task_program`: `verify` sees the program `run` runs.
+#[test]
+fn verify_and_run_agree_on_a_program_with_module_constants() {
+    let file = fixtures().join("programs/module_constants.py");
+    let path = file.to_str().expect("utf-8 path");
+    let (code, stdout) = robosim(&["run", path]);
+    assert_eq!(code, 0, "{stdout}");
+    let (code, stdout) = robosim(&["verify", "--json", path]);
+    assert_eq!(code, 0, "{stdout}");
+    let verdict: serde_json::Value = serde_json::from_str(&stdout).expect("JSON verdict");
+    assert_eq!(verdict["accepted"], true, "{stdout}");
+}

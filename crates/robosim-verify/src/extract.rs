@@ -1,11 +1,14 @@
 //! Getting the program out of an LLM's answer.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::LazyLock};
+
+use regex::Regex;
 
 /// The Python program in `text`: the first fenced code block that defines `task_program`
 /// (else the first fenced block), or, without fences, the text from its first line of code
-/// on (dropping a preamble such as "Here is the program:"). Text that is already plain
-/// Python comes back unchanged.
+/// on (dropping a prose preamble such as "Here is the program:"). Only lines before the first
+/// line that reads as a Python statement are dropped, so every line of a plain program is
+/// kept: module-level constants, imports, helpers and decorators before `task_program`.
 #[must_use]
 pub fn extract_program(text: &str) -> Cow<'_, str> {
     let blocks = fenced_blocks(text);
@@ -22,8 +25,26 @@ pub fn extract_program(text: &str) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
+/// A line that starts a Python statement at the left margin: a comment, decorator, string,
+/// keyword statement (compound ones ending in `:`), assignment or call. Prose such as
+/// "Here is the program:" or "Sure, this will do it." matches none of them.
 fn looks_like_code(line: &str) -> bool {
-    ["def ", "import ", "from ", "class ", "#", "@"].iter().any(|p| line.starts_with(p))
+    static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
+        let name = r"[A-Za-z_]\w*";
+        let target = format!(r"{name}(?:\.{name}|\[[^\]]*\])*");
+        let patterns = [
+            r#"[#@]|[rbfuRBFU]{0,2}["']"#.to_owned(),
+            r"(?:def|class|import|from|async|global|nonlocal|assert|raise|return|del|pass|break|continue)\b".to_owned(),
+            r"(?:if|elif|else|for|while|with|try|except|finally|match)\b.*:\s*(?:#.*)?$".to_owned(),
+            // `x = 1`, `x += 1`, `a.b[0] = 2`, `x: int = 3`, `a, b = f()`
+            format!(r"{target}\s*(?::[^=]*)?(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=[^=]"),
+            format!(r"{name}(?:\s*,\s*{name})+\s*=[^=]"),
+            // `go_to("kitchen")`, `robot.say("hi")`
+            format!(r"{target}\("),
+        ];
+        Regex::new(&format!("^(?:{})", patterns.join("|"))).expect("a valid pattern")
+    });
+    STATEMENT.is_match(line.trim_end_matches(['\n', '\r']))
 }
 
 /// The bodies of ```-fenced blocks (any language tag), in order.
@@ -51,10 +72,47 @@ fn fenced_blocks(text: &str) -> Vec<&str> {
 mod tests {
     use super::extract_program;
 
+    /// Programs whose first line is not `def task_program`: each must come back whole.
+    const PLAIN: [&str; 9] = [
+        "ROOMS = [\"kitchen\", \"office\"]\n\ndef task_program():\n    for r in ROOMS:\n        go_to(r)\n",
+        "ROOMS = [\n    \"kitchen\",\n    \"office\",\n]\ndef task_program():\n    go_to(ROOMS[0])\n",
+        "import time\nfrom math import floor\n\ndef task_program():\n    time.sleep(floor(1.5))\n",
+        "def visit(room):\n    go_to(room)\n\ndef task_program():\n    visit(\"lab\")\n",
+        "@staticmethod\ndef helper():\n    pass\n\ndef task_program():\n    helper()\n",
+        "MAX_TRIES: int = 3\ndef task_program():\n    pass\n",
+        "a, b = \"lab\", \"hall\"\ndef task_program():\n    go_to(a)\n",
+        "\"\"\"Deliver the mail.\"\"\"\ndef task_program():\n    pass\n",
+        "start = get_current_location()\nif start:\n    pass\ndef task_program():\n    go_to(start)\n",
+    ];
+
     #[test]
-    fn plain_python_is_unchanged() {
-        let program = "def task_program():\n    say('hi')\n";
-        assert_eq!(extract_program(program), program);
+    fn every_line_of_a_plain_program_is_kept() {
+        for program in PLAIN {
+            assert_eq!(extract_program(program), program);
+        }
+    }
+
+    #[test]
+    fn prose_before_a_plain_program_is_dropped_and_the_program_kept_whole() {
+        for preamble in [
+            "Here is the program:\n\n",
+            "Sure, this will do it.\n",
+            "The robot first visits each room. Then it reports back.\n\n",
+            "Note: rooms are listed below.\n",
+            "If the apple is there, pick it; otherwise say so\n",
+        ] {
+            for program in PLAIN {
+                assert_eq!(extract_program(&format!("{preamble}{program}")), program, "{preamble:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fenced_programs_keep_their_constants_imports_helpers_and_decorators() {
+        for program in PLAIN {
+            let text = format!("Here you go:\n```python\n{program}```\nThis visits every room.");
+            assert_eq!(extract_program(&text), program);
+        }
     }
 
     #[test]
@@ -62,12 +120,6 @@ mod tests {
         let text =
             "Setup:\n```bash\npip install x\n```\nHere:\n```python\ndef task_program():\n    say(\"hi\")\n```\nDone.";
         assert_eq!(extract_program(text), "def task_program():\n    say(\"hi\")\n");
-    }
-
-    #[test]
-    fn preamble_without_fence_is_dropped() {
-        let text = "Here is the program:\n\ndef task_program():\n    pass\n";
-        assert_eq!(extract_program(text), "def task_program():\n    pass\n");
     }
 
     #[test]

@@ -140,15 +140,15 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) 
         filename: "<completion>".into(),
         entry: Some("task_program".into()),
     };
-    (0..task.worlds.len())
-        .map(|i| {
-            let spec = &task.worlds[i];
-            let world = task.world(i);
+    task.worlds
+        .iter()
+        .map(|spec| {
+            let world = spec.fresh();
             let start = world.location().to_owned();
             let (report, world) = sandbox.run_with(&program, world, limits, 0);
-            let events = run_events(&report, &start, &spec.world.rooms);
+            let events = run_events(&report, &start, &spec.spec().rooms);
             let mut result = WorldResult {
-                world: spec.name.clone(),
+                world: spec.name().to_owned(),
                 passed: false,
                 outcome: report.outcome.kind(),
                 error: None,
@@ -162,7 +162,7 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) 
                 return result;
             }
             let run = Run { events: &events, world: &world };
-            for check in task.checks.iter().chain(&spec.checks) {
+            for check in task.checks.iter().chain(spec.checks()) {
                 if let Err(reason) = check.check.eval(&run) {
                     // A reason may quote what the program said: bounded like everything in a record.
                     let reason = robosim_protocol::truncate_text(&reason, MAX_REASON_BYTES);

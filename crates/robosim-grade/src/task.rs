@@ -19,34 +19,99 @@ pub struct NamedCheck {
     pub check: Check,
 }
 
-/// One world of a task, with the checks that only apply in it.
+/// One world of a task, with the checks that only apply in it. Its concrete world is built
+/// when it is deserialised, so a `TaskWorld` that exists always has one.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "TaskWorldFile")]
 pub struct TaskWorld {
-    pub name: String,
-    pub world: WorldSpec,
-    #[serde(default)]
-    pub checks: Vec<NamedCheck>,
+    name: String,
+    spec: WorldSpec,
+    checks: Vec<NamedCheck>,
+    built: ConcreteWorld,
 }
 
-/// A benchmark task.
-#[derive(Debug, Clone, Deserialize)]
+/// A world as the task file writes it.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TaskWorldFile {
+    name: String,
+    world: WorldSpec,
+    #[serde(default)]
+    checks: Vec<NamedCheck>,
+}
+
+impl TryFrom<TaskWorldFile> for TaskWorld {
+    type Error = String;
+
+    fn try_from(file: TaskWorldFile) -> Result<Self, String> {
+        let built = ConcreteWorld::new(&file.world).map_err(|e| format!("world {:?}: {e}", file.name))?;
+        Ok(Self { name: file.name, spec: file.world, checks: file.checks, built })
+    }
+}
+
+impl TaskWorld {
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The world as the task file describes it.
+    #[must_use]
+    pub const fn spec(&self) -> &WorldSpec {
+        &self.spec
+    }
+
+    /// The checks that apply in this world only.
+    #[must_use]
+    pub fn checks(&self) -> &[NamedCheck] {
+        &self.checks
+    }
+
+    /// A fresh copy of the world, as the task describes it (built once, cloned per run).
+    #[must_use]
+    pub fn fresh(&self) -> ConcreteWorld {
+        self.built.clone()
+    }
+}
+
+/// A benchmark task. Deserialising one checks it: at least one world, every world builds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "TaskFile")]
 pub struct Task {
     pub name: String,
-    #[serde(default)]
     pub description: String,
     /// The prompt variants a model is given.
     pub prompts: Vec<String>,
     pub worlds: Vec<TaskWorld>,
     /// Checks for every world.
-    #[serde(default)]
     pub checks: Vec<NamedCheck>,
-    #[serde(skip)]
+    /// The file it was loaded from (empty when made otherwise).
     pub path: PathBuf,
-    /// The worlds, built once when the task loads; each run gets a clone.
-    #[serde(skip)]
-    built: Vec<ConcreteWorld>,
+}
+
+/// A task as its file writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    prompts: Vec<String>,
+    worlds: Vec<TaskWorld>,
+    #[serde(default)]
+    checks: Vec<NamedCheck>,
+}
+
+impl TryFrom<TaskFile> for Task {
+    type Error = &'static str;
+
+    fn try_from(file: TaskFile) -> Result<Self, &'static str> {
+        if file.worlds.is_empty() {
+            return Err("the task has no worlds");
+        }
+        let TaskFile { name, description, prompts, worlds, checks } = file;
+        Ok(Self { name, description, prompts, worlds, checks, path: PathBuf::new() })
+    }
 }
 
 impl Task {
@@ -56,15 +121,8 @@ impl Task {
     /// Unreadable file, bad JSON or pattern, a world that does not build, no worlds.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        let bad = |detail: String| Error::Task { path: path.to_owned(), detail };
-        let mut task: Self = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if task.worlds.is_empty() {
-            return Err(bad("the task has no worlds".into()));
-        }
-        for world in &task.worlds {
-            let built = ConcreteWorld::new(&world.world).map_err(|e| bad(format!("world {:?}: {e}", world.name)))?;
-            task.built.push(built);
-        }
+        let mut task: Self =
+            serde_json::from_str(&text).map_err(|e| Error::Task { path: path.to_owned(), detail: e.to_string() })?;
         task.path = path.to_owned();
         Ok(task)
     }
@@ -96,9 +154,24 @@ impl Task {
         Ok(tasks)
     }
 
-    /// A fresh copy of world `i`, as the task describes it.
-    #[must_use]
-    pub fn world(&self, i: usize) -> ConcreteWorld {
-        self.built[i].clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Task;
+
+    /// A task made through serde is checked as `Task::load` checks a file: no unbuilt world.
+    #[test]
+    fn a_deserialised_task_always_has_built_worlds() {
+        let task = |worlds: &str| serde_json::from_str::<Task>(&format!(r#"{{"name":"t","prompts":["p"],"worlds":{worlds}}}"#));
+        let error = task("[]").unwrap_err().to_string();
+        assert!(error.contains("the task has no worlds"), "{error}");
+        let error = task(r#"[{"name":"w","world":{"rooms":[]}}]"#).unwrap_err().to_string();
+        assert!(error.contains(r#"world "w""#), "{error}");
+        let error = task(r#"[{"name":"w","world":{"rooms":["a","a"]}}]"#).unwrap_err().to_string();
+        assert!(error.contains(r#"world "w""#), "{error}");
+        let task = task(r#"[{"name":"w","world":{"rooms":["hall","lab"],"robot":"lab"}}]"#).unwrap();
+        assert_eq!(task.worlds[0].fresh().location(), "lab");
+        assert_eq!(task.worlds[0].name(), "w");
     }
 }

@@ -2,7 +2,7 @@
 //! interrupted run leaves only whole entries behind.
 
 use std::{
-    fs,
+    fmt, fs,
     io::Write,
     path::{Path, PathBuf},
 };
@@ -17,6 +17,31 @@ pub struct ResponseCache {
     dir: PathBuf,
 }
 
+/// The key of a request: the SHA-256 of its body, in hex. Made only by [`CacheKey::of`], so
+/// it is always 64 hex digits and safe as a file name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey(String);
+
+impl CacheKey {
+    /// The key of a request body (the body holds model, messages, sampling settings and
+    /// seed, and nothing that does not change the answer).
+    #[must_use]
+    pub fn of(body: &[u8]) -> Self {
+        Self(Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl ResponseCache {
     #[must_use]
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -28,20 +53,14 @@ impl ResponseCache {
         &self.dir
     }
 
-    /// The key of a request body: its SHA-256 (the body holds model, messages, sampling
-    /// settings and seed, and nothing that does not change the answer).
-    #[must_use]
-    pub fn key(body: &[u8]) -> String {
-        Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(&key[..2]).join(format!("{key}.json"))
+    /// `DIR/ab/abcdef….json`: 256 subdirectories keep directories small.
+    fn path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(&key.0[..2]).join(format!("{key}.json"))
     }
 
     /// The cached answer, if there is a readable one (a damaged entry counts as missing).
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<Completion> {
+    pub fn get(&self, key: &CacheKey) -> Option<Completion> {
         let text = fs::read_to_string(self.path(key)).ok()?;
         serde_json::from_str(&text).ok()
     }
@@ -50,16 +69,16 @@ impl ResponseCache {
     ///
     /// # Errors
     /// When the directory or file cannot be written.
-    pub fn put(&self, key: &str, completion: &Completion) -> Result<(), Error> {
+    pub fn put(&self, key: &CacheKey, completion: &Completion) -> Result<(), Error> {
         let path = self.path(key);
         let io = |source| Error::Cache { path: path.clone(), source };
         let parent = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(parent).map_err(io)?;
-        let tmp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
-        let mut file = fs::File::create(&tmp).map_err(io)?;
         let json = serde_json::to_vec(completion).map_err(|e| io(e.into()))?;
+        let mut file = tempfile::NamedTempFile::new_in(parent).map_err(io)?;
         file.write_all(&json).map_err(io)?;
-        file.sync_data().map_err(io)?;
-        fs::rename(&tmp, &path).map_err(io)
+        file.as_file().sync_data().map_err(io)?;
+        file.persist(&path).map_err(|e| io(e.error))?;
+        Ok(())
     }
 }

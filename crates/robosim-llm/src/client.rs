@@ -10,7 +10,7 @@ use std::{
 use serde::Serialize;
 
 use crate::{
-    ChatRequest, Completion, Error, ResponseCache,
+    CacheKey, ChatRequest, Completion, Error, ResponseCache,
     wire::{WireRequest, parse_completion},
 };
 
@@ -143,7 +143,7 @@ impl Client {
             stream: false,
         };
         let body = serde_json::to_vec(&wire).map_err(|e| Error::Malformed { reason: e.to_string(), attempts: 0 })?;
-        let key = ResponseCache::key(&body);
+        let key = CacheKey::of(&body);
         if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(Completion { cached: true, attempts: 0, ..hit });

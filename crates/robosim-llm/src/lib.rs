@@ -24,7 +24,7 @@ mod client;
 pub mod mock;
 mod wire;
 
-pub use cache::ResponseCache;
+pub use cache::{CacheKey, ResponseCache};
 pub use client::{Client, ClientConfig, ClientStats};
 pub use wire::{ChatRequest, Completion, Message, Role};
 
@@ -46,7 +46,7 @@ pub enum Error {
     #[error("malformed answer after {attempts} attempt(s): {reason}")]
     Malformed { reason: String, attempts: u32 },
     /// The cache directory could not be written.
-    #[error("cannot write the response cache at {path}: {source}")]
+    #[error("cannot write the response cache at {path}")]
     Cache {
         path: PathBuf,
         #[source]

@@ -2,8 +2,8 @@
 //!
 //! The file name carries the guest's SHA-256, whether it is the pre-initialised snapshot,
 //! and wasmtime's compatibility hash (version and engine settings), so a stale file is never
-//! loaded. Files are written to a temporary name and renamed, so concurrent starts never see
-//! half a file. Anyone who can write the cache directory can run native code in this
+//! loaded. Files are written to a unique temporary file and renamed, so concurrent starts
+//! never see half a file. Anyone who can write the cache directory can run native code in this
 //! process: keep it private to the user.
 
 use std::{
@@ -11,6 +11,7 @@ use std::{
     collections::hash_map::DefaultHasher,
     fs,
     hash::{Hash, Hasher},
+    io::Write,
     path::{Path, PathBuf},
 };
 
@@ -54,10 +55,34 @@ pub(crate) fn cache_file(engine: &Engine, dir: &Path, snapshot: bool) -> PathBuf
     dir.join(format!("{kind}-{}-{:016x}.cwasm", &GUEST_SHA256[..16], hasher.finish()))
 }
 
+/// Writes `bytes` to a fresh temporary file in `dir` (a unique name, so concurrent writers in
+/// one process or many never share one) and renames it into place.
 fn store(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("guest");
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    fs::write(&temp, bytes)?;
-    fs::rename(&temp, path)
+    let mut temp = tempfile::Builder::new().prefix(".guest-").suffix(".tmp").tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_data()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Writers racing on one cache file (two sandboxes compiling at once, in one process or
+    /// several): the file is always one writer's whole output, and no temporary is left.
+    #[test]
+    fn concurrent_stores_leave_one_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.cwasm");
+        std::thread::scope(|scope| {
+            for i in 0..8u8 {
+                let (dir, path) = (dir.path(), &path);
+                scope.spawn(move || super::store(dir, path, &vec![i; 1 << 20]).unwrap());
+            }
+        });
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len(), 1 << 20);
+        assert!(bytes.iter().all(|&b| b == bytes[0]));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

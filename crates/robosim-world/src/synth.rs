@@ -232,6 +232,9 @@ impl<C: Chooser> World for SynthWorld<C> {
                 format!("Robot is already holding '{obj}' (it holds '{held}'; one object at a time)"),
             ));
         }
+        // The reference takes the object before the type and existence checks, so a pick
+        // that fails on them (and is caught) leaves the robot holding it. Kept for fidelity:
+        // a program that relies on either behaviour gets the reference's verdict.
         self.holding = Some(obj.to_owned());
         self.use_as(obj, EntityType::Object)?;
         let fact = self.here(obj);

@@ -124,6 +124,31 @@ fn holding_one_object_at_a_time() {
     assert_eq!(err.message, "Robot is not currently holding 'a'");
 }
 
+/// The reference takes the object before its type and existence checks (spec §2, `pick`): a
+/// pick that fails on those still leaves the robot holding it, so a program that catches the
+/// error goes on holding it. Checks that come first (a string, non-empty, holding nothing)
+/// leave the hand as it was.
+#[test]
+fn a_failed_pick_holds_the_object_as_the_reference_does() {
+    let mut w = world(&[1]);
+    assert!(!w.is_in_room(&s("pen")).unwrap());
+    assert_eq!(kind(w.pick(&s("pen"))), RobotErrorKind::RobotPickError);
+    assert_eq!(w.holding(), Some("pen"));
+    assert_eq!(kind(w.pick(&s("cup"))), RobotErrorKind::RobotPickError);
+    assert_eq!(w.holding(), Some("pen"));
+    w.place(&s("pen")).unwrap();
+
+    let mut w = world(&[]);
+    w.go_to(&s("kitchen")).unwrap();
+    assert_eq!(kind(w.pick(&s("kitchen"))), RobotErrorKind::RobotTypeError);
+    assert_eq!(w.holding(), Some("kitchen"));
+
+    let mut w = world(&[]);
+    assert_eq!(kind(w.pick(&s(" "))), RobotErrorKind::RobotPickError);
+    assert_eq!(kind(w.pick(&Value::Int(3))), RobotErrorKind::RobotPickError);
+    assert_eq!(w.holding(), None);
+}
+
 #[test]
 fn ask_an_absent_person_fails_and_an_unknown_one_becomes_present() {
     let mut w = world(&[1]);

@@ -1,14 +1,15 @@
 //! `robosim pipeline OUT_DIR`: the Robo-Instruct data pipeline against an OpenAI-compatible
 //! server.
 
-use std::{path::PathBuf, process::ExitCode, sync::Arc, sync::Mutex, time::Duration};
+use std::{io::Write, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use parking_lot::Mutex;
 use robosim::{
     Sandbox,
-    generate::{Event, Pipeline, PipelineConfig, Stage},
+    generate::{Pipeline, PipelineConfig, Progress, RunStats, Stage},
     llm::{Client, ClientConfig},
     verify::Verifier,
 };
@@ -134,10 +135,10 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result
         })
         .collect();
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
-    let on_event = |event: Event| {
-        let mut bar = bar.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match event {
-            Event::Started { stage, total } => {
+    let on_progress = |progress: Progress| {
+        let mut bar = bar.lock();
+        match progress {
+            Progress::Started { stage, total } => {
                 let new = ProgressBar::new(total);
                 new.set_style(
                     ProgressStyle::with_template("{prefix:>12} [{elapsed_precise}] {bar:30} {pos}/{len} ETA {eta}")
@@ -146,16 +147,17 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result
                 new.set_prefix(stage.name());
                 *bar = Some(new);
             }
-            Event::Advanced { .. } => bar.iter().for_each(|b| b.inc(1)),
-            Event::Finished { .. } => bar.take().iter().for_each(ProgressBar::finish),
+            Progress::Advanced { .. } => bar.iter().for_each(|b| b.inc(1)),
+            Progress::Finished { .. } => bar.take().iter().for_each(ProgressBar::finish),
         }
     };
-    let stats = pipeline.run(&stages, &on_event)?;
+    let stats = pipeline.run(&stages, &on_progress)?;
     let llm = pipeline.client().stats();
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
     } else {
-        print_summary(&stats, args);
+        print_summary(&mut out, &stats, args)?;
     }
     let answered = llm.cache_hits + llm.requests.saturating_sub(llm.retries + llm.failures);
     if llm.failures > 0 && answered == 0 {
@@ -164,47 +166,46 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(stats: &serde_json::Value, args: &PipelineArgs) {
-    let out = args.out.display();
-    if let Some(s) = stats.get("instructions") {
-        println!(
-            "instructions: {} kept this run ({} self-instruct, evol {}), {} near-duplicates, {} malformed; library {} ({out}/tasks.jsonl)",
-            s["kept_self_instruct"].as_u64().unwrap_or(0)
-                + s["kept_evol"].as_object().map_or(0, |m| m.values().filter_map(serde_json::Value::as_u64).sum()),
-            s["kept_self_instruct"],
-            s["kept_evol"],
-            s["dropped_similar"],
-            s["dropped_invalid"],
-            s["library_size"],
-        );
+fn print_summary(out: &mut impl Write, stats: &RunStats, args: &PipelineArgs) -> std::io::Result<()> {
+    let dir = args.out.display();
+    if let Some(s) = &stats.instructions {
+        let evol: u64 = s.kept_evol.values().sum();
+        writeln!(
+            out,
+            "instructions: {} kept this run ({} self-instruct, evol {:?}), {} near-duplicates, {:?} malformed; library {} ({dir}/tasks.jsonl)",
+            s.kept_self_instruct + evol,
+            s.kept_self_instruct,
+            s.kept_evol,
+            s.dropped_similar,
+            s.dropped_invalid,
+            s.library_size,
+        )?;
     }
-    if let Some(s) = stats.get("programs") {
-        println!(
-            "programs: {}/{} tasks accepted (rate {}), {} samples {}, errors {} ({out}/programs.jsonl)",
-            s["accepted_tasks"],
-            s["tasks"],
-            s["task_acceptance_rate"],
-            s["samples"],
-            s["samples_by_status"],
-            s["error_classes"],
-        );
+    if let Some(s) = &stats.programs {
+        writeln!(
+            out,
+            "programs: {}/{} tasks accepted (rate {}), {} samples {:?}, errors {:?} ({dir}/programs.jsonl)",
+            s.accepted_tasks, s.tasks, s.task_acceptance_rate, s.samples, s.samples_by_status, s.error_classes,
+        )?;
     }
-    if let Some(s) = stats.get("align") {
-        println!(
-            "align: {} pairs: {} revised, {} original, {} unchanged, {} unparsed, {} failed ({out}/aligned.jsonl)",
-            s["pairs"], s["kept_revised"], s["kept_original"], s["unchanged"], s["unparsed"], s["llm_errors"],
-        );
+    if let Some(s) = &stats.align {
+        writeln!(
+            out,
+            "align: {} pairs: {} revised, {} original, {} unchanged, {} unparsed, {} failed ({dir}/aligned.jsonl)",
+            s.pairs, s.kept_revised, s.kept_original, s.unchanged, s.unparsed, s.llm_errors,
+        )?;
     }
-    if let Some(s) = stats.get("export") {
-        println!(
-            "export: {} pairs written ({} duplicate instructions, {} duplicate programs, {} without robot calls) to {out}/dataset.messages.jsonl and {out}/dataset.instruction.jsonl",
-            s["written"], s["duplicate_instructions"], s["duplicate_programs"], s["no_robot_call"],
-        );
+    if let Some(s) = &stats.export {
+        writeln!(
+            out,
+            "export: {} pairs written ({} duplicate instructions, {} duplicate programs, {} without robot calls) to {dir}/dataset.messages.jsonl and {dir}/dataset.instruction.jsonl",
+            s.written, s.duplicate_instructions, s.duplicate_programs, s.no_robot_call,
+        )?;
     }
-    if let Some(s) = stats.get("llm") {
-        println!(
-            "model: {} requests, {} retries, {} failures, {} cache hits; statistics in {out}/stats.json",
-            s["requests"], s["retries"], s["failures"], s["cache_hits"],
-        );
-    }
+    let s = &stats.llm;
+    writeln!(
+        out,
+        "model: {} requests, {} retries, {} failures, {} cache hits; statistics in {dir}/stats.json",
+        s.requests, s.retries, s.failures, s.cache_hits,
+    )
 }

@@ -150,7 +150,7 @@ fn every_stage_against_a_scripted_server() {
     let instructions: Vec<&str> = tasks.iter().map(|t| t["instruction"].as_str().unwrap()).collect();
     assert!(instructions.contains(&pool[0].as_str()));
     assert!(!instructions.contains(&pool[10].as_str()), "the near-duplicate of task 1 went in");
-    assert!(stats["instructions"]["dropped_similar"].as_u64().unwrap() >= 1);
+    assert!(stats.instructions.as_ref().unwrap().dropped_similar >= 1);
     assert!(tasks.iter().any(|t| t["origin"] == "self_instruct"));
     assert!(tasks.iter().any(|t| t["origin"].as_str().unwrap().starts_with("evol:") && t["parent"].is_string()));
     for (i, a) in instructions.iter().enumerate() {
@@ -175,7 +175,7 @@ fn every_stage_against_a_scripted_server() {
     let telescope = by_instruction(&pool[9]);
     assert!(!telescope.accepted);
     assert!(telescope.attempts.iter().all(|a| a.class.as_deref() == Some("llm:timeout")), "{telescope:?}");
-    assert!(stats["programs"]["error_classes"]["RobotPickError"].as_u64().unwrap() >= 1);
+    assert!(stats.programs.as_ref().unwrap().error_classes["RobotPickError"] >= 1);
 
     // InstAlign: revised where the judge chose it, unchanged, unparsed.
     let aligned = jsonl(&dir.path("aligned.jsonl"));
@@ -185,15 +185,16 @@ fn every_stage_against_a_scripted_server() {
     assert_eq!(find(&pool[2])["choice"], "unchanged");
     assert_eq!(find(&pool[5])["choice"], "unparsed");
     assert_eq!(find(&pool[5])["instruction"], pool[5].as_str());
-    assert_eq!(aligned.len() as u64, stats["programs"]["accepted_tasks"].as_u64().unwrap());
+    assert_eq!(aligned.len() as u64, stats.programs.as_ref().unwrap().accepted_tasks);
 
     // Export: both shapes, no duplicates, nothing without a robot call.
     let messages = jsonl(&dir.path("dataset.messages.jsonl"));
     let pairs = jsonl(&dir.path("dataset.instruction.jsonl"));
     assert_eq!(messages.len(), pairs.len());
-    assert_eq!(stats["export"]["written"].as_u64().unwrap(), pairs.len() as u64);
-    assert!(stats["export"]["no_robot_call"].as_u64().unwrap() >= 1);
-    assert!(stats["export"]["duplicate_programs"].as_u64().unwrap() >= 1, "the two lobby tasks share a program");
+    let export = stats.export.as_ref().unwrap();
+    assert_eq!(export.written, pairs.len() as u64);
+    assert!(export.no_robot_call >= 1);
+    assert!(export.duplicate_programs >= 1, "the two lobby tasks share a program");
     for (m, p) in messages.iter().zip(&pairs) {
         assert_eq!(m["messages"][0]["role"], "user");
         assert_eq!(m["messages"][0]["content"], p["instruction"]);
@@ -207,7 +208,7 @@ fn every_stage_against_a_scripted_server() {
     for section in ["instructions", "programs", "align", "export", "llm"] {
         assert!(on_disk[section].is_object(), "stats.json lacks {section}");
     }
-    assert!(stats["llm"]["retries"].as_u64().unwrap() >= 3, "the faults were retried: {}", stats["llm"]);
+    assert!(stats.llm.retries >= 3, "the faults were retried: {:?}", stats.llm);
 
     // Run again: every answer comes from the cache; only the failed (timed-out) requests are
     // asked again, and the outputs are the same.
@@ -215,7 +216,7 @@ fn every_stage_against_a_scripted_server() {
     let dataset = fs::read_to_string(dir.path("dataset.instruction.jsonl")).unwrap();
     let pipeline = Pipeline::new(config(&dir.0), client(&server, dir.path("cache")), verifier).unwrap();
     let again = pipeline.run(&Stage::ALL, &|_| {}).unwrap();
-    assert!(again["llm"]["cache_hits"].as_u64().unwrap() > 0);
+    assert!(again.llm.cache_hits > 0);
     let asked: Vec<Received> = server.received().split_off(before);
     assert!(asked.iter().all(|r| r.last_user().contains("telescope")), "re-asked an answered request");
     assert_eq!(fs::read_to_string(dir.path("dataset.instruction.jsonl")).unwrap(), dataset);
@@ -229,6 +230,18 @@ fn a_stage_without_its_input_says_which_stage_to_run() {
     let pipeline = Pipeline::new(config(&dir.0), client(&server, dir.path("cache")), verifier).unwrap();
     let error = pipeline.run(&[Stage::Align], &|_| {}).unwrap_err().to_string();
     assert!(error.contains("programs.jsonl does not exist: run the `programs` stage first"), "{error}");
+}
+
+#[test]
+fn a_damaged_stats_file_is_an_error_and_is_left_alone() {
+    let dir = Dir::new("pipeline-stats");
+    fs::write(dir.path("stats.json"), "{\"programs\": ").unwrap();
+    let server = ScriptedServer::start(|_, _| Reply::content("")).unwrap();
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
+    let pipeline = Pipeline::new(config(&dir.0), client(&server, dir.path("cache")), verifier).unwrap();
+    let error = pipeline.run(&[], &|_| {}).unwrap_err().to_string();
+    assert!(error.contains("stats.json is not a statistics file"), "{error}");
+    assert_eq!(fs::read_to_string(dir.path("stats.json")).unwrap(), "{\"programs\": ");
 }
 
 fn cli(out: &Path, server: &ScriptedServer) -> Command {

@@ -20,7 +20,6 @@
 
 mod input;
 mod output;
-mod pool;
 mod stream;
 mod summary;
 mod training;
@@ -34,11 +33,11 @@ use std::{
 
 pub use input::{Input, Line, line_hash, parse_line};
 pub use output::{Manifest, record};
-pub use pool::{Window, json_weight, ordered_map};
 pub use stream::verify_stream;
 pub use summary::{Slow, Status, Summary};
 pub use training::TrainingSetStats;
 
+use robosim_parallel::{Window, json_weight, ordered_map};
 use robosim_verify::Verifier;
 
 /// The largest program verified by default; a larger one is `invalid_input`.

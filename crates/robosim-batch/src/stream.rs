@@ -25,12 +25,12 @@ where
     let (tx, rx) = channel::bounded(jobs.max(1) * 4);
     let programs = programs.into_iter().enumerate();
     std::thread::spawn(move || {
-        let _ = crate::pool::ordered_map(
+        let _ = robosim_parallel::ordered_map(
             programs,
             jobs,
-            crate::Window::items(jobs.max(1) * 16),
+            robosim_parallel::Window::items(jobs.max(1) * 16),
             |(_, program)| verifier.verify(program),
-            crate::json_weight,
+            robosim_parallel::json_weight,
             |(index, _), verdict| tx.send((index, verdict)).map_err(|_| ()),
         );
     });

@@ -6,9 +6,14 @@
 use robosim_llm::{ChatRequest, Message};
 use serde::{Deserialize, Serialize};
 
+use robosim_parallel::map_collect;
+
 use crate::{
-    Error, Event, OnEvent, Pipeline, Stage, files, instructions::parse_rewrite, parallel::ordered_map,
-    programs::TaskPrograms, read_jsonl, write_jsonl,
+    Error, OnProgress, Progress, Stage,
+    context::Context,
+    files::{self, read_jsonl, write_jsonl},
+    instructions::parse_rewrite,
+    programs::TaskPrograms,
 };
 
 /// Which instruction was kept.
@@ -49,17 +54,17 @@ pub struct AlignStats {
     pub llm_errors: u64,
 }
 
-impl Pipeline {
-    pub(crate) fn align(&self, on_event: OnEvent<'_>) -> Result<AlignStats, Error> {
+impl Context {
+    pub(crate) fn align(&self, on_progress: OnProgress<'_>) -> Result<AlignStats, Error> {
         let programs: Vec<TaskPrograms> = read_jsonl(&self.path(files::PROGRAMS), "programs")?;
         let accepted: Vec<(String, String, String)> =
             programs.into_iter().filter_map(|t| Some((t.task_id, t.instruction, t.program?))).collect();
-        on_event(Event::Started { stage: Stage::Align, total: accepted.len() as u64 });
-        let aligned = ordered_map(
+        on_progress(Progress::Started { stage: Stage::Align, total: accepted.len() as u64 });
+        let aligned = map_collect(
             &accepted,
             self.config.concurrency,
             |_, (id, instruction, program)| self.align_one(id, instruction, program),
-            || on_event(Event::Advanced { stage: Stage::Align }),
+            || on_progress(Progress::Advanced { stage: Stage::Align }),
         );
         let aligned = aligned.into_iter().collect::<Result<Vec<_>, _>>()?;
         write_jsonl(&self.path(files::ALIGNED), &aligned)?;

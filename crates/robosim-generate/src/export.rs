@@ -7,7 +7,12 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::{Error, Event, OnEvent, Pipeline, Stage, align::Aligned, files, read_jsonl, write_jsonl};
+use crate::{
+    Error, OnProgress, Progress, Stage,
+    align::Aligned,
+    context::Context,
+    files::{self, read_jsonl, write_jsonl},
+};
 
 /// The robot API's functions.
 const ROBOT_API: [&str; 8] =
@@ -50,15 +55,15 @@ impl Lengths {
     }
 }
 
-impl Pipeline {
-    pub(crate) fn export(&self, on_event: OnEvent<'_>) -> Result<ExportStats, Error> {
+impl Context {
+    pub(crate) fn export(&self, on_progress: OnProgress<'_>) -> Result<ExportStats, Error> {
         let aligned: Vec<Aligned> = read_jsonl(&self.path(files::ALIGNED), "align")?;
-        on_event(Event::Started { stage: Stage::Export, total: aligned.len() as u64 });
+        on_progress(Progress::Started { stage: Stage::Export, total: aligned.len() as u64 });
         let mut stats = ExportStats { input: aligned.len() as u64, ..ExportStats::default() };
         let (mut instructions, mut programs) = (HashSet::new(), HashSet::new());
         let mut kept = Vec::new();
         for pair in aligned {
-            on_event(Event::Advanced { stage: Stage::Export });
+            on_progress(Progress::Advanced { stage: Stage::Export });
             if !calls_robot_api(&pair.program) {
                 stats.no_robot_call += 1;
             } else if !instructions.insert(crate::tokens(&pair.instruction)) {

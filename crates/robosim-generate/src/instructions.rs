@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 use robosim_llm::{ChatRequest, Completion, Message};
 use serde::Serialize;
 
+use robosim_parallel::map_collect;
+
 use crate::{
-    Error, Event, OnEvent, Pipeline, Stage, files,
+    Error, OnProgress, Progress, Stage,
+    context::Context,
+    files,
     library::{Task, TaskLibrary},
-    parallel::ordered_map,
     seeds::EvolStyle,
 };
 
@@ -37,13 +40,13 @@ enum Job {
     Evol { style: EvolStyle, parent: Option<String>, instruction: String },
 }
 
-impl Pipeline {
-    pub(crate) fn instructions(&self, on_event: OnEvent<'_>) -> Result<InstructionStats, Error> {
+impl Context {
+    pub(crate) fn instructions(&self, on_progress: OnProgress<'_>) -> Result<InstructionStats, Error> {
         let seeds: Vec<&str> = self.seeds.tasks.iter().map(|t| t.instruction.as_str()).collect();
         let mut library = TaskLibrary::open(self.path(files::TASKS), &seeds, self.config.similarity_threshold)?;
         let target = self.config.target_tasks;
         let mut stats = InstructionStats::default();
-        on_event(Event::Started {
+        on_progress(Progress::Started {
             stage: Stage::Instructions,
             total: target.saturating_sub(library.tasks().len()) as u64,
         });
@@ -51,7 +54,7 @@ impl Pipeline {
         let mut idle_rounds = 0;
         while library.tasks().len() < target && stats.rounds < self.config.max_rounds && idle_rounds < 3 {
             let jobs = self.plan_round(&library, round);
-            let answers = ordered_map(&jobs, self.config.concurrency, |_, (_, r)| self.ask(r), || {});
+            let answers = map_collect(&jobs, self.config.concurrency, |_, (_, r)| self.ask(r), || {});
             let before = library.tasks().len();
             for ((job, _), answer) in jobs.iter().zip(answers) {
                 match job {
@@ -79,7 +82,7 @@ impl Pipeline {
                             None => stats.kept_self_instruct += 1,
                             Some(style) => *stats.kept_evol.entry(style.name()).or_default() += 1,
                         }
-                        on_event(Event::Advanced { stage: Stage::Instructions });
+                        on_progress(Progress::Advanced { stage: Stage::Instructions });
                     }
                 }
             }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error,
+    files::write_jsonl,
     similarity::{rouge_l, tokens},
-    write_jsonl,
 };
 
 /// A generated task.

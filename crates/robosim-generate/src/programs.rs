@@ -7,9 +7,14 @@ use robosim_llm::{ChatRequest, Completion, Message};
 use robosim_verify::extract_program;
 use serde::{Deserialize, Serialize};
 
+use robosim_parallel::map_collect;
+
 use crate::{
-    Error, Event, OnEvent, Pipeline, Stage, files, instructions::sample, library::Task, parallel::ordered_map,
-    read_jsonl, write_jsonl,
+    Error, OnProgress, Progress, Stage,
+    context::Context,
+    files::{self, read_jsonl, write_jsonl},
+    instructions::sample,
+    library::Task,
 };
 
 /// What became of one sample.
@@ -84,15 +89,15 @@ pub struct ProgramStats {
     pub truncated_answers: u64,
 }
 
-impl Pipeline {
-    pub(crate) fn programs(&self, on_event: OnEvent<'_>) -> Result<ProgramStats, Error> {
+impl Context {
+    pub(crate) fn programs(&self, on_progress: OnProgress<'_>) -> Result<ProgramStats, Error> {
         let tasks: Vec<Task> = read_jsonl(&self.path(files::TASKS), "instructions")?;
-        on_event(Event::Started { stage: Stage::Programs, total: tasks.len() as u64 });
-        let results = ordered_map(
+        on_progress(Progress::Started { stage: Stage::Programs, total: tasks.len() as u64 });
+        let results = map_collect(
             &tasks,
             self.config.concurrency,
             |_, task| self.sample_programs(task),
-            || on_event(Event::Advanced { stage: Stage::Programs }),
+            || on_progress(Progress::Advanced { stage: Stage::Programs }),
         );
         let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
         write_jsonl(&self.path(files::PROGRAMS), &results)?;

@@ -228,12 +228,12 @@ pub fn grade(
     for task in tasks {
         summary.tasks.insert(task.name.clone(), TaskSummary::default());
     }
-    robosim_batch::ordered_map(
+    robosim_parallel::ordered_map(
         items,
         config.jobs,
-        robosim_batch::Window::items(config.jobs * 4),
+        robosim_parallel::Window::items(config.jobs * 4),
         |item| item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, sandbox, &config.limits)),
-        robosim_batch::json_weight,
+        robosim_parallel::json_weight,
         |item, worlds| {
             let record = summarize(&mut summary, item, worlds);
             on_event(Event::Graded { passed: record["status"] == "passed" });

@@ -1,9 +1,23 @@
-//! An ordered parallel map: items go to `jobs` workers, results come back in input order.
+//! robosim's ordered parallel map, shared by every command that works on many items
+//! (`verify-batch`, `grade`, the pipeline's stages): items go to `jobs` workers, results come
+//! back in input order, so output never depends on thread timing.
 //!
 //! At most `window` items are in flight or waiting to be written, and no further item is
 //! read while the results waiting to be written weigh more than a byte budget, so memory
-//! stays bounded however slow one program is compared to the ones after it, and however
+//! stays bounded however slow one item is compared to the ones after it, and however
 //! large its neighbours' results are.
+//!
+//! ```
+//! use robosim_parallel::{Window, ordered_map};
+//!
+//! let mut squares = Vec::new();
+//! ordered_map(1..=5u64, 2, Window::items(4), |&n| n * n, |_| 8, |_, square| {
+//!     squares.push(square);
+//!     Ok::<(), ()>(())
+//! })
+//! .unwrap();
+//! assert_eq!(squares, [1, 4, 9, 16, 25]);
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -44,9 +58,9 @@ pub fn json_weight(value: &impl serde::Serialize) -> usize {
     count.0
 }
 
-/// Runs `work` on every item on `jobs` threads and hands `(item, result)` to `sink` in input order, on the calling thread. `weigh` tells a
-/// result's size in bytes (roughly: what it will hold in memory until written). Stops early
-/// (and returns the error) when `sink` fails.
+/// Runs `work` on every item on `jobs` threads and hands `(item, result)` to `sink` in input
+/// order, on the calling thread. `weigh` tells a result's size in bytes (roughly: what it
+/// will hold in memory until written). Stops early (and returns the error) when `sink` fails.
 pub fn ordered_map<T, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
@@ -137,11 +151,57 @@ where
     })
 }
 
+/// [`ordered_map`] over a slice, collecting the results: `work(index, item)` on `jobs`
+/// threads, `done()` after each result (in input order), the results in input order.
+pub fn map_collect<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(usize, &T) -> R + Sync,
+    mut done: impl FnMut(),
+) -> Vec<R> {
+    let mut results = Vec::with_capacity(items.len());
+    // Every result is kept, so weighing them would bound nothing.
+    let collected = ordered_map(
+        items.iter().enumerate(),
+        jobs,
+        Window::items(jobs.max(1) * 4),
+        |&(index, item)| work(index, item),
+        |_| 0,
+        |_, result| {
+            results.push(result);
+            done();
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
+    match collected {
+        Ok(()) => results,
+        Err(never) => match never {},
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use super::{Window, ordered_map};
+    use super::{Window, map_collect, ordered_map};
+
+    #[test]
+    fn map_collect_keeps_input_order() {
+        let items: Vec<u64> = (0..50).collect();
+        let mut done = 0;
+        let out = map_collect(
+            &items,
+            4,
+            |i, &x| {
+                // Later items finish first.
+                std::thread::sleep(std::time::Duration::from_micros(50 * (50 - x)));
+                (i, x * 2)
+            },
+            || done += 1,
+        );
+        assert_eq!(out, items.iter().map(|&x| (x as usize, x * 2)).collect::<Vec<_>>());
+        assert_eq!(done, 50);
+    }
 
     #[test]
     fn waiting_results_are_bounded_by_bytes() {

@@ -69,7 +69,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<Ex
             match status {
                 batch::Status::Accepted => accepted += 1,
                 batch::Status::Rejected => rejected += 1,
-                batch::Status::Invalid => invalid += 1,
+                batch::Status::InvalidInput => invalid += 1,
             }
             bar.set_message(format!("{accepted} accepted, {rejected} rejected, {invalid} invalid"));
             bar.inc(1);

@@ -32,9 +32,9 @@ use std::{
 };
 
 pub use input::{Input, Line, line_hash, parse_line};
-pub use output::{Manifest, record};
+pub use output::{Manifest, Record, RecordMeta, Status};
 pub use stream::verify_stream;
-pub use summary::{Slow, Status, Summary};
+pub use summary::{Slow, Summary};
 pub use training::TrainingSetStats;
 
 use robosim_parallel::{Window, json_weight, ordered_map};
@@ -96,6 +96,16 @@ pub enum Error {
     NotAVerdictsFile { path: PathBuf },
     #[error("{path}: record {line} does not belong to input line {line} (was the input changed?); refusing to resume")]
     ResumeMismatch { path: PathBuf, line: u64 },
+    /// A line of a verdicts file being read back (for the training set) is not a record.
+    #[error("{path}: line {line} is not a verdict record")]
+    BadRecord {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write the settings into the manifest")]
+    Settings(#[source] serde_json::Error),
 }
 
 impl Error {
@@ -114,15 +124,17 @@ pub enum Event {
 }
 
 /// The manifest a batch run with `verifier` writes.
-#[must_use]
-pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Manifest {
-    Manifest {
+///
+/// # Errors
+/// When the verifier's settings cannot be written as JSON.
+pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Result<Manifest, Error> {
+    Ok(Manifest {
         tool: "robosim".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         guest_sha256: robosim_sandbox::GUEST_SHA256.into(),
-        settings: serde_json::to_value(verifier.config()).unwrap_or_default(),
+        settings: serde_json::to_value(verifier.config()).map_err(Error::Settings)?,
         max_program_bytes,
-    }
+    })
 }
 
 /// Verifies every line of `config.input`; returns the summary.
@@ -133,7 +145,7 @@ pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Manifest {
 pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(Event)) -> Result<Summary, Error> {
     let started = Instant::now();
     let total = lines(&config.input)?.count() as u64;
-    let manifest = manifest(verifier, config.max_program_bytes);
+    let manifest = manifest(verifier, config.max_program_bytes)?;
     let mut summary = Summary::default();
     let (mut writer, resumed) = if config.resume && config.output.is_file() {
         let mut hashes = lines(&config.input)?.map(|line| line.map(|raw| line_hash(&raw)));
@@ -163,11 +175,11 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
         json_weight,
         |line, verdict| {
             let line = line?;
-            let value = record(&line, verdict.as_ref());
-            writer.write(&value)?;
             paths_this_run += verdict.as_ref().map_or(0, |v| v.paths as u64);
-            let status = summary.add(&value, false);
-            on_event(Event::Record { line: line.number, status });
+            let record = Record::new(&line, verdict);
+            writer.write(&record)?;
+            summary.add(&record, false);
+            on_event(Event::Record { line: line.number, status: record.robosim.status });
             Ok::<(), Error>(())
         },
     )?;
@@ -193,7 +205,11 @@ fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, Error>> + S
     }))
 }
 
-/// The records of a verdicts file (after its manifest), read one at a time.
-fn read_records(path: &Path) -> Result<impl Iterator<Item = serde_json::Value> + use<>, Error> {
-    Ok(lines(path)?.skip(1).filter_map(|line| line.ok().and_then(|raw| serde_json::from_slice(&raw).ok())))
+/// The records of a verdicts file (after its manifest), read one at a time; a line that is
+/// not a record is an error (the file was just written or checked by `resume`).
+fn read_records(path: &Path) -> Result<impl Iterator<Item = Result<Record, Error>> + use<>, Error> {
+    let owned = path.to_owned();
+    Ok(lines(path)?.enumerate().skip(1).map(move |(i, line)| {
+        serde_json::from_slice(&line?).map_err(|source| Error::BadRecord { path: owned.clone(), line: i as u64 + 1, source })
+    }))
 }

@@ -17,6 +17,73 @@ use serde_json::{Map, Value, json};
 
 use crate::{Error, Input, Line};
 
+/// A line of the verdicts file: the input object, untouched, and robosim's result under
+/// `robosim`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Every field of the input object (none for a line that was not one).
+    #[serde(flatten)]
+    pub input: Map<String, Value>,
+    pub robosim: RecordMeta,
+}
+
+/// What robosim made of one input line. (Fields in alphabetical order, as the file has
+/// always had them.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordMeta {
+    /// The input's `id`, or its line number when it has none.
+    pub id: Value,
+    /// How `--resume` recognises the input line (see [`crate::line_hash`]).
+    pub input_hash: String,
+    /// 1-based input line number.
+    pub line: u64,
+    /// Why the line could not be verified (`invalid_input` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}
+
+/// A record's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Accepted,
+    Rejected,
+    /// The line was not a verifiable record (bad JSON, no program, too large, …).
+    InvalidInput,
+}
+
+impl Record {
+    /// The record for one input line and its verdict (`None` for an invalid line).
+    #[must_use]
+    pub fn new(line: &Line, verdict: Option<Verdict>) -> Self {
+        let (id, input, status, message) = match &line.input {
+            Input::Program { id, fields, .. } => {
+                let accepted = verdict.as_ref().is_some_and(|v| v.accepted);
+                let status = if accepted { Status::Accepted } else { Status::Rejected };
+                (id.clone(), fields.clone(), status, None)
+            }
+            Input::Invalid { id, message } => (id.clone(), Map::new(), Status::InvalidInput, Some(message.clone())),
+        };
+        let robosim = RecordMeta { id, input_hash: line.hash.clone(), line: line.number, message, status, verdict };
+        Self { input, robosim }
+    }
+
+    /// The input's `instruction`, if it is a string.
+    #[must_use]
+    pub fn instruction(&self) -> Option<&str> {
+        self.input.get("instruction").and_then(Value::as_str)
+    }
+
+    /// The input's `program`, if it is a string.
+    #[must_use]
+    pub fn program(&self) -> Option<&str> {
+        self.input.get("program").and_then(Value::as_str)
+    }
+}
+
 /// What produced a verdicts file. Resuming requires an equal manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -30,33 +97,6 @@ pub struct Manifest {
 
 /// The key of the manifest line.
 const MANIFEST_KEY: &str = "robosim_manifest";
-
-/// The output record for one input line.
-#[must_use]
-pub fn record(line: &Line, verdict: Option<&Verdict>) -> Value {
-    let mut result = Map::new();
-    result.insert("line".into(), json!(line.number));
-    result.insert("input_hash".into(), json!(line.hash));
-    let mut object = match &line.input {
-        Input::Program { id, fields, .. } => {
-            result.insert("id".into(), id.clone());
-            let accepted = verdict.is_some_and(|v| v.accepted);
-            result.insert("status".into(), json!(if accepted { "accepted" } else { "rejected" }));
-            if let Some(verdict) = verdict {
-                result.insert("verdict".into(), serde_json::to_value(verdict).unwrap_or(Value::Null));
-            }
-            fields.clone()
-        }
-        Input::Invalid { id, message } => {
-            result.insert("id".into(), id.clone());
-            result.insert("status".into(), json!("invalid_input"));
-            result.insert("message".into(), json!(message));
-            Map::new()
-        }
-    };
-    object.insert("robosim".into(), Value::Object(result));
-    Value::Object(object)
-}
 
 /// Appends records to a verdicts file, one flushed line each.
 #[derive(Debug)]
@@ -74,7 +114,7 @@ impl Writer {
         Ok(writer)
     }
 
-    pub(crate) fn write(&mut self, value: &Value) -> Result<(), Error> {
+    pub(crate) fn write(&mut self, value: &impl Serialize) -> Result<(), Error> {
         let io = |source| Error::io(&self.path, source);
         serde_json::to_writer(&mut self.out, value).map_err(|e| io(e.into()))?;
         self.out.write_all(b"\n").map_err(io)?;
@@ -95,7 +135,7 @@ pub(crate) fn resume(
     path: &Path,
     manifest: &Manifest,
     input_hashes: &mut dyn Iterator<Item = Result<String, Error>>,
-) -> Result<(Writer, Vec<Value>), Error> {
+) -> Result<(Writer, Vec<Record>), Error> {
     let io = |source| Error::io(path, source);
     let file = File::open(path).map_err(io)?;
     let mut reader = BufReader::new(file);
@@ -126,29 +166,20 @@ pub(crate) fn resume(
             continue;
         }
         let expected_line = records.len() as u64 + 1;
-        let check = parsed
-            .as_ref()
-            .and_then(|v| v.get("robosim"))
-            .map(|r| (r.get("line").cloned(), r.get("input_hash").cloned()));
-        let good = match (complete, check) {
-            (true, Some((Some(line), Some(hash)))) => {
-                let input_hash = input_hashes.next().transpose()?;
-                if line != json!(expected_line) || input_hash.as_ref().is_none_or(|h| json!(h) != hash) {
-                    return Err(Error::ResumeMismatch { path: path.to_owned(), line: expected_line });
-                }
-                true
-            }
-            _ => false,
-        };
-        if !good {
+        let record = parsed.and_then(|v| serde_json::from_value::<Record>(v).ok()).filter(|_| complete);
+        let Some(record) = record else {
             // Only the very last line may be torn (the run was killed while writing it).
             if reader.fill_buf().map_err(io)?.is_empty() {
                 break;
             }
             return Err(Error::ResumeMismatch { path: path.to_owned(), line: expected_line });
+        };
+        let input_hash = input_hashes.next().transpose()?;
+        if record.robosim.line != expected_line || input_hash.as_ref() != Some(&record.robosim.input_hash) {
+            return Err(Error::ResumeMismatch { path: path.to_owned(), line: expected_line });
         }
         kept_bytes += read as u64;
-        records.push(parsed.unwrap_or(Value::Null));
+        records.push(record);
     }
     if first {
         return Err(Error::NotAVerdictsFile { path: path.to_owned() });

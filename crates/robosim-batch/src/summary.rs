@@ -5,6 +5,8 @@ use std::{collections::BTreeMap, time::Duration};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::{Record, Status};
+
 /// How many slow programs the summary names.
 const SLOWEST: usize = 5;
 
@@ -49,37 +51,30 @@ pub struct Slow {
 
 impl Summary {
     /// Counts one output record.
-    pub(crate) fn add(&mut self, record: &Value, resumed: bool) -> Status {
-        let result = &record["robosim"];
+    pub(crate) fn add(&mut self, record: &Record, resumed: bool) {
+        let meta = &record.robosim;
         self.records += 1;
         self.resumed += u64::from(resumed);
-        let status = match result["status"].as_str() {
-            Some("accepted") => Status::Accepted,
-            Some("rejected") => Status::Rejected,
-            _ => Status::Invalid,
-        };
-        match status {
+        match meta.status {
             Status::Accepted => self.accepted += 1,
             Status::Rejected => self.rejected += 1,
-            Status::Invalid => self.invalid_input += 1,
+            Status::InvalidInput => self.invalid_input += 1,
         }
-        let verdict = &result["verdict"];
-        if let Some(class) = verdict["failure"]["class"].as_str() {
-            *self.by_class.entry(class.to_owned()).or_default() += 1;
+        let Some(verdict) = &meta.verdict else { return };
+        if let Some(failure) = &verdict.failure {
+            *self.by_class.entry(failure.class.clone()).or_default() += 1;
         }
-        let paths = verdict["paths"].as_u64().unwrap_or(0);
+        let paths = verdict.paths as u64;
         self.paths += paths;
-        self.exhausted += u64::from(verdict["exhausted"].as_bool().unwrap_or(false));
-        self.fuel += verdict["fuel_used"].as_u64().unwrap_or(0);
-        if let Some(seconds) = verdict["wall_time"].as_f64() {
-            let slow = Slow { line: result["line"].as_u64().unwrap_or(0), id: result["id"].clone(), seconds, paths };
-            let at = self.slowest.partition_point(|s| s.seconds >= seconds);
-            if at < SLOWEST {
-                self.slowest.insert(at, slow);
-                self.slowest.truncate(SLOWEST);
-            }
+        self.exhausted += u64::from(verdict.exhausted);
+        self.fuel += verdict.fuel_used;
+        let seconds = verdict.wall_time.as_secs_f64();
+        let slow = Slow { line: meta.line, id: meta.id.clone(), seconds, paths };
+        let at = self.slowest.partition_point(|s| s.seconds >= seconds);
+        if at < SLOWEST {
+            self.slowest.insert(at, slow);
+            self.slowest.truncate(SLOWEST);
         }
-        status
     }
 
     /// Sets the rates from this run's time.
@@ -89,13 +84,4 @@ impl Summary {
         self.programs_per_second = (self.records - self.resumed) as f64 / seconds;
         self.paths_per_second = paths_this_run as f64 / seconds;
     }
-}
-
-/// A record's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Accepted,
-    Rejected,
-    Invalid,
 }

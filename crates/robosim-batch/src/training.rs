@@ -10,9 +10,16 @@ use std::{
 
 use robosim_verify::extract_program;
 use serde::Serialize;
-use serde_json::{Value, json};
 
-use crate::Error;
+use crate::{Error, Record, Status};
+
+/// A line of the training set.
+#[derive(Serialize)]
+struct Pair<'a> {
+    id: &'a serde_json::Value,
+    instruction: &'a str,
+    program: &'a str,
+}
 
 /// What went into the training set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -25,17 +32,24 @@ pub struct TrainingSetStats {
 }
 
 /// Writes the training set from the verdict records (in input order).
-pub(crate) fn write(path: &Path, records: impl Iterator<Item = Value>) -> Result<TrainingSetStats, Error> {
+pub(crate) fn write(
+    path: &Path,
+    records: impl Iterator<Item = Result<Record, Error>>,
+) -> Result<TrainingSetStats, Error> {
     let io = |source| Error::io(path, source);
     let mut out = BufWriter::new(File::create(path).map_err(io)?);
     let mut stats = TrainingSetStats::default();
     let (mut instructions, mut programs) = (HashSet::new(), HashSet::new());
-    for record in records.filter(|r| r["robosim"]["status"] == "accepted") {
-        let Some(instruction) = record["instruction"].as_str() else {
+    for record in records {
+        let record = record?;
+        if record.robosim.status != Status::Accepted {
+            continue;
+        }
+        let Some(instruction) = record.instruction() else {
             stats.without_instruction += 1;
             continue;
         };
-        let program = extract_program(record["program"].as_str().unwrap_or_default()).trim_end().to_owned() + "\n";
+        let program = extract_program(record.program().unwrap_or_default()).trim_end().to_owned() + "\n";
         if !instructions.insert(instruction.trim().to_owned()) {
             stats.duplicate_instructions += 1;
             continue;
@@ -44,7 +58,7 @@ pub(crate) fn write(path: &Path, records: impl Iterator<Item = Value>) -> Result
             stats.duplicate_programs += 1;
             continue;
         }
-        let pair = json!({ "id": record["robosim"]["id"], "instruction": instruction, "program": program });
+        let pair = Pair { id: &record.robosim.id, instruction, program: &program };
         serde_json::to_writer(&mut out, &pair).map_err(|e| io(e.into()))?;
         out.write_all(b"\n").map_err(io)?;
         stats.written += 1;

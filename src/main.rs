@@ -8,13 +8,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::cli::ExitStatus;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
-        Ok(code) => code,
+        Ok(status) => status.into(),
+        // The reader went away (`robosim grade … | head`): nothing more to say to it.
+        Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),
         Err(err) => {
             eprintln!("robosim: error: {err:#}");
-            ExitCode::from(2)
+            ExitStatus::Error.into()
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -4,7 +4,7 @@
 //! `../shared/corpus/dev.jsonl`). Prints the agreement table and, with `--details`, writes
 //! every disagreement with its replayable failing path.
 
-use std::{collections::BTreeMap, fs, io::Write, path::PathBuf, process::ExitCode, sync::Arc, time::Instant};
+use std::{collections::BTreeMap, fs, io::Write, path::PathBuf, sync::Arc, time::Instant};
 
 use anyhow::Context;
 use clap::Args;
@@ -15,7 +15,7 @@ use robosim::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::ExploreArgs;
+use super::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct AgreementArgs {
@@ -24,9 +24,8 @@ pub(crate) struct AgreementArgs {
     /// Write the disagreements, with their failing paths, to this JSONL file.
     #[arg(long, value_name = "FILE")]
     details: Option<PathBuf>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub(crate) jobs: Option<usize>,
+    #[command(flatten)]
+    pub(crate) jobs: super::JobsArgs,
     /// Only the first N programs.
     #[arg(long)]
     limit: Option<usize>,
@@ -56,7 +55,7 @@ struct Disagreement<'a> {
     verdict: &'a Verdict,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Result<ExitStatus> {
     let text = fs::read_to_string(&args.corpus).with_context(|| format!("reading {}", args.corpus.display()))?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -67,7 +66,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
     let started = Instant::now();
     let programs: Vec<String> = rows.iter().map(|row| row.program.clone()).collect();
     let verdicts: Vec<Verdict> =
-        verify_stream(verifier, args.jobs.unwrap_or_else(super::cores), programs).map(|(_, v)| v).collect();
+        verify_stream(verifier, args.jobs.get(), programs).map(|(_, v)| v).collect();
     let elapsed = started.elapsed();
 
     let mut table: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -119,5 +118,5 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
         }
         writeln!(out, "{} disagreements written to {}", details.len(), path.display())?;
     }
-    Ok(if details.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(ExitStatus::failure_if(!details.is_empty()))
 }

@@ -1,16 +1,16 @@
 //! `robosim verify-batch INPUT.jsonl`: the main job.
 
-use std::{io::Write, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use robosim::{
     Sandbox,
-    batch::{self, BatchConfig, Event, Summary},
+    batch::{self, BatchConfig, Progress, Summary},
     verify::Verifier,
 };
 
-use super::ExploreArgs;
+use super::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct BatchArgs {
@@ -25,9 +25,8 @@ pub(crate) struct BatchArgs {
     /// Do not write a training set.
     #[arg(long, conflicts_with = "accepted")]
     no_accepted: bool,
-    /// Worker threads [default: all cores].
-    #[arg(long, short)]
-    pub(crate) jobs: Option<usize>,
+    #[command(flatten)]
+    pub(crate) jobs: super::JobsArgs,
     /// Continue an interrupted run: records already written are checked, not redone.
     #[arg(long)]
     resume: bool,
@@ -41,13 +40,13 @@ pub(crate) struct BatchArgs {
     pub(crate) explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
     let mut config = BatchConfig::new(&args.input);
     if let Some(out) = &args.out {
         config.output.clone_from(out);
     }
     config.accepted = if args.no_accepted { None } else { args.accepted.clone().or(config.accepted) };
-    config.jobs = args.jobs.unwrap_or_else(super::cores);
+    config.jobs = args.jobs.get();
     config.resume = args.resume;
     config.max_program_bytes = args.max_program_bytes;
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
@@ -61,11 +60,11 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<Ex
     bar.enable_steady_tick(Duration::from_millis(200));
     let (mut accepted, mut rejected, mut invalid) = (0u64, 0u64, 0u64);
     let summary = batch::run(&config, &verifier, &mut |event| match event {
-        Event::Started { total, resumed } => {
+        Progress::Started { total, resumed } => {
             bar.set_length(total);
             bar.set_position(resumed);
         }
-        Event::Record { status, .. } => {
+        Progress::Record { status, .. } => {
             match status {
                 batch::Status::Accepted => accepted += 1,
                 batch::Status::Rejected => rejected += 1,
@@ -84,7 +83,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<Ex
     } else {
         print_summary(&mut out, &summary, &config)?;
     }
-    Ok(if summary.rejected + summary.invalid_input == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0))
 }
 
 fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std::io::Result<()> {

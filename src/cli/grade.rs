@@ -1,12 +1,13 @@
 //! `robosim grade TASKS_DIR COMPLETIONS.jsonl`: pass@1 on benchmark tasks.
 
-use std::{path::PathBuf, process::ExitCode, sync::Arc};
+use std::{io::Write, path::PathBuf, sync::Arc};
 
+use super::ExitStatus;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use robosim::{
     Sandbox,
-    grade::{GradeConfig, GradeEvent, Summary, Task, grade},
+    grade::{GradeConfig, Progress, Summary, Task, grade},
 };
 
 #[derive(Debug, Args)]
@@ -16,12 +17,11 @@ pub(crate) struct GradeArgs {
     /// JSONL: one object per line with `task` and `completion` (or `program`); `id`, `prompt`
     /// are carried through.
     completions: PathBuf,
-    /// The records [default: COMPLETIONS.grades.jsonl].
+    /// The records [default: X.grades.jsonl beside X.jsonl].
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Worker threads [default: all cores].
-    #[arg(long, short)]
-    pub(crate) jobs: Option<usize>,
+    #[command(flatten)]
+    pub(crate) jobs: super::JobsArgs,
     /// Completions larger than this (bytes) are invalid input.
     #[arg(long, default_value_t = 1 << 20)]
     max_program_bytes: usize,
@@ -38,13 +38,13 @@ impl GradeArgs {
     }
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &GradeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &GradeArgs) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let mut config = GradeConfig::new(&args.completions);
     if let Some(out) = &args.out {
         config.output.clone_from(out);
     }
-    config.jobs = args.jobs.unwrap_or_else(super::cores);
+    config.jobs = args.jobs.get();
     config.limits = args.limits.limits();
     config.max_program_bytes = args.max_program_bytes;
     let bar = ProgressBar::new(0);
@@ -53,32 +53,34 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &GradeArgs) -> anyhow::Result<Ex
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let summary = grade(&config, &tasks, sandbox, &mut |event| match event {
-        GradeEvent::Started { total } => bar.set_length(total),
-        GradeEvent::Graded { .. } => bar.inc(1),
+        Progress::Started { total } => bar.set_length(total),
+        Progress::Graded { .. } => bar.inc(1),
     })?;
     bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        print_summary(&summary, &config);
+        print_summary(&mut out, &summary, &config)?;
     }
-    Ok(if summary.failed + summary.invalid_input == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(ExitStatus::failure_if(summary.failed + summary.invalid_input > 0))
 }
 
-fn print_summary(summary: &Summary, config: &GradeConfig) {
+fn print_summary(out: &mut impl Write, summary: &Summary, config: &GradeConfig) -> std::io::Result<()> {
     const SHOWN: usize = 50;
     for failure in summary.failures.iter().take(SHOWN) {
-        println!("FAIL {failure}");
+        writeln!(out, "FAIL {failure}")?;
     }
     if summary.failures.len() > SHOWN {
-        println!("… and {} more failures in {}", summary.failures.len() - SHOWN, config.output.display());
+        writeln!(out, "… and {} more failures in {}", summary.failures.len() - SHOWN, config.output.display())?;
     }
     let width = summary.tasks.keys().map(String::len).max().unwrap_or(4).max(4);
-    println!("\n{:<width$}  {:>6}  {:>11}  {:>6}", "task", "passed", "completions", "pass@1");
+    writeln!(out, "\n{:<width$}  {:>6}  {:>11}  {:>6}", "task", "passed", "completions", "pass@1")?;
     for (name, task) in &summary.tasks {
-        println!("{name:<width$}  {:>6}  {:>11}  {:>6.3}", task.passed, task.completions, task.pass_at_1);
+        writeln!(out, "{name:<width$}  {:>6}  {:>11}  {:>6.3}", task.passed, task.completions, task.pass_at_1)?;
     }
-    println!(
+    writeln!(
+        out,
         "\n{} completions: {} passed, {} failed, {} invalid input; pass@1 {:.3} (mean over tasks {:.3}); {:.1} s",
         summary.completions,
         summary.passed,
@@ -87,6 +89,6 @@ fn print_summary(summary: &Summary, config: &GradeConfig) {
         summary.pass_at_1,
         summary.mean_task_pass_at_1,
         summary.wall_time,
-    );
-    println!("records: {}", config.output.display());
+    )?;
+    writeln!(out, "records: {}", config.output.display())
 }

@@ -7,7 +7,7 @@ mod pipeline;
 mod run;
 mod verify;
 
-use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use robosim::{
@@ -50,6 +50,33 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
+}
+
+/// How a command ended; the process exits with its code (as ruff does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    /// 0: nothing to report.
+    Success,
+    /// 1: findings (a program was rejected, a completion failed, a line was invalid).
+    Failure,
+    /// 2: the tool itself failed (bad arguments, unreadable files, a broken task file).
+    Error,
+}
+
+impl ExitStatus {
+    pub(crate) const fn failure_if(findings: bool) -> Self {
+        if findings { Self::Failure } else { Self::Success }
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => Self::SUCCESS,
+            ExitStatus::Failure => Self::from(1),
+            ExitStatus::Error => Self::from(2),
+        }
+    }
 }
 
 /// Per-run limits, shared by the commands that run programs.
@@ -129,9 +156,18 @@ pub(crate) fn print_trace(out: &mut impl std::io::Write, trace: &[TraceEvent]) -
     Ok(())
 }
 
-/// The number of cores to use by default.
-pub(crate) fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+/// `-j/--jobs`, shared by every command that works in parallel.
+#[derive(Debug, Args)]
+pub(crate) struct JobsArgs {
+    /// Worker threads [default: all cores].
+    #[arg(long, short)]
+    jobs: Option<usize>,
+}
+
+impl JobsArgs {
+    pub(crate) fn get(&self) -> usize {
+        self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1)
+    }
 }
 
 impl LimitArgs {
@@ -156,14 +192,14 @@ fn sandbox(cli: &Cli, limits: Limits, jobs: usize) -> anyhow::Result<Arc<Sandbox
     Ok(Arc::new(Sandbox::with_config(config)?))
 }
 
-pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match &cli.command {
         Command::Run(args) => {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
             run::run(&sandbox, args)
         }
         Command::VerifyBatch(args) => {
-            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.unwrap_or_else(cores))?;
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.get())?;
             batch::run(&sandbox, args)
         }
         Command::Verify(args) => {
@@ -171,7 +207,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             verify::run(&sandbox, args)
         }
         Command::Agreement(args) => {
-            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.unwrap_or_else(cores))?;
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.get())?;
             agreement::run(&sandbox, args)
         }
         Command::Pipeline(args) => {
@@ -179,7 +215,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pipeline::run(&sandbox, args)
         }
         Command::Grade(args) => {
-            let sandbox = sandbox(&cli, args.limits_for_sandbox(), args.jobs.unwrap_or_else(cores))?;
+            let sandbox = sandbox(&cli, args.limits_for_sandbox(), args.jobs.get())?;
             grade::run(&sandbox, args)
         }
         Command::Prepare => {
@@ -187,7 +223,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let load = sandbox.module_load();
             let how = if load.from_cache { "loaded from the cache" } else { "compiled and cached" };
             eprintln!("robosim: guest {how} in {:.3} s", load.time.as_secs_f64());
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `robosim pipeline OUT_DIR`: the Robo-Instruct data pipeline against an OpenAI-compatible
 //! server.
 
-use std::{io::Write, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
+use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
@@ -14,7 +14,7 @@ use robosim::{
     verify::Verifier,
 };
 
-use super::ExploreArgs;
+use super::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum StageArg {
@@ -61,8 +61,9 @@ pub(crate) struct PipelineArgs {
     /// The first backoff, in milliseconds (doubles per retry, up to 30 s).
     #[arg(long, default_value_t = 1000)]
     backoff_ms: u64,
-    /// Requests in flight at once (and verification threads).
-    #[arg(long, default_value_t = 8)]
+    /// Model requests in flight at once. Each worker verifies the programs it gets back, so
+    /// this is also the number of verification threads (`-j`/`--jobs` are other names for it).
+    #[arg(long, short = 'j', visible_alias = "jobs", default_value_t = 8)]
     pub(crate) concurrency: usize,
     /// The response cache [default: OUT/cache].
     #[arg(long, value_name = "DIR")]
@@ -99,7 +100,7 @@ pub(crate) struct PipelineArgs {
     explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitStatus> {
     let mut llm = ClientConfig::new(&args.base_url, &args.model);
     llm.api_key = std::env::var(&args.api_key_env).ok().filter(|k| !k.is_empty());
     llm.temperature = args.temperature;
@@ -163,7 +164,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result
     if llm.failures > 0 && answered == 0 {
         bail!("every model request failed ({} of them): is the server at {} up?", llm.failures, args.base_url);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 fn print_summary(out: &mut impl Write, stats: &RunStats, args: &PipelineArgs) -> std::io::Result<()> {

@@ -1,12 +1,12 @@
 //! `robosim run FILE.py`
 
-use std::{fs, io::Write, path::PathBuf, process::ExitCode};
+use std::{fs, io::Write, path::PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 use robosim::{Outcome, Program, RunReport, Sandbox, world::OpenWorld};
 
-use super::LimitArgs;
+use super::{ExitStatus, LimitArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
@@ -26,7 +26,7 @@ pub(crate) struct RunArgs {
     pub(crate) limits: LimitArgs,
 }
 
-pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let source = if args.file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("reading standard input")?
     } else {
@@ -44,9 +44,9 @@ pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitCode>
         print_report(&mut out, &report)?;
     }
     Ok(match report.outcome {
-        Outcome::Completed => ExitCode::SUCCESS,
-        Outcome::Exited { .. } => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
+        Outcome::Completed => ExitStatus::Success,
+        Outcome::Exited { .. } => ExitStatus::Success,
+        _ => ExitStatus::Failure,
     })
 }
 

@@ -1,6 +1,6 @@
 //! `robosim verify FILE.py`: explore one program and print the verdict.
 
-use std::{fs, io::Write, path::PathBuf, process::ExitCode, sync::Arc};
+use std::{fs, io::Write, path::PathBuf, sync::Arc};
 
 use anyhow::Context;
 use clap::Args;
@@ -9,7 +9,7 @@ use robosim::{
     verify::{Verdict, Verifier},
 };
 
-use super::ExploreArgs;
+use super::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
@@ -22,7 +22,7 @@ pub(crate) struct VerifyArgs {
     pub(crate) explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     let source = fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let verdict = verifier.verify(&source);
@@ -33,7 +33,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<E
     } else {
         print_verdict(&mut out, &verdict)?;
     }
-    Ok(if verdict.accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(ExitStatus::failure_if(!verdict.accepted))
 }
 
 fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {

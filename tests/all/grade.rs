@@ -65,7 +65,7 @@ fn every_fixture_program_gets_its_expected_grade() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let records: Vec<Value> = fs::read_to_string(dir.path("completions.jsonl.grades.jsonl"))
+    let records: Vec<Value> = fs::read_to_string(dir.path("completions.grades.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -118,4 +118,23 @@ fn a_broken_task_file_is_a_tool_failure_naming_it() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("t.json") && stderr.contains("world \"w\"") && stderr.contains("\"b\""), "{stderr}");
+}
+
+/// `robosim grade … | head` with the reader gone before the summary: no panic, no error.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = Dir::new("grade-closed-pipe");
+    let completions = dir.path("completions.jsonl");
+    fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/completions.jsonl"), &completions).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_robosim"))
+        .args(["grade", tasks_dir().to_str().unwrap(), completions.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
 }

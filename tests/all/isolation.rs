@@ -198,7 +198,7 @@ fn grades_are_the_same_alone_and_after_every_tamperer() {
     for jobs in ["1", "2"] {
         let output = robosim(&["grade", task_dir.to_str().unwrap(), input.to_str().unwrap(), "--jobs", jobs]);
         assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
-        let records: Vec<Value> = fs::read_to_string(dir.path("completions.jsonl.grades.jsonl"))
+        let records: Vec<Value> = fs::read_to_string(dir.path("completions.grades.jsonl"))
             .expect("grades")
             .lines()
             .map(|l| serde_json::from_str(l).expect("JSON"))

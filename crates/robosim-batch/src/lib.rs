@@ -13,7 +13,7 @@
 //!
 //! let verifier = Verifier::new(VerifyConfig::default())?;
 //! let config = BatchConfig::new("data/raw.jsonl");
-//! let summary = run(&config, &verifier, &mut |_event| {})?;
+//! let summary = run(&config, &verifier, &mut |_progress| {})?;
 //! println!("{} accepted of {}", summary.accepted, summary.records);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -116,7 +116,7 @@ impl Error {
 
 /// What a running batch reports, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
+pub enum Progress {
     /// `total` input lines, of which `resumed` were already done.
     Started { total: u64, resumed: u64 },
     /// One more record written.
@@ -142,7 +142,7 @@ pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Result<Manifes
 /// # Errors
 /// I/O errors on the files, and a `resume` into a file that does not match the input or the
 /// settings. Nothing about a program or an input line is an error.
-pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(Event)) -> Result<Summary, Error> {
+pub fn run(config: &BatchConfig, verifier: &Verifier, on_progress: &mut dyn FnMut(Progress)) -> Result<Summary, Error> {
     let started = Instant::now();
     let total = lines(&config.input)?.count() as u64;
     let manifest = manifest(verifier, config.max_program_bytes)?;
@@ -157,7 +157,7 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
     } else {
         (output::Writer::create(&config.output, &manifest)?, 0)
     };
-    on_event(Event::Started { total, resumed });
+    on_progress(Progress::Started { total, resumed });
 
     let todo = lines(&config.input)?
         .enumerate()
@@ -179,7 +179,7 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_event: &mut dyn FnMut(E
             let record = Record::new(&line, verdict);
             writer.write(&record)?;
             summary.add(&record, false);
-            on_event(Event::Record { line: line.number, status: record.robosim.status });
+            on_progress(Progress::Record { line: line.number, status: record.robosim.status });
             Ok::<(), Error>(())
         },
     )?;

@@ -23,7 +23,7 @@ use robosim_protocol::RobotFunction;
 use robosim_world::ConcreteWorld;
 use serde::Deserialize;
 
-use crate::pattern::{Event, Name, Pattern, Text};
+use crate::pattern::{Step, Name, Pattern, Text};
 
 /// A check on one run.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,7 +59,7 @@ pub struct Count {
 /// What a check looks at: the trace and the world as the run left it.
 #[derive(Debug)]
 pub struct Run<'a> {
-    pub events: &'a [Event],
+    pub events: &'a [Step],
     pub world: &'a ConcreteWorld,
 }
 
@@ -113,7 +113,7 @@ impl Check {
             }
             Self::Said(text) => {
                 let said =
-                    |e: &Event| e.function == RobotFunction::Say && text.0.matches(&e.arg(0).unwrap_or_default());
+                    |e: &Step| e.function == RobotFunction::Say && text.0.matches(&e.arg(0).unwrap_or_default());
                 if events.iter().any(said) {
                     return Ok(());
                 }
@@ -165,7 +165,7 @@ impl Check {
 }
 
 /// After every answer from `person`, the robot says something containing that answer.
-fn reports_answer(events: &[Event], person: &Name) -> Result<(), String> {
+fn reports_answer(events: &[Step], person: &Name) -> Result<(), String> {
     for (i, e) in events.iter().enumerate() {
         if e.function != RobotFunction::Ask || !person.0.matches(&e.arg(0).unwrap_or_default()) {
             continue;

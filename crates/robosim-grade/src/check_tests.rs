@@ -3,10 +3,10 @@
 use robosim_protocol::{RobotFunction, Value};
 use robosim_world::{ConcreteWorld, World, WorldSpec};
 
-use crate::{Check, Event, Run};
+use crate::{Check, Run, Step};
 
-fn ev(function: &str, args: &[&str], returned: Option<&str>, at: &str) -> Event {
-    Event {
+fn ev(function: &str, args: &[&str], returned: Option<&str>, at: &str) -> Step {
+    Step {
         function: RobotFunction::from_name(function).unwrap(),
         args: args.iter().map(|a| Value::from(*a)).collect(),
         returned: returned.map(Value::from),
@@ -15,7 +15,7 @@ fn ev(function: &str, args: &[&str], returned: Option<&str>, at: &str) -> Event 
 }
 
 /// start → kitchen (pick apple) → office (ask Bo, say his answer, place apple).
-fn trace() -> Vec<Event> {
+fn trace() -> Vec<Step> {
     vec![
         ev("go_to", &["kitchen"], Some(""), "start"),
         ev("is_in_room", &["apple"], Some(""), "kitchen"),
@@ -42,25 +42,25 @@ fn world() -> ConcreteWorld {
     w
 }
 
-fn holds(check: &str, events: &[Event]) -> Result<(), String> {
+fn holds(check: &str, events: &[Step]) -> Result<(), String> {
     let check: Check = serde_json::from_str(check).unwrap_or_else(|e| panic!("{check}: {e}"));
     check.eval(&Run { events, world: &world() })
 }
 
 /// `check` holds on the trace and fails on `violating` (the trace with an edit).
-fn both(check: &str, violating: &[Event]) {
+fn both(check: &str, violating: &[Step]) {
     holds(check, &trace()).unwrap_or_else(|e| panic!("{check} should hold: {e}"));
     let error = holds(check, violating).expect_err(check);
     assert!(!error.is_empty());
 }
 
-fn without(i: usize) -> Vec<Event> {
+fn without(i: usize) -> Vec<Step> {
     let mut t = trace();
     t.remove(i);
     t
 }
 
-fn swapped(i: usize, j: usize) -> Vec<Event> {
+fn swapped(i: usize, j: usize) -> Vec<Step> {
     let mut t = trace();
     t.swap(i, j);
     t

@@ -14,9 +14,9 @@ use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox};
 use robosim_verify::{error_line, extract_program};
 use robosim_world::key;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::{Error, check::Run, pattern::Event as TraceEvent, task::Task};
+use crate::{Error, check::Run, pattern::Step, task::Task};
 
 /// What to grade and where the records go.
 #[derive(Debug, Clone)]
@@ -24,7 +24,8 @@ pub struct GradeConfig {
     /// JSONL: one object per line with `task` (a task name) and `completion` (or `program`);
     /// `id` and `prompt` are carried through.
     pub completions: PathBuf,
-    /// One record per line [default: COMPLETIONS.grades.jsonl].
+    /// One record per line [default: beside the input, `X.jsonl` → `X.grades.jsonl`, named as
+    /// `verify-batch` names its outputs].
     pub output: PathBuf,
     pub jobs: usize,
     /// Per run (one completion in one world).
@@ -37,11 +38,9 @@ impl GradeConfig {
     #[must_use]
     pub fn new(completions: impl Into<PathBuf>) -> Self {
         let completions = completions.into();
-        let mut output = completions.clone().into_os_string();
-        output.push(".grades.jsonl");
         let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Self {
-            output: output.into(),
+            output: robosim_batch::beside(&completions, "grades"),
             completions,
             jobs,
             limits: Limits { fuel: 2_000_000_000, ..Limits::default() },
@@ -52,9 +51,57 @@ impl GradeConfig {
 
 /// Progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
+pub enum Progress {
     Started { total: u64 },
-    Graded { passed: bool },
+    Graded { status: GradeStatus },
+}
+
+/// A line of the grades file. (Fields in alphabetical order, as the file has always had
+/// them.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GradeRecord {
+    /// The completion's `id` (null when it has none); absent for invalid input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    /// 1-based line of the completions file.
+    pub line: usize,
+    /// Why the line was not graded (invalid input only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The completion's `prompt` (null when it has none); absent for invalid input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<Value>,
+    pub status: GradeStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// One result per world of the task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worlds: Option<Vec<WorldResult>>,
+}
+
+/// How a completion fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradeStatus {
+    /// Every check held in every world.
+    Passed,
+    Failed,
+    /// Not graded: bad JSON, unknown task, no completion, too large.
+    InvalidInput,
+}
+
+impl GradeRecord {
+    fn invalid(line: usize, message: String) -> Self {
+        Self {
+            id: None,
+            line,
+            message: Some(message),
+            prompt: None,
+            status: GradeStatus::InvalidInput,
+            task: None,
+            worlds: None,
+        }
+    }
 }
 
 /// One completion in one world.
@@ -106,7 +153,7 @@ pub struct Summary {
 
 /// The events of a run's trace, each with where the robot was when it made the call.
 #[must_use]
-pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<TraceEvent> {
+pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<Step> {
     let mut at = start.to_owned();
     report
         .trace
@@ -116,7 +163,7 @@ pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<Trac
                 CallResult::Returned(v) => Some(v.clone()),
                 CallResult::Raised(_) => None,
             };
-            let event = TraceEvent { function: e.function, args: e.args.clone(), returned, at: at.clone() };
+            let event = Step { function: e.function, args: e.args.clone(), returned, at: at.clone() };
             if e.function == RobotFunction::GoTo && event.returned.is_some() {
                 let to = e.args.first().and_then(PyValue::as_str).unwrap_or_default();
                 if let Some(room) = rooms.iter().find(|r| key(r) == key(to)) {
@@ -214,12 +261,12 @@ pub fn grade(
     config: &GradeConfig,
     tasks: &[Task],
     sandbox: &Sandbox,
-    on_event: &mut dyn FnMut(Event),
+    on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let count =
         BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?).lines().count();
-    on_event(Event::Started { total: count as u64 });
+    on_progress(Progress::Started { total: count as u64 });
     let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
     let reader = BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?);
     let items = reader.lines().enumerate().map(|(i, l)| parse(i + 1, l, &by_name, config.max_program_bytes));
@@ -236,7 +283,7 @@ pub fn grade(
         robosim_parallel::json_weight,
         |item, worlds| {
             let record = summarize(&mut summary, item, worlds);
-            on_event(Event::Graded { passed: record["status"] == "passed" });
+            on_progress(Progress::Graded { status: record.status });
             serde_json::to_writer(&mut out, &record).map_err(|e| io_error(&config.output, e.into()))?;
             out.write_all(b"\n").map_err(|e| io_error(&config.output, e))?;
             out.flush().map_err(|e| io_error(&config.output, e))
@@ -255,17 +302,17 @@ pub fn grade(
 }
 
 /// The record of one line, counted into `summary`.
-fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResult>>) -> Value {
+fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResult>>) -> GradeRecord {
     summary.completions += 1;
     let ((value, task, _), worlds) = match (item.input, worlds) {
         (Ok(input), Some(worlds)) => (input, worlds),
         (Err(message), _) => {
             summary.invalid_input += 1;
-            return json!({"line": item.line, "status": "invalid_input", "message": message});
+            return GradeRecord::invalid(item.line, message);
         }
         (Ok(_), None) => {
             summary.invalid_input += 1;
-            return json!({"line": item.line, "status": "invalid_input", "message": "not graded"});
+            return GradeRecord::invalid(item.line, "not graded".into());
         }
     };
     let passed = worlds.iter().all(|w| w.passed);
@@ -285,14 +332,15 @@ fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResu
         );
         summary.failures.push(format!("line {} ({id}) {} / {}: {what}", item.line, task.name, w.world));
     }
-    json!({
-        "line": item.line,
-        "id": id,
-        "task": task.name,
-        "prompt": value.get("prompt"),
-        "status": if passed { "passed" } else { "failed" },
-        "worlds": worlds,
-    })
+    GradeRecord {
+        id: Some(id),
+        line: item.line,
+        message: None,
+        prompt: Some(value.get("prompt").cloned().unwrap_or(Value::Null)),
+        status: if passed { GradeStatus::Passed } else { GradeStatus::Failed },
+        task: Some(task.name.clone()),
+        worlds: Some(worlds),
+    }
 }
 
 fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {

@@ -30,9 +30,9 @@ use std::path::PathBuf;
 
 pub use check::{Check, Count, Run};
 pub use grade::{
-    Event as GradeEvent, FailedCheck, GradeConfig, Summary, TaskSummary, WorldResult, grade, grade_one, run_events,
+    FailedCheck, GradeRecord, GradeStatus, Progress, GradeConfig, Summary, TaskSummary, WorldResult, grade, grade_one, run_events,
 };
-pub use pattern::{Event, Name, Pattern, Text};
+pub use pattern::{Name, Pattern, Step, Text};
 pub use task::{NamedCheck, Task, TaskWorld};
 
 /// What stops grading (a bad completion line does not: it becomes an `invalid_input` record).

@@ -1,4 +1,4 @@
-//! Event patterns: which robot calls a check is about.
+//! Step patterns: which robot calls (steps of a run's trace) a check is about.
 
 use regex::{Regex, RegexBuilder};
 use robosim_protocol::{RobotFunction, Value};
@@ -7,14 +7,14 @@ use serde::{Deserialize, Deserializer, de::Error as _};
 /// One robot call in a trace, where the robot was when it made it, and what it returned
 /// (`None` when the call raised).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub struct Step {
     pub function: RobotFunction,
     pub args: Vec<Value>,
     pub returned: Option<Value>,
     pub at: String,
 }
 
-impl Event {
+impl Step {
     /// `go_to('kitchen')`, for messages.
     #[must_use]
     pub fn describe(&self) -> String {
@@ -111,7 +111,7 @@ pub struct Pattern {
 
 impl Pattern {
     #[must_use]
-    pub fn matches(&self, event: &Event) -> bool {
+    pub fn matches(&self, event: &Step) -> bool {
         let first = || event.arg(0).unwrap_or_default();
         self.call.is_none_or(|f| f == event.function)
             && self.arg.as_ref().is_none_or(|p| p.0.matches(&first()))

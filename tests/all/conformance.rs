@@ -33,7 +33,7 @@ fn conformance_probes_agree_with_the_reference() {
         let expected = probe.robosim_expected.as_ref().unwrap_or(&probe.reference);
         let verdict = verifier.verify(&probe.program);
         count += 1;
-        let got_class = verdict.failure.as_ref().map(|f| f.class.clone());
+        let got_class = verdict.failure.as_ref().map(|f| f.class.to_string());
         let ok = verdict.accepted == expected.accepted
             && (expected.accepted
                 || expected.error.is_empty()

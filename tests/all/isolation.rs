@@ -70,7 +70,7 @@ fn the_fixtures_cover_the_reported_tamperers() {
     let verifier = verifier();
     // The ordinary programs span verdicts: accepted, and rejected for several reasons.
     let classes: Vec<Option<String>> =
-        ordinary.iter().map(|(_, s)| verifier.verify(s).failure.map(|f| f.class)).collect();
+        ordinary.iter().map(|(_, s)| verifier.verify(s).failure.map(|f| f.class.into())).collect();
     for expected in [None, Some("RobotPickError"), Some("NameError"), Some("RecursionError")] {
         assert!(classes.contains(&expected.map(str::to_owned)), "{expected:?} in {classes:?}");
     }

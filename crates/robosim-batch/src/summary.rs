@@ -62,7 +62,7 @@ impl Summary {
         }
         let Some(verdict) = &meta.verdict else { return };
         if let Some(failure) = &verdict.failure {
-            *self.by_class.entry(failure.class.clone()).or_default() += 1;
+            *self.by_class.entry(failure.class.to_string()).or_default() += 1;
         }
         let paths = verdict.paths as u64;
         self.paths += paths;

@@ -143,7 +143,7 @@ impl Context {
         let status = if verdict.accepted { AttemptStatus::Accepted } else { AttemptStatus::Rejected };
         let mut attempt = Attempt { paths: verdict.paths, finish_reason, ..Attempt::new(k, status) };
         if let Some(failure) = verdict.failure {
-            attempt.class = Some(failure.class);
+            attempt.class = Some(failure.class.into());
             attempt.error = Some(failure.error);
             attempt.line = failure.line;
         }

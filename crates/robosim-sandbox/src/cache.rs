@@ -37,14 +37,14 @@ pub(crate) fn load_or_compile(engine: &Engine, policy: &CachePolicy, snapshot: b
         }
     }
     let module = compile(engine, snapshot)?;
-    let bytes = module.serialize().map_err(|e| Error::Compile { message: format!("{e:?}") })?;
+    let bytes = module.serialize().map_err(Error::compile)?;
     store(&dir, &path, &bytes).map_err(|source| Error::Cache { path: path.clone(), source })?;
     Ok((module, false))
 }
 
 fn compile(engine: &Engine, snapshot: bool) -> Result<Module, Error> {
     let wasm = if snapshot { Cow::Owned(crate::snapshot::preinitialize()?) } else { Cow::Borrowed(GUEST_WASM) };
-    Module::new(engine, &wasm).map_err(|e| Error::Compile { message: format!("{e:?}") })
+    Module::new(engine, &wasm).map_err(Error::compile)
 }
 
 /// The cache file for this guest, kind and engine.

@@ -46,31 +46,44 @@ pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/robosim
 /// SHA-256 of [`GUEST_WASM`], hex.
 pub const GUEST_SHA256: &str = env!("ROBOSIM_GUEST_SHA256");
 
+/// wasmtime's error, with its whole chain of causes.
+pub type WasmtimeError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why a sandbox could not be set up. (A program's failure is an [`Outcome`], not an error.)
+/// Each variant keeps wasmtime's error as its source, so `{:#}` or a walk of
+/// `Error::source` shows every cause.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("creating the wasmtime engine failed: {message}")]
-    Engine { message: String },
-    #[error("compiling the guest module failed: {message}")]
-    Compile { message: String },
+    #[error("creating the wasmtime engine failed")]
+    Engine(#[source] WasmtimeError),
+    #[error("compiling the guest module failed")]
+    Compile(#[source] WasmtimeError),
     #[error("writing the compiled guest to the cache {path} failed")]
     Cache {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("pre-initialising the guest (snapshot) failed: {message}")]
-    Snapshot { message: String },
-    #[error("linking the guest's imports failed: {message}")]
-    Link { message: String },
+    #[error("pre-initialising the guest (snapshot) failed while {stage}")]
+    Snapshot {
+        stage: &'static str,
+        #[source]
+        source: WasmtimeError,
+    },
+    #[error("linking the guest's imports failed")]
+    Link(#[source] WasmtimeError),
 }
 
 impl Error {
     fn engine(err: wasmtime::Error) -> Self {
-        Self::Engine { message: format!("{err:?}") }
+        Self::Engine(err.into())
     }
 
     fn link(err: wasmtime::Error) -> Self {
-        Self::Link { message: format!("{err:?}") }
+        Self::Link(err.into())
+    }
+
+    fn compile(err: wasmtime::Error) -> Self {
+        Self::Compile(err.into())
     }
 }

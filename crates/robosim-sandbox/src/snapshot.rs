@@ -19,7 +19,7 @@ use crate::{Error, GUEST_WASM, Limits, MAX_WASM_STACK, state::HostState};
 
 /// Runs the guest's `wizer-initialize` and returns the pre-initialised module's bytes.
 pub(crate) fn preinitialize() -> Result<Vec<u8>, Error> {
-    let fail = |stage: &str, err: wasmtime::Error| Error::Snapshot { message: format!("{stage}: {err:?}") };
+    let fail = |stage: &'static str, err: wasmtime::Error| Error::Snapshot { stage, source: err.into() };
     let wizer = Wizer::new();
     let (cx, instrumented) = wizer.instrument(GUEST_WASM).map_err(|e| fail("instrumenting", e))?;
 

@@ -7,10 +7,11 @@ use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    ErrorClass,
     Failure, Verdict,
     extract::extract_program,
     normalize::lowercase_double_quoted,
-    verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line, failure_class},
+    verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line},
 };
 
 /// How the choice tree is explored.
@@ -180,7 +181,7 @@ impl Verifier {
             }
             let rng = fastrand::Rng::with_seed(self.config.seed.wrapping_add(run as u64));
             let (report, world) = self.run_path(session, Vec::new(), Then::Random(rng));
-            let timed_out = failure_class(&report.outcome).is_some_and(|c| c == "TimeOutError");
+            let timed_out = ErrorClass::of(&report.outcome) == Some(ErrorClass::TimeOut);
             timeouts += usize::from(timed_out);
             // As the reference: one time-out may be bad luck, two reject.
             if timed_out && timeouts < 2 {
@@ -209,7 +210,7 @@ impl Search {
     fn record(&mut self, report: RunReport, world: &World) -> bool {
         self.paths += 1;
         self.fuel = self.fuel.saturating_add(report.fuel_used);
-        let Some(class) = failure_class(&report.outcome) else {
+        let Some(class) = ErrorClass::of(&report.outcome) else {
             return false;
         };
         let choices = world.choices();

@@ -22,14 +22,16 @@
 //! # Ok::<(), robosim_sandbox::Error>(())
 //! ```
 
+mod class;
 mod explore;
 mod extract;
 mod normalize;
 mod verdict;
 
+pub use class::ErrorClass;
 pub use explore::{Strategy, Verifier, VerifyConfig};
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
 pub use verdict::{
-    Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Verdict, error_line, failure_class, reference_class,
+    Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Verdict, error_line, reference_class,
 };

@@ -6,6 +6,8 @@ use robosim_sandbox::{Outcome, TraceEvent};
 use robosim_world::ChoiceRecord;
 use serde::{Deserialize, Serialize};
 
+use crate::ErrorClass;
+
 /// The verdict on one program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -25,9 +27,9 @@ pub struct Verdict {
 /// A failing path: what went wrong, where, and how to replay it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
-    /// The error class, as the reference names it: `RobotPickError`, `NameError`,
+    /// The error class, written as the reference names it: `RobotPickError`, `NameError`,
     /// `TimeOutError`, …
-    pub class: String,
+    pub class: ErrorClass,
     /// The program line, when known.
     pub line: Option<u32>,
     /// The reference-style last line: `RobotPickError: object does not exist in room`.
@@ -71,26 +73,6 @@ pub(crate) fn bounded<T>(items: &[T], cut: impl Fn(&T) -> T) -> (Vec<T>, usize) 
     let tail = RECORD_EVENTS - head;
     let kept = items[..head].iter().chain(&items[items.len() - tail..]).map(&cut).collect();
     (kept, items.len() - RECORD_EVENTS)
-}
-
-/// Whether an outcome is a failure, and its class (the reference's name for it).
-#[must_use]
-pub fn failure_class(outcome: &Outcome) -> Option<String> {
-    Some(match outcome {
-        Outcome::Completed | Outcome::Exited { .. } => return None,
-        Outcome::SyntaxError { message, .. } => message.split(':').next().unwrap_or("SyntaxError").to_owned(),
-        Outcome::RobotError { name, .. } => name.clone(),
-        Outcome::PythonError { exc_type, .. } => exc_type.rsplit('.').next().unwrap_or(exc_type).to_owned(),
-        // The reference cannot tell a long run from an endless one: both time out.
-        Outcome::FuelExhausted | Outcome::DeadlineExceeded | Outcome::RobotCallLimitExceeded => {
-            "TimeOutError".to_owned()
-        }
-        Outcome::MemoryExceeded => "MemoryError".to_owned(),
-        Outcome::StackExhausted => "RecursionError".to_owned(),
-        Outcome::OutputLimitExceeded => "OutputLimitExceeded".to_owned(),
-        Outcome::RobotDataLimitExceeded => "RobotDataLimitExceeded".to_owned(),
-        Outcome::Trap { .. } => "Trap".to_owned(),
-    })
 }
 
 /// The class of an error line as the reference checker prints it:

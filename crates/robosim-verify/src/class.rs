@@ -1,0 +1,122 @@
+//! [`ErrorClass`]: what kind of failure ended a path, as the reference checker names it.
+
+use std::fmt;
+
+use robosim_sandbox::Outcome;
+use serde::{Deserialize, Serialize};
+
+/// The class of a failure, written (JSON, summaries) as the reference's name for it:
+/// `TimeOutError`, `RobotPickError`, `NameError`, …
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ErrorClass {
+    /// `TimeOutError`: fuel, deadline or robot-call limit. The reference cannot tell a long
+    /// run from an endless one: both time out.
+    TimeOut,
+    /// `MemoryError`: a memory bound was hit.
+    Memory,
+    /// `RecursionError`: Python's recursion limit or the native stack.
+    Recursion,
+    /// `OutputLimitExceeded`: printed too much.
+    OutputLimit,
+    /// `RobotDataLimitExceeded`: passed too much data to or from the world.
+    RobotDataLimit,
+    /// `Trap`: the guest failed in a way no program should cause.
+    Trap,
+    /// A robot error: `RobotPickError`, `RobotTypeError`, …
+    Robot(String),
+    /// Any other Python exception, or `SyntaxError`/`IndentationError`/`TabError`.
+    Python(String),
+}
+
+impl ErrorClass {
+    /// The failure class of an outcome; `None` when the run succeeded.
+    #[must_use]
+    pub fn of(outcome: &Outcome) -> Option<Self> {
+        Some(match outcome {
+            Outcome::Completed | Outcome::Exited { .. } => return None,
+            Outcome::SyntaxError { message, .. } => Self::from(message.split(':').next().unwrap_or("SyntaxError")),
+            Outcome::RobotError { name, .. } => Self::from(name.as_str()),
+            Outcome::PythonError { exc_type, .. } => Self::from(exc_type.rsplit('.').next().unwrap_or(exc_type)),
+            Outcome::FuelExhausted | Outcome::DeadlineExceeded | Outcome::RobotCallLimitExceeded => Self::TimeOut,
+            Outcome::MemoryExceeded => Self::Memory,
+            Outcome::StackExhausted => Self::Recursion,
+            Outcome::OutputLimitExceeded => Self::OutputLimit,
+            Outcome::RobotDataLimitExceeded => Self::RobotDataLimit,
+            Outcome::Trap { .. } => Self::Trap,
+        })
+    }
+
+    /// The reference's name for it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TimeOut => "TimeOutError",
+            Self::Memory => "MemoryError",
+            Self::Recursion => "RecursionError",
+            Self::OutputLimit => "OutputLimitExceeded",
+            Self::RobotDataLimit => "RobotDataLimitExceeded",
+            Self::Trap => "Trap",
+            Self::Robot(name) | Self::Python(name) => name,
+        }
+    }
+}
+
+/// Reads a name back (from a verdicts file): the inverse of [`ErrorClass::as_str`].
+impl From<&str> for ErrorClass {
+    fn from(name: &str) -> Self {
+        match name {
+            "TimeOutError" => Self::TimeOut,
+            "MemoryError" => Self::Memory,
+            "RecursionError" => Self::Recursion,
+            "OutputLimitExceeded" => Self::OutputLimit,
+            "RobotDataLimitExceeded" => Self::RobotDataLimit,
+            "Trap" => Self::Trap,
+            robot if robot.starts_with("Robot") && robot.ends_with("Error") => Self::Robot(robot.to_owned()),
+            other => Self::Python(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for ErrorClass {
+    fn from(name: String) -> Self {
+        Self::from(name.as_str())
+    }
+}
+
+impl From<ErrorClass> for String {
+    fn from(class: ErrorClass) -> Self {
+        class.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorClass {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorClass;
+
+    #[test]
+    fn names_read_back_as_the_same_class() {
+        for name in ["TimeOutError", "MemoryError", "RecursionError", "Trap", "RobotPickError", "NameError", "SyntaxError"]
+        {
+            let class = ErrorClass::from(name);
+            assert_eq!(class.as_str(), name);
+            let json = serde_json::to_string(&class).unwrap();
+            assert_eq!(json, format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<ErrorClass>(&json).unwrap(), class);
+        }
+        assert_eq!(ErrorClass::from("RobotPickError"), ErrorClass::Robot("RobotPickError".into()));
+        assert_eq!(ErrorClass::from("TimeOutError"), ErrorClass::TimeOut);
+    }
+}

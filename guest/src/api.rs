@@ -291,7 +291,7 @@ pub(crate) fn write(stream: u32, text: PyRef<PyStr>) {
 
 /// `(is_package, source)` of an embedded standard-library module, or None.
 pub(crate) fn stdlib_source(name: PyRef<PyStr>, vm: &VirtualMachine) -> PyObjectRef {
-    match crate::stdlib_source(&name.to_string_lossy()) {
+    match crate::stdlib::source(&name.to_string_lossy()) {
         Some((package, source)) => {
             vm.ctx.new_tuple(vec![vm.ctx.new_bool(package).into(), vm.ctx.new_str(source).into()]).into()
         }

@@ -15,7 +15,7 @@ use rustpython_vm::{
 use crate::{api, convert};
 
 /// File names whose frames tracebacks leave out (the machinery's own).
-const HIDDEN_FILES: &[&str] = &["<robosim>", crate::PRELUDE_FILE];
+const HIDDEN_FILES: &[&str] = &["<robosim>", crate::prelude::PRELUDE_FILE];
 /// Longest message or traceback reported (bytes); the rest is cut visibly.
 const MAX_TEXT: usize = 16 << 10;
 /// Most items of an exit code's list reported.

@@ -13,17 +13,13 @@ mod api;
 mod convert;
 mod driver;
 mod host;
-mod stdlib {
-    include!(concat!(env!("OUT_DIR"), "/stdlib.rs"));
-}
+mod prelude;
+mod stdlib;
 
 use std::cell::OnceCell;
 
 use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RunRequest};
-use rustpython_vm::{AsObject, Interpreter, PyResult, VirtualMachine, compiler::Mode, scope::Scope};
-
-/// The prelude's file name, as tracebacks show it.
-const PRELUDE_FILE: &str = "<robosim-prelude>";
+use rustpython_vm::{AsObject, Interpreter, PyResult, VirtualMachine};
 
 /// Native modules from rustpython-stdlib that programs may import. Everything else (socket,
 /// select, mmap, …) stays out.
@@ -180,32 +176,10 @@ fn setup(vm: &VirtualMachine) -> PyResult<driver::Driver> {
     modules.set_item("robot", robot.into(), vm)?;
     let time = vm.import("time", 0)?;
     time.set_attr("sleep", vm.new_function("sleep", api::sleep), vm)?;
-    run_prelude(vm)?;
+    prelude::run_prelude(vm)?;
     let sys = vm.sys_module.clone().into();
     let mut globals: Vec<(&'static str, _)> = api.into_iter().filter(|(name, _)| *name != "RobotError").collect();
     globals.push(("time", time));
     globals.push(("sys", sys));
     driver::Driver::new(vm, globals)
-}
-
-/// Runs the prelude in a namespace of its own, with the few native helpers it needs. Not a
-/// module (nothing can import it); a program that reaches its namespace through one of its
-/// functions finds nothing that runs or reports programs.
-fn run_prelude(vm: &VirtualMachine) -> PyResult<()> {
-    let source = include_str!("../python/prelude.py");
-    let dict = vm.ctx.new_dict();
-    dict.set_item("__file__", vm.ctx.new_str(PRELUDE_FILE).into(), vm)?;
-    dict.set_item("__name__", vm.ctx.new_str("_robosim_prelude").into(), vm)?;
-    dict.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
-    dict.set_item("_write", vm.new_function("_write", api::write).into(), vm)?;
-    dict.set_item("_stdlib_source", vm.new_function("_stdlib_source", api::stdlib_source).into(), vm)?;
-    dict.set_item("_urandom", vm.new_function("_urandom", api::urandom).into(), vm)?;
-    let code = vm.compile(source, Mode::Exec, PRELUDE_FILE).map_err(|err| err.into_pyexception(vm, Some(source)))?;
-    vm.run_code_obj(code, Scope::with_builtins(None, dict, vm))?;
-    Ok(())
-}
-
-/// The embedded source of a standard-library module: (is a package, source).
-pub(crate) fn stdlib_source(name: &str) -> Option<(bool, &'static str)> {
-    stdlib::MODULES.iter().find(|(n, _, _)| *n == name).map(|&(_, package, source)| (package, source))
 }

@@ -15,7 +15,7 @@ use robosim::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{ExitStatus, ExploreArgs};
+use super::shared::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct AgreementArgs {
@@ -25,7 +25,7 @@ pub(crate) struct AgreementArgs {
     #[arg(long, value_name = "FILE")]
     details: Option<PathBuf>,
     #[command(flatten)]
-    pub(crate) jobs: super::JobsArgs,
+    pub(crate) jobs: super::shared::JobsArgs,
     /// Only the first N programs.
     #[arg(long)]
     limit: Option<usize>,
@@ -65,8 +65,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let started = Instant::now();
     let programs: Vec<String> = rows.iter().map(|row| row.program.clone()).collect();
-    let verdicts: Vec<Verdict> =
-        verify_stream(verifier, args.jobs.get(), programs).map(|(_, v)| v).collect();
+    let verdicts: Vec<Verdict> = verify_stream(verifier, args.jobs.get(), programs).map(|(_, v)| v).collect();
     let elapsed = started.elapsed();
 
     let mut table: BTreeMap<&'static str, usize> = BTreeMap::new();

@@ -10,7 +10,7 @@ use robosim::{
     verify::Verifier,
 };
 
-use super::{ExitStatus, ExploreArgs};
+use super::shared::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct BatchArgs {
@@ -26,7 +26,7 @@ pub(crate) struct BatchArgs {
     #[arg(long, conflicts_with = "accepted")]
     no_accepted: bool,
     #[command(flatten)]
-    pub(crate) jobs: super::JobsArgs,
+    pub(crate) jobs: super::shared::JobsArgs,
     /// Continue an interrupted run: records already written are checked, not redone.
     #[arg(long)]
     resume: bool,

@@ -2,7 +2,7 @@
 
 use std::{io::Write, path::PathBuf, sync::Arc};
 
-use super::ExitStatus;
+use super::shared::ExitStatus;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use robosim::{
@@ -21,15 +21,15 @@ pub(crate) struct GradeArgs {
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     #[command(flatten)]
-    pub(crate) jobs: super::JobsArgs,
+    pub(crate) jobs: super::shared::JobsArgs,
     /// Completions larger than this (bytes) are invalid input.
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, default_value_t = robosim::verify::DEFAULT_MAX_PROGRAM_BYTES)]
     max_program_bytes: usize,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    limits: super::LimitArgs,
+    limits: super::shared::LimitArgs,
 }
 
 impl GradeArgs {

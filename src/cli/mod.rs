@@ -5,15 +5,15 @@ mod batch;
 mod grade;
 mod pipeline;
 mod run;
+mod shared;
 mod verify;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc};
 
-use clap::{Args, Parser, Subcommand};
-use robosim::{
-    CachePolicy, CallResult, Limits, Sandbox, SandboxConfig, TraceEvent,
-    verify::{Strategy, VerifyConfig},
-};
+use clap::{Parser, Subcommand};
+use robosim::{CachePolicy, Limits, Sandbox, SandboxConfig, verify::VerifyConfig};
+
+pub(crate) use shared::ExitStatus;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,137 +50,6 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
-}
-
-/// How a command ended; the process exits with its code (as ruff does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ExitStatus {
-    /// 0: nothing to report.
-    Success,
-    /// 1: findings (a program was rejected, a completion failed, a line was invalid).
-    Failure,
-    /// 2: the tool itself failed (bad arguments, unreadable files, a broken task file).
-    Error,
-}
-
-impl ExitStatus {
-    pub(crate) const fn failure_if(findings: bool) -> Self {
-        if findings { Self::Failure } else { Self::Success }
-    }
-}
-
-impl From<ExitStatus> for std::process::ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Success => Self::SUCCESS,
-            ExitStatus::Failure => Self::from(1),
-            ExitStatus::Error => Self::from(2),
-        }
-    }
-}
-
-/// Per-run limits, shared by the commands that run programs.
-#[derive(Debug, Args)]
-pub(crate) struct LimitArgs {
-    /// Fuel for the program (about 7.7 G per second of compute).
-    #[arg(long, default_value_t = Limits::default().fuel)]
-    fuel: u64,
-    /// Guest memory, in MiB.
-    #[arg(long, default_value_t = Limits::default().memory_bytes >> 20)]
-    memory_mib: usize,
-    /// Wall-clock deadline per run, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    deadline_ms: u64,
-    /// Bytes of printed output kept before the run is stopped.
-    #[arg(long, default_value_t = Limits::default().output_bytes)]
-    output_bytes: usize,
-    /// Robot calls allowed per run.
-    #[arg(long, default_value_t = Limits::default().robot_calls)]
-    robot_calls: u64,
-    /// Bytes a run may pass to and get back from the world (robot-call arguments and
-    /// results, `in` queries), counted as JSON.
-    #[arg(long, default_value_t = Limits::default().robot_data_bytes)]
-    robot_data_bytes: usize,
-}
-
-/// How programs are explored (verification).
-#[derive(Debug, Args)]
-pub(crate) struct ExploreArgs {
-    /// Explore with N random runs per program (as the reference does) instead of depth-first.
-    #[arg(long, value_name = "N")]
-    random: Option<usize>,
-    /// Paths per program, at most (depth-first).
-    #[arg(long, default_value_t = 100)]
-    max_paths: usize,
-    /// Choice points explored systematically per path; deeper ones are random.
-    #[arg(long, default_value_t = 40)]
-    max_depth: usize,
-    /// Seed for random choices and the guest's entropy.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Fuel for all paths of one program together.
-    #[arg(long, default_value_t = VerifyConfig::default().fuel_budget)]
-    fuel_budget: u64,
-    /// Lower-case double-quoted strings first, exactly as the reference checker does.
-    #[arg(long)]
-    reference_normalization: bool,
-}
-
-impl ExploreArgs {
-    pub(crate) fn config(&self, limits: &Limits) -> VerifyConfig {
-        let strategy = match self.random {
-            Some(runs) => Strategy::Random { runs },
-            None => Strategy::Exhaustive { max_paths: self.max_paths, max_depth: self.max_depth },
-        };
-        VerifyConfig {
-            strategy,
-            seed: self.seed,
-            limits: *limits,
-            fuel_budget: self.fuel_budget,
-            reference_normalization: self.reference_normalization,
-            ..VerifyConfig::default()
-        }
-    }
-}
-
-/// Prints robot calls one per line: `   3  pick('cup') -> None`.
-pub(crate) fn print_trace(out: &mut impl std::io::Write, trace: &[TraceEvent]) -> std::io::Result<()> {
-    for (i, event) in trace.iter().enumerate() {
-        let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
-        let result = match &event.result {
-            CallResult::Returned(value) => format!("-> {}", value.repr()),
-            CallResult::Raised(error) => format!("!! {error}"),
-        };
-        writeln!(out, "{:>4}  {}({}) {result}", i + 1, event.function, args.join(", "))?;
-    }
-    Ok(())
-}
-
-/// `-j/--jobs`, shared by every command that works in parallel.
-#[derive(Debug, Args)]
-pub(crate) struct JobsArgs {
-    /// Worker threads [default: all cores].
-    #[arg(long, short)]
-    jobs: Option<usize>,
-}
-
-impl JobsArgs {
-    pub(crate) fn get(&self) -> usize {
-        self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1)
-    }
-}
-
-impl LimitArgs {
-    pub(crate) fn limits(&self) -> Limits {
-        Limits {
-            fuel: self.fuel,
-            memory_bytes: self.memory_mib << 20,
-            deadline: Duration::from_millis(self.deadline_ms),
-            output_bytes: self.output_bytes,
-            robot_calls: self.robot_calls,
-            robot_data_bytes: self.robot_data_bytes,
-        }
-    }
 }
 
 /// The sandbox for a command running up to `jobs` programs at once.

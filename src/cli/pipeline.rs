@@ -14,7 +14,7 @@ use robosim::{
     verify::Verifier,
 };
 
-use super::{ExitStatus, ExploreArgs};
+use super::shared::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum StageArg {

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use robosim::{Outcome, Program, RunReport, Sandbox, world::OpenWorld};
 
-use super::{ExitStatus, LimitArgs};
+use super::shared::{ExitStatus, LimitArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
@@ -51,7 +51,7 @@ pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitStatu
 }
 
 fn print_report(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
-    super::print_trace(out, &report.trace)?;
+    super::shared::print_trace(out, &report.trace)?;
     if !report.stdout.is_empty() {
         writeln!(out, "--- stdout\n{}", report.stdout.trim_end())?;
     }

@@ -9,7 +9,7 @@ use robosim::{
     verify::{Verdict, Verifier},
 };
 
-use super::{ExitStatus, ExploreArgs};
+use super::shared::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
@@ -53,6 +53,6 @@ fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()>
     for decision in &failure.decisions {
         writeln!(out, "  decided: {}", serde_json::to_string(decision).unwrap_or_default())?;
     }
-    super::print_trace(out, &failure.trace)?;
+    super::shared::print_trace(out, &failure.trace)?;
     Ok(())
 }

@@ -7,12 +7,13 @@ use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
 };
 
+use parking_lot::Mutex;
 use robosim::{
     generate::{AttemptStatus, Pipeline, PipelineConfig, Stage, TaskPrograms, rouge_l, tokens},
     llm::{
@@ -275,7 +276,7 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
             let reply = model(r, n, &pool, false);
             // Requests 0–2 are the scripted faults, not answers.
             if n > 2 && reply.status == 200 {
-                *answered.lock().unwrap().entry(r.body.to_string()).or_default() += 1;
+                *answered.lock().entry(r.body.to_string()).or_default() += 1;
             }
             reply
         })
@@ -291,7 +292,7 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
     }
     // Kill once every answer sent has reached the cache (the client writes each as it
     // arrives), so the only unanswered requests are the hanging ones.
-    let answered_total = || answered.lock().unwrap().values().sum::<usize>();
+    let answered_total = || answered.lock().values().sum::<usize>();
     let cached =
         || crate::files_under(&dir.path("cache")).iter().filter(|p| p.extension().is_some_and(|e| e == "json")).count();
     while cached() < answered_total() {
@@ -306,7 +307,7 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
     assert!(resumed.status.success());
     let stats: Value = serde_json::from_slice(&resumed.stdout).unwrap();
     assert!(stats["llm"]["cache_hits"].as_u64().unwrap() >= 1, "{}", stats["llm"]);
-    let twice: Vec<_> = answered.lock().unwrap().iter().filter(|(_, n)| **n > 1).map(|(b, _)| b.clone()).collect();
+    let twice: Vec<_> = answered.lock().iter().filter(|(_, n)| **n > 1).map(|(b, _)| b.clone()).collect();
     assert!(twice.is_empty(), "answered twice: {twice:?}");
 
     // The same run, never interrupted, against a fresh server.
@@ -331,7 +332,8 @@ fn many_workers_give_the_verdicts_two_give() {
     // The answers come after a pause, so all 80 verifications start together.
     let server = |delay: u64| {
         ScriptedServer::start(move |_, _| {
-            let code = "def task_program():\n    for i in range(300000):\n        pass\n    pick('cup')\n    pick('pen')\n";
+            let code =
+                "def task_program():\n    for i in range(300000):\n        pass\n    pick('cup')\n    pick('pen')\n";
             Reply::content(format!("```python\n{code}```")).delay(Duration::from_millis(delay))
         })
         .unwrap()

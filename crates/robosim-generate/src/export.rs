@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use robosim_protocol::RobotFunction;
 use serde::Serialize;
 use serde_json::json;
 
@@ -13,10 +14,6 @@ use crate::{
     context::Context,
     files::{self, read_jsonl, write_jsonl},
 };
-
-/// The robot API's functions.
-const ROBOT_API: [&str; 8] =
-    ["get_current_location", "get_all_rooms", "is_in_room", "go_to", "ask", "say", "pick", "place"];
 
 /// What went into the dataset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -109,7 +106,7 @@ pub fn calls_robot_api(program: &str) -> bool {
     let code = strip(program, false);
     let bytes = code.as_bytes();
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    ROBOT_API.iter().any(|name| {
+    RobotFunction::ALL.iter().map(|f| f.name()).any(|name| {
         code.match_indices(name).any(|(at, _)| {
             let before_ok = at == 0 || !ident(bytes[at - 1]) && bytes[at - 1] != b'.';
             let after = code[at + name.len()..].trim_start();

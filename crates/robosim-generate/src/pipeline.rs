@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{
-    AlignStats, Error, ExportStats, InstructionStats, OnProgress, PipelineConfig, ProgramStats, Progress, Seeds,
-    Stage, context::Context, files,
+    AlignStats, Error, ExportStats, InstructionStats, OnProgress, PipelineConfig, ProgramStats, Progress, Seeds, Stage,
+    context::Context, files,
 };
 
 /// The pipeline: seeds, the model, the verifier.
@@ -73,8 +73,9 @@ impl Pipeline {
     fn merge_stats(&self, stats: &RunStats) -> Result<(), Error> {
         let path = self.context.path(files::STATS);
         let mut all: Map<String, Value> = match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| Error::Stats { path: path.clone(), detail: e.to_string() })?,
+            Ok(text) => {
+                serde_json::from_str(&text).map_err(|e| Error::Stats { path: path.clone(), detail: e.to_string() })?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
             Err(e) => return Err(Error::io(&path, e)),
         };

@@ -23,7 +23,7 @@ use robosim_protocol::RobotFunction;
 use robosim_world::ConcreteWorld;
 use serde::Deserialize;
 
-use crate::pattern::{Step, Name, Pattern, Text};
+use crate::pattern::{Name, Pattern, Step, Text};
 
 /// A check on one run.
 #[derive(Debug, Clone, Deserialize)]
@@ -112,8 +112,7 @@ impl Check {
                 Ok(())
             }
             Self::Said(text) => {
-                let said =
-                    |e: &Step| e.function == RobotFunction::Say && text.0.matches(&e.arg(0).unwrap_or_default());
+                let said = |e: &Step| e.function == RobotFunction::Say && text.0.matches(&e.arg(0).unwrap_or_default());
                 if events.iter().any(said) {
                     return Ok(());
                 }

@@ -44,7 +44,7 @@ impl GradeConfig {
             completions,
             jobs,
             limits: Limits { fuel: 2_000_000_000, ..Limits::default() },
-            max_program_bytes: 1 << 20,
+            max_program_bytes: robosim_verify::DEFAULT_MAX_PROGRAM_BYTES,
         }
     }
 }

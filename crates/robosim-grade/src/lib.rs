@@ -22,30 +22,16 @@
 mod check;
 #[cfg(test)]
 mod check_tests;
+mod error;
 mod grade;
 mod pattern;
 mod task;
 
-use std::path::PathBuf;
-
 pub use check::{Check, Count, Run};
+pub use error::Error;
 pub use grade::{
-    FailedCheck, GradeRecord, GradeStatus, Progress, GradeConfig, Summary, TaskSummary, WorldResult, grade, grade_one, run_events,
+    FailedCheck, GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, WorldResult, grade, grade_one,
+    run_events,
 };
 pub use pattern::{Name, Pattern, Step, Text};
 pub use task::{NamedCheck, Task, TaskWorld};
-
-/// What stops grading (a bad completion line does not: it becomes an `invalid_input` record).
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("task file {path}: {detail}")]
-    Task { path: PathBuf, detail: String },
-    #[error("no task files (*.json) in {dir}")]
-    NoTasks { dir: PathBuf },
-}

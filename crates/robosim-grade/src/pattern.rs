@@ -1,6 +1,6 @@
 //! Step patterns: which robot calls (steps of a run's trace) a check is about.
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use robosim_protocol::{RobotFunction, Value};
 use serde::{Deserialize, Deserializer, de::Error as _};
 
@@ -43,8 +43,7 @@ pub struct Pat {
 
 impl Pat {
     fn new(source: &str, whole: bool) -> Result<Self, regex::Error> {
-        let anchored = if whole { format!("^(?:{source})$") } else { source.to_owned() };
-        Ok(Self { regex: RegexBuilder::new(&anchored).case_insensitive(true).build()? })
+        Ok(Self { regex: robosim_world::case_insensitive(source, whole)? })
     }
 
     #[must_use]

@@ -153,7 +153,6 @@ impl Task {
         }
         Ok(tasks)
     }
-
 }
 
 #[cfg(test)]
@@ -163,7 +162,9 @@ mod tests {
     /// A task made through serde is checked as `Task::load` checks a file: no unbuilt world.
     #[test]
     fn a_deserialised_task_always_has_built_worlds() {
-        let task = |worlds: &str| serde_json::from_str::<Task>(&format!(r#"{{"name":"t","prompts":["p"],"worlds":{worlds}}}"#));
+        let task = |worlds: &str| {
+            serde_json::from_str::<Task>(&format!(r#"{{"name":"t","prompts":["p"],"worlds":{worlds}}}"#))
+        };
         let error = task("[]").unwrap_err().to_string();
         assert!(error.contains("the task has no worlds"), "{error}");
         let error = task(r#"[{"name":"w","world":{"rooms":[]}}]"#).unwrap_err().to_string();

@@ -12,13 +12,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::{
-    io,
-    sync::{Arc, Mutex, PoisonError},
-    thread::JoinHandle,
-    time::Duration,
-};
+use std::{io, sync::Arc, thread::JoinHandle, time::Duration};
 
+use parking_lot::Mutex;
 use serde_json::{Value, json};
 
 /// What the server received.
@@ -137,7 +133,7 @@ impl ScriptedServer {
     /// Every request received so far, in arrival order.
     #[must_use]
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.received.lock().clone()
     }
 }
 
@@ -148,7 +144,7 @@ fn answer(mut request: tiny_http::Request, script: &Script, log: &Mutex<Vec<Rece
         request.headers().iter().find(|h| h.field.equiv("authorization")).map(|h| h.value.as_str().to_owned());
     let received = Received { body: serde_json::from_str(&body).unwrap_or(Value::Null), authorization };
     let n = {
-        let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut log = log.lock();
         log.push(received.clone());
         log.len() - 1
     };

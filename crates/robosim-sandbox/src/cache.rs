@@ -17,7 +17,34 @@ use std::{
 
 use wasmtime::{Engine, Module};
 
-use crate::{CachePolicy, Error, GUEST_SHA256, GUEST_WASM, default_cache_dir};
+use crate::{Error, GUEST_SHA256, GUEST_WASM};
+
+/// Where the compiled guest is cached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// `$ROBOSIM_CACHE_DIR`, else `$XDG_CACHE_HOME/robosim`, else `~/.cache/robosim`.
+    #[default]
+    Default,
+    /// This directory.
+    Dir(PathBuf),
+    /// Compile on every start (slow: 10–40 s).
+    Disabled,
+}
+
+/// The default cache directory.
+#[must_use]
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ROBOSIM_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return Path::new(&dir).join("robosim");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => Path::new(&home).join(".cache/robosim"),
+        None => std::env::temp_dir().join("robosim-cache"),
+    }
+}
 
 /// The compiled guest, pre-initialised (`snapshot`) or plain, and whether it came from the
 /// cache.

@@ -1,49 +1,24 @@
 //! [`Sandbox`]: the engine, the compiled guest and how one program runs.
 
 use std::{
-    path::{Path, PathBuf},
     thread,
     time::{Duration, Instant},
 };
 
 use robosim_world::World;
-use wasmtime::{
-    Config, Enabled, Engine, InstanceAllocationStrategy, InstancePre, Linker, OptLevel, PoolingAllocationConfig,
-};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, Linker, OptLevel, PoolingAllocationConfig};
 
 use crate::{
-    Error, Limits, RunReport, Session, cache,
-    slots::{Permit, Slots},
-    state::HostState,
+    CachePolicy, EPOCH_TICK, Error, Limits, MAX_WASM_STACK, Program, RunReport, Session, cache,
+    limits::TABLE_ELEMENTS,
+    runtime::{Runtime, Slots},
 };
-
-/// How often the epoch ticker advances the engine's epoch (the deadline's resolution).
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Native stack for wasm frames. Python-to-Python calls use little of it (a 4 MiB stack held
-/// 99,000 frames), so Python's recursion limit (RecursionError) trips long before; native
-/// recursion (a deeply nested literal) ends as `StackExhausted`. 1 MiB leaves room for the
-/// host within Rust's default 2 MiB thread stack.
-pub const MAX_WASM_STACK: usize = 1 << 20;
 
 /// The largest linear memory a pooled instance can grow to (wasm32's 4 GiB); the per-run
 /// limit is `Limits::memory_bytes`.
 const MAX_MEMORY_BYTES: usize = 4 << 30;
-/// Function-table slots per pooled instance (the guest's table has ~25,000 entries).
-const TABLE_ELEMENTS: usize = 100_000;
 /// Memory reset with `memset` rather than `madvise` when a slot is reused.
 const KEEP_RESIDENT_BYTES: usize = 8 << 20;
-
-/// Where the compiled guest is cached.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum CachePolicy {
-    /// `$ROBOSIM_CACHE_DIR`, else `$XDG_CACHE_HOME/robosim`, else `~/.cache/robosim`.
-    #[default]
-    Default,
-    /// This directory.
-    Dir(PathBuf),
-    /// Compile on every start (slow: 10–40 s).
-    Disabled,
-}
 
 /// How a [`Sandbox`] is set up.
 #[derive(Debug, Clone)]
@@ -67,28 +42,6 @@ impl Default for SandboxConfig {
     }
 }
 
-/// One program to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Program {
-    pub source: String,
-    /// The file name tracebacks show.
-    pub filename: String,
-    /// A function to call after the module body ran; the reference calls `task_program()`.
-    pub entry: Option<String>,
-}
-
-impl Program {
-    /// A robot program as the reference runs it: the module, then `task_program()`.
-    pub fn task(source: impl Into<String>) -> Self {
-        Self { source: source.into(), filename: "<program>".into(), entry: Some("task_program".into()) }
-    }
-
-    /// A plain script: the module body only.
-    pub fn script(source: impl Into<String>, filename: impl Into<String>) -> Self {
-        Self { source: source.into(), filename: filename.into(), entry: None }
-    }
-}
-
 /// How the compiled guest was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModuleLoad {
@@ -99,17 +52,16 @@ pub struct ModuleLoad {
 /// Runs Python programs, each in a fresh wasm instance. Build one and share it: compiling
 /// the guest is the expensive part, and `run` takes `&self` from any number of threads.
 pub struct Sandbox {
-    engine: Engine,
-    pre: InstancePre<HostState>,
-    limits: Limits,
+    runtime: Runtime,
     load: ModuleLoad,
-    /// `None` without the pooling allocator.
-    slots: Option<Slots>,
 }
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("limits", &self.limits).field("load", &self.load).finish_non_exhaustive()
+        f.debug_struct("Sandbox")
+            .field("limits", &self.runtime.limits)
+            .field("load", &self.load)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,7 +83,7 @@ impl Sandbox {
         let pre = linker.instantiate_pre(&module).map_err(Error::link)?;
         start_epoch_ticker(&engine);
         let slots = (config.max_concurrent_runs > 0).then(|| Slots::new(config.max_concurrent_runs));
-        Ok(Self { engine, pre, limits: config.limits, load, slots })
+        Ok(Self { runtime: Runtime { engine, pre, limits: config.limits, slots }, load })
     }
 
     /// How the compiled guest was loaded (from the cache or compiled), and how long it took.
@@ -143,13 +95,13 @@ impl Sandbox {
     /// The default limits of this sandbox.
     #[must_use]
     pub const fn limits(&self) -> &Limits {
-        &self.limits
+        &self.runtime.limits
     }
 
     /// Runs `program` against `world` with the default limits and seed 0, in a fresh
     /// instance; returns the report and the world as the program left it.
     pub fn run<W: World + 'static>(&self, program: &Program, world: W) -> (RunReport, W) {
-        self.run_with(program, world, &self.limits, 0)
+        self.run_with(program, world, &self.runtime.limits, 0)
     }
 
     /// Runs `program` against `world` in a fresh instance (from the snapshot). `seed` feeds
@@ -169,20 +121,7 @@ impl Sandbox {
     /// program ever runs in it.
     #[must_use]
     pub fn session(&self, program: &Program) -> Session<'_> {
-        Session::new(self, program.clone())
-    }
-
-    pub(crate) const fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    pub(crate) const fn pre(&self) -> &InstancePre<HostState> {
-        &self.pre
-    }
-
-    /// A pool slot for one instance, waiting while all are taken (`None`: no pool).
-    pub(crate) fn instance_slot(&self) -> Option<Permit<'_>> {
-        self.slots.as_ref().map(Slots::acquire)
+        Session::new(&self.runtime, program.clone())
     }
 }
 
@@ -225,19 +164,4 @@ fn start_epoch_ticker(engine: &Engine) {
             }
         }
     });
-}
-
-/// The default cache directory.
-#[must_use]
-pub fn default_cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("ROBOSIM_CACHE_DIR") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
-        return Path::new(&dir).join("robosim");
-    }
-    match std::env::var_os("HOME") {
-        Some(home) => Path::new(&home).join(".cache/robosim"),
-        None => std::env::temp_dir().join("robosim-cache"),
-    }
 }

@@ -23,21 +23,22 @@
 
 mod cache;
 mod engine;
+mod error;
 mod imports;
 mod limits;
+mod program;
 mod report;
+mod runtime;
 mod session;
-mod slots;
 mod snapshot;
 mod state;
 mod wasi;
 
-use std::path::PathBuf;
-
-pub use engine::{
-    CachePolicy, EPOCH_TICK, MAX_WASM_STACK, ModuleLoad, Program, Sandbox, SandboxConfig, default_cache_dir,
-};
-pub use limits::Limits;
+pub use cache::{CachePolicy, default_cache_dir};
+pub use engine::{ModuleLoad, Sandbox, SandboxConfig};
+pub use error::{Error, WasmtimeError};
+pub use limits::{EPOCH_TICK, Limits, MAX_WASM_STACK};
+pub use program::Program;
 pub use report::{CallResult, Outcome, RunReport, TraceEvent, duration_secs};
 pub use session::Session;
 
@@ -45,45 +46,3 @@ pub use session::Session;
 pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/robosim_guest.wasm"));
 /// SHA-256 of [`GUEST_WASM`], hex.
 pub const GUEST_SHA256: &str = env!("ROBOSIM_GUEST_SHA256");
-
-/// wasmtime's error, with its whole chain of causes.
-pub type WasmtimeError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Why a sandbox could not be set up. (A program's failure is an [`Outcome`], not an error.)
-/// Each variant keeps wasmtime's error as its source, so `{:#}` or a walk of
-/// `Error::source` shows every cause.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("creating the wasmtime engine failed")]
-    Engine(#[source] WasmtimeError),
-    #[error("compiling the guest module failed")]
-    Compile(#[source] WasmtimeError),
-    #[error("writing the compiled guest to the cache {path} failed")]
-    Cache {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("pre-initialising the guest (snapshot) failed while {stage}")]
-    Snapshot {
-        stage: &'static str,
-        #[source]
-        source: WasmtimeError,
-    },
-    #[error("linking the guest's imports failed")]
-    Link(#[source] WasmtimeError),
-}
-
-impl Error {
-    fn engine(err: wasmtime::Error) -> Self {
-        Self::Engine(err.into())
-    }
-
-    fn link(err: wasmtime::Error) -> Self {
-        Self::Link(err.into())
-    }
-
-    fn compile(err: wasmtime::Error) -> Self {
-        Self::Compile(err.into())
-    }
-}

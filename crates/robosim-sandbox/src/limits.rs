@@ -51,3 +51,15 @@ mod millis {
         u64::deserialize(d).map(Duration::from_millis)
     }
 }
+
+/// Function-table slots per instance (the guest's table has ~25,000 entries): the pool's
+/// reservation and the limit on table growth.
+pub(crate) const TABLE_ELEMENTS: usize = 100_000;
+
+/// How often the epoch ticker advances the engine's epoch (the deadline's resolution).
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// Native stack for wasm frames. Python-to-Python calls use little of it (a 4 MiB stack held
+/// 99,000 frames), so Python's recursion limit (RecursionError) trips long before; native
+/// recursion (a deeply nested literal) ends as `StackExhausted`. 1 MiB leaves room for the
+/// host within Rust's default 2 MiB thread stack.
+pub const MAX_WASM_STACK: usize = 1 << 20;

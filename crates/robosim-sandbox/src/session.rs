@@ -29,18 +29,18 @@ use robosim_world::{OpenWorld, World};
 use wasmtime::{Instance, Store, Trap, TypedFunc};
 
 use crate::{
-    EPOCH_TICK, Limits, Outcome, Program, RunReport, Sandbox,
-    slots::Permit,
+    EPOCH_TICK, Limits, Outcome, Program, RunReport,
+    runtime::{Permit, Runtime},
     state::{Abort, HostState},
 };
 
 /// Fuel allowed for interpreter start-up (counted apart from the program's).
 const STARTUP_FUEL: u64 = 2_000_000_000;
 
-/// The runs of one program: created by [`Sandbox::session`], they share an instance while
+/// The runs of one program: created by [`Sandbox::session`](crate::Sandbox::session), they share an instance while
 /// that is safe, and no other program ever runs in it.
 pub struct Session<'s> {
-    sandbox: &'s Sandbox,
+    runtime: &'s Runtime,
     program: Program,
     live: Option<Live<'s>>,
     /// Instances started (from the snapshot) for this program.
@@ -67,8 +67,8 @@ struct Live<'s> {
 }
 
 impl<'s> Session<'s> {
-    pub(crate) fn new(sandbox: &'s Sandbox, program: Program) -> Self {
-        Self { sandbox, program, live: None, instances: 0 }
+    pub(crate) fn new(runtime: &'s Runtime, program: Program) -> Self {
+        Self { runtime, program, live: None, instances: 0 }
     }
 
     /// The program this session runs.
@@ -82,7 +82,7 @@ impl<'s> Session<'s> {
     pub fn warm_up(&mut self) -> bool {
         if self.live.is_none() {
             let mut startup_fuel = 0;
-            self.live = self.start(self.sandbox.limits(), 0, &mut startup_fuel).ok();
+            self.live = self.start(&self.runtime.limits, 0, &mut startup_fuel).ok();
             self.instances += u64::from(self.live.is_some());
         }
         self.live.is_some()
@@ -95,7 +95,7 @@ impl<'s> Session<'s> {
         self.instances
     }
 
-    /// Runs the session's program against `world`; see [`Sandbox::run_with`].
+    /// Runs the session's program against `world`; see [`Sandbox::run_with`](crate::Sandbox::run_with).
     pub fn run_with<W: World + 'static>(&mut self, world: W, limits: &Limits, seed: u64) -> (RunReport, W) {
         let started = Instant::now();
         let mut startup_fuel = 0;
@@ -137,15 +137,14 @@ impl<'s> Session<'s> {
         seed: u64,
         startup_fuel: &mut u64,
     ) -> Result<Live<'s>, Box<(wasmtime::Error, HostState)>> {
-        let slot = self.sandbox.instance_slot();
-        let mut store =
-            Store::new(self.sandbox.engine(), HostState::new(Box::new(OpenWorld::default()), *limits, seed));
+        let slot = self.runtime.instance_slot();
+        let mut store = Store::new(&self.runtime.engine, HostState::new(Box::new(OpenWorld::default()), *limits, seed));
         store.limiter(|state| &mut state.limiter);
         store.epoch_deadline_trap();
         set_deadline(&mut store, limits);
         let result = (|| {
             store.set_fuel(STARTUP_FUEL)?;
-            let instance = self.sandbox.pre().instantiate(&mut store)?;
+            let instance = self.runtime.pre.instantiate(&mut store)?;
             instance.get_typed_func::<(), ()>(&mut store, "robosim_init")?.call(&mut store, ())?;
             *startup_fuel = STARTUP_FUEL - store.get_fuel()?;
             let alloc = instance.get_typed_func::<u32, u32>(&mut store, "robosim_alloc")?;

@@ -6,7 +6,7 @@ use robosim_protocol::GuestOutcome;
 use robosim_world::World;
 use wasmtime::{Memory, ResourceLimiter};
 
-use crate::{Limits, TraceEvent};
+use crate::{Limits, TraceEvent, limits::TABLE_ELEMENTS};
 
 /// A [`World`] that can be handed back to the caller by its concrete type after the run.
 pub(crate) trait AnyWorld: World {
@@ -50,7 +50,8 @@ impl ResourceLimiter for MemoryLimiter {
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000 && maximum.is_none_or(|max| desired <= max))
+        // The pool reserves this many slots per instance; beyond them growth fails anyway.
+        Ok(desired <= TABLE_ELEMENTS && maximum.is_none_or(|max| desired <= max))
     }
 }
 

@@ -108,7 +108,8 @@ mod tests {
 
     #[test]
     fn names_read_back_as_the_same_class() {
-        for name in ["TimeOutError", "MemoryError", "RecursionError", "Trap", "RobotPickError", "NameError", "SyntaxError"]
+        for name in
+            ["TimeOutError", "MemoryError", "RecursionError", "Trap", "RobotPickError", "NameError", "SyntaxError"]
         {
             let class = ErrorClass::from(name);
             assert_eq!(class.as_str(), name);

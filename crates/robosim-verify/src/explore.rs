@@ -7,8 +7,7 @@ use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ErrorClass,
-    Failure, Verdict,
+    ErrorClass, Failure, Verdict,
     extract::extract_program,
     normalize::lowercase_double_quoted,
     verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line},

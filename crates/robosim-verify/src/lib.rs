@@ -22,6 +22,9 @@
 //! # Ok::<(), robosim_sandbox::Error>(())
 //! ```
 
+/// The largest program verified or graded by default (bytes); a larger one is invalid input.
+pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
+
 mod class;
 mod explore;
 mod extract;

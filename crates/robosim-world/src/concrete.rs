@@ -107,12 +107,19 @@ pub struct ConcreteWorld {
 
 const ANYONE: [&str; 3] = ["person", "someone", "anyone"];
 
+/// A pattern from a task file as robosim reads every one (world names and labels, answer
+/// rules, grading checks): a regular expression, ignoring case, matched against the `whole`
+/// text or searched for anywhere in it.
+///
+/// # Errors
+/// When `source` is not a regular expression.
+pub fn case_insensitive(source: &str, whole: bool) -> Result<Regex, regex::Error> {
+    let anchored = if whole { format!("^(?:{source})$") } else { source.to_owned() };
+    RegexBuilder::new(&anchored).case_insensitive(true).build()
+}
+
 fn pattern(text: &str, whole: bool) -> Result<Regex, SpecError> {
-    let source = if whole { format!("^(?:{text})$") } else { text.to_owned() };
-    RegexBuilder::new(&source)
-        .case_insensitive(true)
-        .build()
-        .map_err(|e| SpecError::Pattern { pattern: text.to_owned(), detail: e.to_string() })
+    case_insensitive(text, whole).map_err(|e| SpecError::Pattern { pattern: text.to_owned(), detail: e.to_string() })
 }
 
 impl ConcreteWorld {

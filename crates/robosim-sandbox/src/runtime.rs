@@ -1,11 +1,32 @@
-//! [`Slots`]: how many instances may be alive at once, so the pooling allocator's fixed
-//! number of slots is never exhausted.
+//! [`Runtime`]: what runs need from a sandbox (the engine, the linked guest, the default
+//! limits) and [`Slots`], how many instances may be alive at once, so the pooling allocator's
+//! fixed number of slots is never exhausted.
 //!
-//! Without this gate an instance started while every slot is taken fails to instantiate,
+//! Without the slot gate an instance started while every slot is taken fails to instantiate,
 //! and the run would end as a trap: a verdict that depended on how many threads a caller
 //! happened to use. With it, the run waits for a slot instead.
 
 use parking_lot::{Condvar, Mutex};
+use wasmtime::{Engine, InstancePre};
+
+use crate::{Limits, state::HostState};
+
+/// The compiled, linked guest and what every instance of it is made with.
+pub(crate) struct Runtime {
+    pub(crate) engine: Engine,
+    pub(crate) pre: InstancePre<HostState>,
+    /// Limits for runs that do not give their own.
+    pub(crate) limits: Limits,
+    /// `None` without the pooling allocator.
+    pub(crate) slots: Option<Slots>,
+}
+
+impl Runtime {
+    /// A pool slot for one instance, waiting while all are taken (`None`: no pool).
+    pub(crate) fn instance_slot(&self) -> Option<Permit<'_>> {
+        self.slots.as_ref().map(Slots::acquire)
+    }
+}
 
 #[derive(Debug)]
 pub(crate) struct Slots {

@@ -1,0 +1,38 @@
+//! The crate's error type.
+
+use std::path::{Path, PathBuf};
+
+use crate::Manifest;
+
+/// Why a batch could not be run. (A bad program or input line is a record, not an error.)
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} was written by other settings or another robosim ({found:?}); remove it or use the same settings")]
+    ManifestMismatch { path: PathBuf, found: Box<Manifest> },
+    #[error("{path} is not a robosim verdicts file (no manifest line); refusing to resume into it")]
+    NotAVerdictsFile { path: PathBuf },
+    #[error("{path}: record {line} does not belong to input line {line} (was the input changed?); refusing to resume")]
+    ResumeMismatch { path: PathBuf, line: u64 },
+    /// A line of a verdicts file being read back (for the training set) is not a record.
+    #[error("{path}: line {line} is not a verdict record")]
+    BadRecord {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write the settings into the manifest")]
+    Settings(#[source] serde_json::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io { path: path.to_owned(), source }
+    }
+}

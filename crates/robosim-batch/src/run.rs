@@ -1,0 +1,158 @@
+//! [`run`]: a batch from input file to verdicts file, training set and summary.
+
+use std::{
+    fs::File,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use robosim_parallel::{Window, json_weight, ordered_map};
+use robosim_verify::Verifier;
+
+use crate::{
+    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Status, Summary, line_hash, output, parse_line,
+    training,
+};
+
+/// What to verify and where the results go.
+#[derive(Debug, Clone)]
+pub struct BatchConfig {
+    pub input: PathBuf,
+    /// The verdicts file.
+    pub output: PathBuf,
+    /// The training set (accepted pairs, de-duplicated), if wanted.
+    pub accepted: Option<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Continue an interrupted verdicts file instead of starting over.
+    pub resume: bool,
+    pub max_program_bytes: usize,
+}
+
+impl BatchConfig {
+    /// Defaults: outputs beside the input (`raw.jsonl` → `raw.verdicts.jsonl`,
+    /// `raw.accepted.jsonl`), one worker per core.
+    pub fn new(input: impl Into<PathBuf>) -> Self {
+        let input = input.into();
+        Self {
+            output: beside(&input, "verdicts"),
+            accepted: Some(beside(&input, "accepted")),
+            input,
+            jobs: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            resume: false,
+            max_program_bytes: DEFAULT_MAX_PROGRAM_BYTES,
+        }
+    }
+}
+
+/// `dir/name.jsonl` → `dir/name.<what>.jsonl`.
+#[must_use]
+pub fn beside(input: &Path, what: &str) -> PathBuf {
+    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("batch");
+    input.with_file_name(format!("{stem}.{what}.jsonl"))
+}
+
+/// What a running batch reports, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// `total` input lines, of which `resumed` were already done.
+    Started { total: u64, resumed: u64 },
+    /// One more record written.
+    Record { line: u64, status: Status },
+}
+
+/// The manifest a batch run with `verifier` writes.
+///
+/// # Errors
+/// When the verifier's settings cannot be written as JSON.
+pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Result<Manifest, Error> {
+    Ok(Manifest {
+        tool: "robosim".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        guest_sha256: robosim_sandbox::GUEST_SHA256.into(),
+        settings: serde_json::to_value(verifier.config()).map_err(Error::Settings)?,
+        max_program_bytes,
+    })
+}
+
+/// Verifies every line of `config.input`; returns the summary.
+///
+/// # Errors
+/// I/O errors on the files, and a `resume` into a file that does not match the input or the
+/// settings. Nothing about a program or an input line is an error.
+pub fn run(config: &BatchConfig, verifier: &Verifier, on_progress: &mut dyn FnMut(Progress)) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let total = lines(&config.input)?.count() as u64;
+    let manifest = manifest(verifier, config.max_program_bytes)?;
+    let mut summary = Summary::default();
+    let (mut writer, resumed) = if config.resume && config.output.is_file() {
+        let mut hashes = lines(&config.input)?.map(|line| line.map(|raw| line_hash(&raw)));
+        let (writer, records) = output::resume(&config.output, &manifest, &mut hashes)?;
+        for record in &records {
+            summary.add(record, true);
+        }
+        (writer, records.len() as u64)
+    } else {
+        (output::Writer::create(&config.output, &manifest)?, 0)
+    };
+    on_progress(Progress::Started { total, resumed });
+
+    let todo = lines(&config.input)?
+        .enumerate()
+        .skip(usize::try_from(resumed).unwrap_or(usize::MAX))
+        .map(|(i, raw)| raw.map(|raw| parse_line(i as u64 + 1, &raw, config.max_program_bytes)));
+    let mut paths_this_run = 0;
+    ordered_map(
+        todo,
+        config.jobs,
+        Window::items(config.jobs.max(1) * 16),
+        |line| match line {
+            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify(program)),
+            _ => None,
+        },
+        json_weight,
+        |line, verdict| {
+            let line = line?;
+            paths_this_run += verdict.as_ref().map_or(0, |v| v.paths as u64);
+            let record = Record::new(&line, verdict);
+            writer.write(&record)?;
+            summary.add(&record, false);
+            on_progress(Progress::Record { line: line.number, status: record.robosim.status });
+            Ok::<(), Error>(())
+        },
+    )?;
+    writer.finish()?;
+    summary.finish(started.elapsed(), paths_this_run);
+    if let Some(accepted) = &config.accepted {
+        let records = read_records(&config.output)?;
+        summary.training_set = Some(training::write(accepted, records)?);
+    }
+    Ok(summary)
+}
+
+/// The input's lines as raw bytes, without line endings (`\n` or `\r\n`).
+fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, Error>> + Send + use<>, Error> {
+    let owned = path.to_owned();
+    let file = File::open(path).map_err(|source| Error::io(path, source))?;
+    Ok(BufReader::new(file).split(b'\n').map(move |line| {
+        let mut line = line.map_err(|source| Error::io(&owned, source))?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Ok(line)
+    }))
+}
+
+/// The records of a verdicts file (after its manifest), read one at a time; a line that is
+/// not a record is an error (the file was just written or checked by `resume`).
+fn read_records(path: &Path) -> Result<impl Iterator<Item = Result<Record, Error>> + use<>, Error> {
+    let owned = path.to_owned();
+    Ok(lines(path)?.enumerate().skip(1).map(move |(i, line)| {
+        serde_json::from_slice(&line?).map_err(|source| Error::BadRecord {
+            path: owned.clone(),
+            line: i as u64 + 1,
+            source,
+        })
+    }))
+}

@@ -1,0 +1,23 @@
+//! [`Program`]: the source to run and how to enter it.
+
+/// One program to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub source: String,
+    /// The file name tracebacks show.
+    pub filename: String,
+    /// A function to call after the module body ran; the reference calls `task_program()`.
+    pub entry: Option<String>,
+}
+
+impl Program {
+    /// A robot program as the reference runs it: the module, then `task_program()`.
+    pub fn task(source: impl Into<String>) -> Self {
+        Self { source: source.into(), filename: "<program>".into(), entry: Some("task_program".into()) }
+    }
+
+    /// A plain script: the module body only.
+    pub fn script(source: impl Into<String>, filename: impl Into<String>) -> Self {
+        Self { source: source.into(), filename: filename.into(), entry: None }
+    }
+}

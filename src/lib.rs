@@ -14,6 +14,8 @@
 //! # Ok::<(), robosim::SandboxError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub use robosim_batch as batch;
 pub use robosim_generate as generate;
 pub use robosim_grade as grade;

@@ -2,6 +2,8 @@
 //!
 //! Exit codes, as ruff: 0 success, 1 findings (a program failed), 2 the tool itself failed.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::process::ExitCode;

@@ -51,7 +51,7 @@ fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()>
     writeln!(out, "line {line}: {}", failure.error)?;
     writeln!(out, "failing path (replay with these choices): {:?}", failure.choices)?;
     for decision in &failure.decisions {
-        writeln!(out, "  decided: {}", serde_json::to_string(decision).unwrap_or_default())?;
+        writeln!(out, "  decided: {}", serde_json::to_string(decision)?)?;
     }
     super::shared::print_trace(out, &failure.trace)?;
     Ok(())

@@ -1,4 +1,4 @@
-//! Stage 4: InstAlign. The model rewrites each instruction to state what its accepted
+//! The `align` stage (3 of 4): InstAlign. The model rewrites each instruction to state what its accepted
 //! program does, then judges which of the two the program carries out more faithfully; the
 //! chosen one goes on. The two are shown in a seeded random order, so a model that prefers
 //! "A" does not always pick the same side.

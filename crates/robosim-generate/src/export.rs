@@ -1,4 +1,4 @@
-//! Stage 5: the dataset. Final de-duplication (instruction, then program), programs that
+//! The `export` stage (4 of 4): the dataset. Final de-duplication (instruction, then program), programs that
 //! call no robot function dropped, written as chat `messages` and as instruction/output
 //! JSONL.
 

@@ -1,4 +1,4 @@
-//! Stage 1: new tasks by Self-Instruct and Evol-Instruct, into the task library.
+//! The `instructions` stage (1 of 4): new tasks by Self-Instruct and Evol-Instruct, into the task library.
 
 use std::collections::BTreeMap;
 

@@ -107,7 +107,8 @@ impl TaskLibrary {
         Ok(())
     }
 
-    /// Adds a task if it passes [`TaskLibrary::check`] (not yet written: see `flush`).
+    /// Adds a task if it passes [`TaskLibrary::check`]. It is kept in memory only: the
+    /// stage writes the new tasks with [`TaskLibrary::append_from`] at the end of each round.
     ///
     /// # Errors
     /// The rejection.
@@ -131,7 +132,7 @@ impl TaskLibrary {
         let file = OpenOptions::new().create(true).append(true).open(&self.path).map_err(io)?;
         let mut out = BufWriter::new(file);
         for task in &self.tasks[from..] {
-            serde_json::to_writer(&mut out, task).map_err(|e| io(e.into()))?;
+            serde_json::to_writer(&mut out, task).map_err(|source| Error::Json { path: self.path.clone(), source })?;
             out.write_all(b"\n").map_err(io)?;
         }
         out.flush().map_err(io)

@@ -1,4 +1,4 @@
-//! Stages 2 and 3: programs for each task, checked by RoboSim as they arrive (rejection
+//! The `programs` stage (2 of 4): programs for each task, checked by RoboSim as they arrive (rejection
 //! sampling): up to K samples, the first accepted one kept.
 
 use std::collections::BTreeMap;

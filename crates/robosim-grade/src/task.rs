@@ -133,11 +133,13 @@ impl Task {
     /// As [`Task::load`]; also no tasks, or two tasks with one name.
     pub fn load_dir(dir: &Path) -> Result<Vec<Self>, Error> {
         let entries = fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|source| Error::Io { path: dir.to_owned(), source })?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                paths.push(path);
+            }
+        }
         paths.sort();
         let tasks = paths.iter().map(|p| Self::load(p)).collect::<Result<Vec<_>, _>>()?;
         if tasks.is_empty() {

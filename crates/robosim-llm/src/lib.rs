@@ -18,6 +18,8 @@
 //! # Ok::<(), robosim_llm::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod cache;
 mod client;
 mod error;

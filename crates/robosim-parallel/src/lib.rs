@@ -19,6 +19,8 @@
 //! assert_eq!(squares, [1, 4, 9, 16, 25]);
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 
 use crossbeam::channel;

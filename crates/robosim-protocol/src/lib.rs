@@ -13,6 +13,8 @@
 //! assert_eq!(RobotFunction::GoTo.name(), "go_to");
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod value;
 
 pub use value::{Value, truncate_items, truncate_text, truncate_values};

@@ -59,6 +59,7 @@ pub(crate) fn load_or_compile(engine: &Engine, policy: &CachePolicy, snapshot: b
         // SAFETY: the file was written by `Module::serialize` for an engine with the same
         // compatibility hash (it is in the name); `deserialize_file` validates its header.
         // A file that fails to load is recompiled and replaced.
+        #[allow(unsafe_code)]
         if let Ok(module) = unsafe { Module::deserialize_file(engine, &path) } {
             return Ok((module, true));
         }

@@ -21,6 +21,9 @@
 //! # Ok::<(), robosim_sandbox::Error>(())
 //! ```
 
+// The one unsafe operation (loading the compiled guest from the cache) is allowed where it is.
+#![deny(unsafe_code)]
+
 mod cache;
 mod engine;
 mod error;

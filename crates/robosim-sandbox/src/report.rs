@@ -141,6 +141,6 @@ pub mod duration_secs {
     /// # Errors
     /// As the deserializer's.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        f64::deserialize(d).map(|s| Duration::try_from_secs_f64(s).unwrap_or_default())
+        Duration::try_from_secs_f64(f64::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }

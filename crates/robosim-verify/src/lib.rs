@@ -22,6 +22,8 @@
 //! # Ok::<(), robosim_sandbox::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 /// The largest program verified or graded by default (bytes); a larger one is invalid input.
 pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
 

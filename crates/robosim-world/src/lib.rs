@@ -18,6 +18,8 @@
 //! assert_eq!(world.choices().len(), 1);
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod choice;
 mod concrete;
 #[cfg(test)]

@@ -53,8 +53,8 @@ fn runs(c: &mut Criterion) {
 }
 
 fn module_load(c: &mut Criterion) {
-    let dir = std::env::temp_dir().join(format!("robosim-bench-cache-{}", std::process::id()));
-    let cached = SandboxConfig { cache: CachePolicy::Dir(dir.clone()), ..SandboxConfig::default() };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cached = SandboxConfig { cache: CachePolicy::Dir(dir.path().to_owned()), ..SandboxConfig::default() };
     Sandbox::with_config(cached.clone()).expect("fill the cache");
     let mut group = c.benchmark_group("module_load");
     group.bench_function("cached", |b| b.iter(|| black_box(Sandbox::with_config(cached.clone()).expect("load"))));

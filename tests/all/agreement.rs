@@ -10,8 +10,9 @@ use crate::SANDBOX;
 
 #[test]
 fn dev_corpus_agrees_with_the_reference() {
-    let corpus = crate::shared().join("corpus/dev.jsonl");
-    let details = std::env::temp_dir().join(format!("robosim-agreement-{}.jsonl", std::process::id()));
+    let Some(corpus) = crate::shared("corpus/dev.jsonl") else { return };
+    let dir = crate::Dir::new("agreement");
+    let details = dir.path("details.jsonl");
     let output = Command::new(env!("CARGO_BIN_EXE_robosim"))
         .arg("agreement")
         .arg(&corpus)
@@ -24,7 +25,6 @@ fn dev_corpus_agrees_with_the_reference() {
     println!("{table}");
 
     let text = std::fs::read_to_string(&details).expect("details");
-    let _ = std::fs::remove_file(&details);
     let disagreements: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
     // Every program the reference rejects, robosim rejects too.
     let missed: Vec<_> = disagreements.iter().filter(|d| d["kind"] == "reference rejects, robosim accepts").collect();

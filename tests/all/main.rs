@@ -27,9 +27,16 @@ use robosim::{Limits, Program, RunReport, Sandbox, world::OpenWorld};
 pub(crate) static SANDBOX: LazyLock<Arc<Sandbox>> =
     LazyLock::new(|| Arc::new(Sandbox::new().expect("the sandbox starts")));
 
-/// `../shared` beside the project (reference material: the corpus, the spec).
-pub(crate) fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// `../shared/<file>` beside the project (reference material: the corpus, the spec), or
+/// `None`, with the reason printed, when it is not there: the tests that need it then skip.
+pub(crate) fn shared(file: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(file);
+    if path.is_file() {
+        Some(path)
+    } else {
+        println!("skipped: {} is not there (the reference material is not beside the project)", path.display());
+        None
+    }
 }
 
 pub(crate) fn fixtures() -> PathBuf {
@@ -56,25 +63,18 @@ pub(crate) fn run_with(source: &str, limits: &Limits, seed: u64) -> RunReport {
     SANDBOX.run_with(&Program::task(source), OpenWorld::default(), limits, seed).0
 }
 
-/// A fresh temporary directory, removed when dropped.
-pub(crate) struct Dir(pub(crate) PathBuf);
+/// A fresh temporary directory (a `tempfile::TempDir`, so unique and removed when dropped);
+/// `.0` is its path.
+pub(crate) struct Dir(pub(crate) PathBuf, #[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir);
 
 impl Dir {
     pub(crate) fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("robosim-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
+        let dir = tempfile::Builder::new().prefix(&format!("robosim-test-{name}-")).tempdir().expect("temp dir");
+        Self(dir.path().to_owned(), dir)
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

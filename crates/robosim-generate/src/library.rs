@@ -155,9 +155,8 @@ mod tests {
 
     #[test]
     fn a_torn_last_line_is_dropped_and_damage_elsewhere_is_an_error() {
-        let dir = std::env::temp_dir().join(format!("robosim-library-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("tasks.jsonl");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tasks.jsonl");
         let mut library = TaskLibrary::open(&path, &["Say hello to Bob."], 0.7).unwrap();
         library.add(task("Go to the kitchen and pick up the red apple."), None).unwrap();
         library.add(task("Ask Ana whether she wants tea or coffee."), None).unwrap();
@@ -171,6 +170,5 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "the torn line is gone from the file");
         std::fs::write(&path, format!("{{oops\n{whole}")).unwrap();
         assert!(TaskLibrary::open(&path, &[], 0.7).unwrap_err().to_string().contains("line 1"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -4,6 +4,12 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Everything builds in the release profile: RustPython and cranelift are too slow unoptimised.
 cargo := "cargo"
+# The one cargo invocation that builds everything the recipes use: the binary, the examples and
+# every test. Builds that select other targets resolve features differently and would compile
+# cranelift and the robosim crates again; every recipe reuses this build instead.
+build_all := cargo + " test --release --workspace --exclude robosim-guest --no-run"
+target := env_var_or_default("CARGO_TARGET_DIR", "target")
+robosim := target / "release/robosim"
 
 default:
     @just --list
@@ -12,28 +18,30 @@ default:
 setup:
     rustup target add wasm32-wasip1
 
-# Build the CLI (and, through its build script, the Python guest) and cache the compiled guest.
+# Build the CLI, its tests and examples (and, through its build script, the Python guest) in one
+# cargo invocation, and cache the compiled guest.
 build: setup
-    {{cargo}} build --release --bins --tests
-    {{cargo}} run --release --quiet -- prepare
+    {{build_all}}
+    {{robosim}} prepare
 
 # Verify a JSONL batch on all cores: INPUT.verdicts.jsonl, INPUT.accepted.jsonl, a summary.
 verify-batch FILE *ARGS: build
-    {{cargo}} run --release --quiet -- verify-batch {{FILE}} {{ARGS}} || [ $? -eq 1 ]
+    {{robosim}} verify-batch {{FILE}} {{ARGS}} || [ $? -eq 1 ]
 
 # Generate training data with a model behind an OpenAI-compatible server (see README).
 pipeline OUT *ARGS: build
-    {{cargo}} run --release --quiet -- pipeline {{OUT}} {{ARGS}}
+    {{robosim}} pipeline {{OUT}} {{ARGS}}
 
 # Grade completions on benchmark tasks: pass@1 per task, the failing check of each failure.
 grade TASKS COMPLETIONS *ARGS: build
-    {{cargo}} run --release --quiet -- grade {{TASKS}} {{COMPLETIONS}} {{ARGS}} || [ $? -eq 1 ]
+    {{robosim}} grade {{TASKS}} {{COMPLETIONS}} {{ARGS}} || [ $? -eq 1 ]
 
 # Run one Python program and print its outcome and robot-call trace.
 run FILE *ARGS: build
-    {{cargo}} run --release --quiet -- run {{FILE}} {{ARGS}}
+    {{robosim}} run {{FILE}} {{ARGS}}
 
-# The test suite (unit, integration, doc tests), all in the release profile.
+# The test suite (unit, integration, doc tests), all in the release profile: the same invocation
+# as `build`, so nothing is compiled again.
 test: build
     {{cargo}} test --release --workspace --exclude robosim-guest
 
@@ -44,13 +52,13 @@ lint: setup
 
 # robosim's verdicts against the reference checker's on the dev corpus (1,404 programs).
 agreement *ARGS: build
-    {{cargo}} run --release --quiet -- agreement ../shared/corpus/dev.jsonl --details target/agreement.jsonl {{ARGS}}
+    {{robosim}} agreement ../shared/corpus/dev.jsonl --details {{target}}/agreement.jsonl {{ARGS}}
 
 # verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
 bench-corpus TIMES="1" *ARGS: build
     mkdir -p target/bench-corpus
     for i in $(seq {{TIMES}}); do cat ../shared/corpus/dev.jsonl; done > target/bench-corpus/corpus.jsonl
-    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim verify-batch target/bench-corpus/corpus.jsonl --no-accepted --jobs 2 {{ARGS}} || [ $? -eq 1 ]
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} verify-batch target/bench-corpus/corpus.jsonl --no-accepted --jobs 2 {{ARGS}} || [ $? -eq 1 ]
 
 # Criterion benchmarks: per-run latency and fuel, module load.
 bench: build
@@ -60,15 +68,14 @@ bench: build
 # stand-in for a model (examples/corpus_llm.rs): tasks/s and acceptance with real programs.
 bench-pipeline *ARGS: build
     rm -rf target/bench-pipeline && mkdir -p target/bench-pipeline
-    {{cargo}} build --release --quiet --example corpus_llm
-    target/release/examples/corpus_llm ../shared/corpus/dev.jsonl target/bench-pipeline/out > target/bench-pipeline/url & \
+    {{target}}/release/examples/corpus_llm ../shared/corpus/dev.jsonl target/bench-pipeline/out > target/bench-pipeline/url & \
     trap "kill $! 2>/dev/null" EXIT; \
     until [ -s target/bench-pipeline/url ]; do sleep 0.1; done; \
-    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim pipeline target/bench-pipeline/out \
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} pipeline target/bench-pipeline/out \
         --stages programs,align,export --model corpus --base-url "$(cat target/bench-pipeline/url)" {{ARGS}}
 
 # robosim grade on the example completions repeated TIMES times: completions/s, peak RSS.
 bench-grade TIMES="100" *ARGS: build
     mkdir -p target/bench-grade
     for i in $(seq {{TIMES}}); do cat data/completions.jsonl; done > target/bench-grade/completions.jsonl
-    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" target/release/robosim grade seeds/roboeval target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} grade seeds/roboeval target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]

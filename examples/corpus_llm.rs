@@ -5,7 +5,7 @@
 //! (`<instruction> [n]`), prints its base URL, and serves until killed. `just bench-pipeline`
 //! drives it.
 //!
-//! `cargo run --release --example corpus_llm -- ../shared/corpus/dev.jsonl OUT_DIR`
+//! `target/release/examples/corpus_llm ../shared/corpus/dev.jsonl OUT_DIR` (built by `just build`)
 
 use std::{collections::HashMap, fmt::Write as _, fs, io::Write as _, sync::Arc};
 

@@ -1,6 +1,6 @@
 //! Verifying robot programs from Rust: one at a time, then a stream on several threads.
 //!
-//! `cargo run --release --example verify_programs`
+//! `target/release/examples/verify_programs` (built by `just build`)
 
 use robosim::{
     batch::verify_stream,

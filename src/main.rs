@@ -25,6 +25,8 @@ fn main() -> ExitCode {
     }
 }
 
+/// A bare I/O error is one from writing to stdout (file errors come wrapped in the crates'
+/// typed errors); a broken pipe there means the reader has gone.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }

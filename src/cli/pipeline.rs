@@ -173,20 +173,25 @@ fn print_summary(out: &mut impl Write, stats: &RunStats, args: &PipelineArgs) ->
         let evol: u64 = s.kept_evol.values().sum();
         writeln!(
             out,
-            "instructions: {} kept this run ({} self-instruct, evol {:?}), {} near-duplicates, {:?} malformed; library {} ({dir}/tasks.jsonl)",
+            "instructions: {} kept this run ({} self-instruct, evol {}), {} near-duplicates, {} malformed; library {} ({dir}/tasks.jsonl)",
             s.kept_self_instruct + evol,
             s.kept_self_instruct,
-            s.kept_evol,
+            json(&s.kept_evol),
             s.dropped_similar,
-            s.dropped_invalid,
+            json(&s.dropped_invalid),
             s.library_size,
         )?;
     }
     if let Some(s) = &stats.programs {
         writeln!(
             out,
-            "programs: {}/{} tasks accepted (rate {}), {} samples {:?}, errors {:?} ({dir}/programs.jsonl)",
-            s.accepted_tasks, s.tasks, s.task_acceptance_rate, s.samples, s.samples_by_status, s.error_classes,
+            "programs: {}/{} tasks accepted (rate {}), {} samples {}, errors {} ({dir}/programs.jsonl)",
+            s.accepted_tasks,
+            s.tasks,
+            s.task_acceptance_rate,
+            s.samples,
+            json(&s.samples_by_status),
+            json(&s.error_classes),
         )?;
     }
     if let Some(s) = &stats.align {
@@ -209,4 +214,9 @@ fn print_summary(out: &mut impl Write, stats: &RunStats, args: &PipelineArgs) ->
         "model: {} requests, {} retries, {} failures, {} cache hits; statistics in {dir}/stats.json",
         s.requests, s.retries, s.failures, s.cache_hits,
     )
+}
+
+/// A map of counts as compact JSON: `{"accepted":3,"rejected":1}`.
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("<{e}>"))
 }

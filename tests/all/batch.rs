@@ -226,3 +226,22 @@ fn summary_and_records_snapshot() {
         "[].robosim.verdict.fuel_used" => "[fuel]",
     });
 }
+
+/// A verdicts file verified again: its `robosim` fields are replaced, never written twice, and
+/// the training set reads the new records back.
+#[test]
+fn an_input_robosim_field_is_replaced() {
+    let dir = Dir::new("reverify");
+    let input = dir.path("in.jsonl");
+    fs::write(&input, record_line("a", GOOD) + "\n").expect("input");
+    assert!(batch(&input, &[]).status.success());
+    let again = dir.path("again.jsonl");
+    let verdicts = fs::read_to_string(dir.path("in.verdicts.jsonl")).expect("verdicts");
+    fs::write(&again, verdicts.lines().skip(1).collect::<Vec<_>>().join("\n") + "\n").expect("input");
+    let output = batch(&again, &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = fs::read_to_string(dir.path("again.verdicts.jsonl")).expect("verdicts");
+    let line = text.lines().nth(1).expect("a record");
+    assert_eq!(line.matches("\"robosim\":").count(), 1, "{line}");
+    assert_eq!(fs::read_to_string(dir.path("again.accepted.jsonl")).expect("training set").lines().count(), 1);
+}

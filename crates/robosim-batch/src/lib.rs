@@ -22,6 +22,7 @@
 
 mod error;
 mod input;
+mod manifest;
 mod output;
 mod run;
 mod stream;
@@ -30,7 +31,8 @@ mod training;
 
 pub use error::Error;
 pub use input::{Input, Line, line_hash, parse_line};
-pub use output::{Manifest, Record, RecordMeta, Status};
+pub use manifest::Manifest;
+pub use output::{Record, RecordMeta, Status};
 pub use stream::verify_stream;
 pub use summary::{Slow, Summary};
 pub use training::TrainingSetStats;

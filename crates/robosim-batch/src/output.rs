@@ -15,7 +15,7 @@ use robosim_verify::Verdict;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::{Error, Input, Line};
+use crate::{Error, Input, Line, Manifest};
 
 /// A line of the verdicts file: the input object, untouched, and robosim's result under
 /// `robosim`.
@@ -27,8 +27,8 @@ pub struct Record {
     pub robosim: RecordMeta,
 }
 
-/// What robosim made of one input line. (Fields in alphabetical order, as the file has
-/// always had them.)
+/// What robosim made of one input line. (Its fields are in alphabetical order, as they were
+/// when records were built as JSON maps; the verdict's own fields come in declaration order.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordMeta {
     /// The input's `id`, or its line number when it has none.
@@ -63,7 +63,11 @@ impl Record {
             Input::Program { id, fields, .. } => {
                 let accepted = verdict.as_ref().is_some_and(|v| v.accepted);
                 let status = if accepted { Status::Accepted } else { Status::Rejected };
-                (id.clone(), fields.clone(), status, None)
+                let mut input = fields.clone();
+                // The result goes under `robosim`: an input field of that name (a verdicts file
+                // verified again) is replaced, never written twice.
+                input.remove("robosim");
+                (id.clone(), input, status, None)
             }
             Input::Invalid { id, message } => (id.clone(), Map::new(), Status::InvalidInput, Some(message.clone())),
         };
@@ -82,17 +86,6 @@ impl Record {
     pub fn program(&self) -> Option<&str> {
         self.input.get("program").and_then(Value::as_str)
     }
-}
-
-/// What produced a verdicts file. Resuming requires an equal manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub tool: String,
-    pub version: String,
-    pub guest_sha256: String,
-    /// Exploration settings, limits and seed.
-    pub settings: Value,
-    pub max_program_bytes: usize,
 }
 
 /// The key of the manifest line.

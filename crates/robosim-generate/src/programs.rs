@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// What became of one sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptStatus {
     Accepted,
@@ -78,7 +78,7 @@ pub struct ProgramStats {
     /// Accepted tasks / tasks.
     pub task_acceptance_rate: f64,
     pub samples: u64,
-    pub samples_by_status: BTreeMap<&'static str, u64>,
+    pub samples_by_status: BTreeMap<AttemptStatus, u64>,
     /// Accepted samples / samples that had a program.
     pub sample_acceptance_rate: f64,
     /// Tasks accepted at the first, second, … sample.
@@ -181,13 +181,7 @@ impl Context {
             }
             for attempt in &task.attempts {
                 stats.samples += 1;
-                let status = match attempt.status {
-                    AttemptStatus::Accepted => "accepted",
-                    AttemptStatus::Rejected => "rejected",
-                    AttemptStatus::NoCode => "no_code",
-                    AttemptStatus::LlmError => "llm_error",
-                };
-                *stats.samples_by_status.entry(status).or_default() += 1;
+                *stats.samples_by_status.entry(attempt.status).or_default() += 1;
                 verified += u64::from(matches!(attempt.status, AttemptStatus::Accepted | AttemptStatus::Rejected));
                 if let Some(class) = &attempt.class {
                     *stats.error_classes.entry(class.clone()).or_default() += 1;
@@ -196,7 +190,8 @@ impl Context {
             }
         }
         stats.task_acceptance_rate = ratio(stats.accepted_tasks, stats.tasks);
-        stats.sample_acceptance_rate = ratio(stats.samples_by_status.get("accepted").copied().unwrap_or(0), verified);
+        stats.sample_acceptance_rate =
+            ratio(stats.samples_by_status.get(&AttemptStatus::Accepted).copied().unwrap_or(0), verified);
         stats
     }
 }

@@ -27,6 +27,7 @@
 mod cache;
 mod engine;
 mod error;
+mod guest;
 mod imports;
 mod limits;
 mod program;
@@ -40,12 +41,8 @@ mod wasi;
 pub use cache::{CachePolicy, default_cache_dir};
 pub use engine::{ModuleLoad, Sandbox, SandboxConfig};
 pub use error::{Error, WasmtimeError};
+pub use guest::{GUEST_SHA256, GUEST_WASM};
 pub use limits::{EPOCH_TICK, Limits, MAX_WASM_STACK};
 pub use program::Program;
 pub use report::{CallResult, Outcome, RunReport, TraceEvent, duration_secs};
 pub use session::Session;
-
-/// The guest module (RustPython + robot API), built by this crate's build script.
-pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/robosim_guest.wasm"));
-/// SHA-256 of [`GUEST_WASM`], hex.
-pub const GUEST_SHA256: &str = env!("ROBOSIM_GUEST_SHA256");

@@ -35,9 +35,15 @@ impl ErrorClass {
     pub fn of(outcome: &Outcome) -> Option<Self> {
         Some(match outcome {
             Outcome::Completed | Outcome::Exited { .. } => return None,
-            Outcome::SyntaxError { message, .. } => Self::from(message.split(':').next().unwrap_or("SyntaxError")),
-            Outcome::RobotError { name, .. } => Self::from(name.as_str()),
-            Outcome::PythonError { exc_type, .. } => Self::from(exc_type.rsplit('.').next().unwrap_or(exc_type)),
+            // A program's own exception class is always `Python`, whatever its name: a
+            // `class TimeOutError(Exception)` must not pass for a time-out.
+            Outcome::SyntaxError { message, .. } => {
+                Self::Python(message.split(':').next().unwrap_or("SyntaxError").to_owned())
+            }
+            Outcome::RobotError { name, .. } => Self::Robot(name.clone()),
+            Outcome::PythonError { exc_type, .. } => {
+                Self::Python(exc_type.rsplit('.').next().unwrap_or(exc_type).to_owned())
+            }
             Outcome::FuelExhausted | Outcome::DeadlineExceeded | Outcome::RobotCallLimitExceeded => Self::TimeOut,
             Outcome::MemoryExceeded => Self::Memory,
             Outcome::StackExhausted => Self::Recursion,
@@ -62,7 +68,8 @@ impl ErrorClass {
     }
 }
 
-/// Reads a name back (from a verdicts file): the inverse of [`ErrorClass::as_str`].
+/// Reads a name back (from a verdicts file): the inverse of [`ErrorClass::as_str`], except
+/// that a program's exception named like one of robosim's classes reads back as robosim's.
 impl From<&str> for ErrorClass {
     fn from(name: &str) -> Self {
         match name {

@@ -13,6 +13,9 @@ use crate::{
     verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line},
 };
 
+/// The largest program verified or graded by default (bytes); a larger one is invalid input.
+pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
+
 /// How the choice tree is explored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]

@@ -25,19 +25,28 @@ pub fn extract_program(text: &str) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
-/// A line that starts a Python statement at the left margin: a comment, decorator, string,
-/// keyword statement (compound ones ending in `:`), assignment or call. Prose such as
-/// "Here is the program:" or "Sure, this will do it." matches none of them.
+/// A line that starts a Python statement a program can open with, at the left margin: a
+/// comment, decorator, string, `def`/`class`/`import`, a compound statement in its Python
+/// form (`for x in …:`, `if …:`, `with … as …:`), an assignment or a call. Prose such as
+/// "Here is the program:", "Sure, this will do it.", "for example:" or "Note: the robot …"
+/// matches none of them.
 fn looks_like_code(line: &str) -> bool {
     static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
         let name = r"[A-Za-z_]\w*";
         let target = format!(r"{name}(?:\.{name}|\[[^\]]*\])*");
+        let annotation = format!(r"{target}(?:\s*\|\s*{target})*");
+        let end = r":\s*(?:#.*)?$";
         let patterns = [
             r#"[#@]|[rbfuRBFU]{0,2}["']"#.to_owned(),
-            r"(?:def|class|import|from|async|global|nonlocal|assert|raise|return|del|pass|break|continue)\b".to_owned(),
-            r"(?:if|elif|else|for|while|with|try|except|finally|match)\b.*:\s*(?:#.*)?$".to_owned(),
+            format!(r"(?:async\s+)?def\s+{name}\s*\(|class\s+{name}\s*[(:]"),
+            // `import a.b as c, d` (the whole line), `from .x import y`
+            format!(r"import\s+[\w.]+(?:\s+as\s+{name})?(?:\s*,\s*[\w.]+(?:\s+as\s+{name})?)*\s*(?:#.*)?$"),
+            format!(r"from\s+\.*[\w.]+\s+import\s+(?:\*|\(|{name})"),
+            format!(r"(?:if|elif|while)\s.*{end}|(?:else|try|finally){end}|except\b.*{end}"),
+            format!(r"(?:async\s+)?for\s+[\w\s,()]+\s+in\s.*{end}"),
+            format!(r"(?:async\s+)?with\s.*(?:\bas\s+{name}.*|\)){end}"),
             // `x = 1`, `x += 1`, `a.b[0] = 2`, `x: int = 3`, `a, b = f()`
-            format!(r"{target}\s*(?::[^=]*)?(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=[^=]"),
+            format!(r"{target}\s*(?::\s*{annotation}\s*)?(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=[^=]"),
             format!(r"{name}(?:\s*,\s*{name})+\s*=[^=]"),
             // `go_to("kitchen")`, `robot.say("hi")`
             format!(r"{target}\("),
@@ -100,6 +109,13 @@ mod tests {
             "The robot first visits each room. Then it reports back.\n\n",
             "Note: rooms are listed below.\n",
             "If the apple is there, pick it; otherwise say so\n",
+            "for example:\n",
+            "with the code below:\n",
+            "return the cup to the kitchen when done.\n",
+            "pass this to the robot.\n",
+            "class schedules are listed here.\n",
+            "Usage: ask(person, question, options=[...])\n",
+            "import the pictures first.\n",
         ] {
             for program in PLAIN {
                 assert_eq!(extract_program(&format!("{preamble}{program}")), program, "{preamble:?}");

@@ -24,9 +24,6 @@
 
 #![forbid(unsafe_code)]
 
-/// The largest program verified or graded by default (bytes); a larger one is invalid input.
-pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
-
 mod class;
 mod explore;
 mod extract;
@@ -34,7 +31,7 @@ mod normalize;
 mod verdict;
 
 pub use class::ErrorClass;
-pub use explore::{Strategy, Verifier, VerifyConfig};
+pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, Strategy, Verifier, VerifyConfig};
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
 pub use verdict::{

@@ -27,8 +27,8 @@ pub struct Record {
     pub robosim: RecordMeta,
 }
 
-/// What robosim made of one input line. (Its fields are in alphabetical order, as they were
-/// when records were built as JSON maps; the verdict's own fields come in declaration order.)
+/// What robosim made of one input line. (The verdicts file has every object's keys in
+/// alphabetical order: see `Writer::write`.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordMeta {
     /// The input's `id`, or its line number when it has none.
@@ -109,7 +109,10 @@ impl Writer {
 
     pub(crate) fn write(&mut self, value: &impl Serialize) -> Result<(), Error> {
         let io = |source| Error::io(&self.path, source);
-        serde_json::to_writer(&mut self.out, value).map_err(|e| io(e.into()))?;
+        // Through a JSON value, whose maps keep keys sorted: every line has its keys in
+        // alphabetical order at every level, as the file has always had them.
+        let value = serde_json::to_value(value).map_err(|e| io(e.into()))?;
+        serde_json::to_writer(&mut self.out, &value).map_err(|e| io(e.into()))?;
         self.out.write_all(b"\n").map_err(io)?;
         // Flushed per record: a killed run loses at most the line being written.
         self.out.flush().map_err(io)

@@ -56,8 +56,8 @@ pub enum Progress {
     Graded { status: GradeStatus },
 }
 
-/// A line of the grades file. (Fields in alphabetical order, as the file has always had
-/// them.)
+/// A line of the grades file (written with every object's keys in alphabetical order, as the
+/// file has always had them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GradeRecord {
     /// The completion's `id` (null when it has none); absent for invalid input.
@@ -284,6 +284,8 @@ pub fn grade(
         |item, worlds| {
             let record = summarize(&mut summary, item, worlds);
             on_progress(Progress::Graded { status: record.status });
+            // Through a JSON value, whose maps keep keys sorted, as the file has always had them.
+            let record = serde_json::to_value(&record).map_err(|e| io_error(&config.output, e.into()))?;
             serde_json::to_writer(&mut out, &record).map_err(|e| io_error(&config.output, e.into()))?;
             out.write_all(b"\n").map_err(|e| io_error(&config.output, e))?;
             out.flush().map_err(|e| io_error(&config.output, e))

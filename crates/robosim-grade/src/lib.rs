@@ -27,6 +27,9 @@ mod check_tests;
 mod error;
 mod grade;
 mod pattern;
+pub mod rtl;
+#[cfg(test)]
+mod rtl_tests;
 mod task;
 
 pub use check::{Check, Count, Run};

@@ -1,0 +1,380 @@
+//! RoboEval's trace logic, as its `rtl.py` defines it: a run's trace of robot actions
+//! ([`Element`]), static checks that match one element by regular expressions ([`Match`]),
+//! trace windows that fall back to the whole trace when nothing matches ([`Window`]), and the
+//! checks a task state states over them ([`Expr`]).
+//!
+//! Patterns are Python regular expressions searched (not matched) in the element's text,
+//! ignoring case; they may use look-around (`contain_words` builds `^(?=.*a)(?=.*b).*$`), so
+//! they compile with `fancy-regex`.
+//!
+//! ```
+//! use robosim_grade::rtl::{Element, Expr};
+//!
+//! let trace = [Element::go_to("printer room"), Element::check_entity("stapler"), Element::go_to("start_loc")];
+//! let check: Expr = serde_json::from_str(
+//!     r#"{"exists": {"check_entity": "stapler"}, "in": [{"after_first": {"go_to": "printer room"}}]}"#,
+//! )?;
+//! assert_eq!(check.eval(&trace), Ok(true));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use std::{fmt, sync::Arc};
+
+use fancy_regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Deserializer};
+
+/// What a trace element records: the robot action RoboEval prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    GoTo,
+    Say,
+    Ask,
+    CheckEntity,
+    Pick,
+    Place,
+}
+
+/// One element of a RoboEval trace: the action, its text (the location, message, question,
+/// entity or object as the program passed it) and, for `Ask`, the options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub action: Action,
+    pub value: String,
+    pub options: Option<Vec<String>>,
+}
+
+impl Element {
+    fn new(action: Action, value: &str) -> Self {
+        Self { action, value: value.to_owned(), options: None }
+    }
+
+    #[must_use]
+    pub fn go_to(location: &str) -> Self {
+        Self::new(Action::GoTo, location)
+    }
+
+    #[must_use]
+    pub fn say(message: &str) -> Self {
+        Self::new(Action::Say, message)
+    }
+
+    #[must_use]
+    pub fn check_entity(entity: &str) -> Self {
+        Self::new(Action::CheckEntity, entity)
+    }
+
+    #[must_use]
+    pub fn pick(object: &str) -> Self {
+        Self::new(Action::Pick, object)
+    }
+
+    #[must_use]
+    pub fn place(object: &str) -> Self {
+        Self::new(Action::Place, object)
+    }
+
+    #[must_use]
+    pub fn ask(question: &str, options: &[&str]) -> Self {
+        Self { options: Some(options.iter().map(|&o| o.to_owned()).collect()), ..Self::new(Action::Ask, question) }
+    }
+}
+
+/// A Python regular expression, searched in a text ignoring case.
+#[derive(Clone)]
+pub struct Pattern {
+    source: String,
+    /// Shared: a compiled look-around regex is large, and checks clone their patterns.
+    regex: Arc<Regex>,
+}
+
+impl Pattern {
+    /// # Errors
+    /// When `source` is not a regular expression `fancy-regex` understands.
+    pub fn new(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
+        let regex = RegexBuilder::new(source).case_insensitive(true).build()?;
+        Ok(Self { source: source.to_owned(), regex: Arc::new(regex) })
+    }
+
+    /// `re.search(pattern, text, re.IGNORECASE)`; a pattern that runs past the matcher's
+    /// backtracking limit is an evaluation error, as an exception would be in Python.
+    fn search(&self, text: &str) -> Result<bool, String> {
+        self.regex.is_match(text).map_err(|e| format!("pattern {:?}: {e}", self.source))
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.source)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let source = String::deserialize(d)?;
+        Self::new(&source).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A static check: one action whose text matches a pattern (and, for `ask`, one of whose
+/// options matches the second).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Match {
+    GoTo(Pattern),
+    Say(Pattern),
+    CheckEntity(Pattern),
+    Pick(Pattern),
+    Place(Pattern),
+    Ask(Pattern, Pattern),
+}
+
+impl Match {
+    fn matches(&self, element: &Element) -> Result<bool, String> {
+        let (action, pattern, option) = match self {
+            Self::GoTo(p) => (Action::GoTo, p, None),
+            Self::Say(p) => (Action::Say, p, None),
+            Self::CheckEntity(p) => (Action::CheckEntity, p, None),
+            Self::Pick(p) => (Action::Pick, p, None),
+            Self::Place(p) => (Action::Place, p, None),
+            Self::Ask(p, o) => (Action::Ask, p, Some(o)),
+        };
+        if action != element.action {
+            return Ok(false);
+        }
+        let first = pattern.search(&element.value)?;
+        let Some(option) = option else { return Ok(first) };
+        let Some(options) = &element.options else {
+            return Err(format!("StaticCheck: the {action:?} element has no options"));
+        };
+        // As rtl.py: the first option that matches decides, and then only the text counts.
+        for candidate in options {
+            if option.search(candidate)? {
+                return Ok(first);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// A window onto the trace. When nothing matches, the trace is left as it was (RoboEval's
+/// rule), so a window never fails on its own.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Window {
+    AfterFirst(Match),
+    BeforeFirst(Match),
+    AfterLast(Match),
+    BeforeLast(Match),
+}
+
+impl Window {
+    fn apply<'t>(&self, trace: &'t [Element]) -> Result<&'t [Element], String> {
+        let found = |m: &Match, mut indices: Box<dyn Iterator<Item = usize>>| {
+            indices.try_fold(None, |found, i| match found {
+                Some(_) => Ok(found),
+                None => m.matches(&trace[i]).map(|hit| hit.then_some(i)),
+            })
+        };
+        let forward = || Box::new(0..trace.len()) as Box<dyn Iterator<Item = usize>>;
+        let backward = || Box::new((0..trace.len()).rev()) as Box<dyn Iterator<Item = usize>>;
+        Ok(match self {
+            Self::AfterFirst(m) => found(m, forward())?.map_or(trace, |i| &trace[i + 1..]),
+            Self::BeforeFirst(m) => found(m, forward())?.map_or(trace, |i| &trace[..i]),
+            Self::AfterLast(m) => found(m, backward())?.map_or(trace, |i| &trace[i + 1..]),
+            Self::BeforeLast(m) => found(m, backward())?.map_or(trace, |i| &trace[..i]),
+        })
+    }
+}
+
+/// What a state's check says about the trace. Written in JSON as RoboEval's Python reads:
+/// `true`, `{"and": [..]}`, `{"or": [..]}`, `{"not": ..}`, and the trace queries
+/// `{"exists": M, "in": [W..]}`, `{"terminal": M, "in": ..}`, `{"precedes": [M, M], "in": ..}`,
+/// `{"act_at_first": {"location": "..", "action": M}, "in": ..}`, `{"count": M, "in": ..,
+/// "equals": n}`, where `in` lists windows applied from the whole trace, left to right.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "ExprFile")]
+pub enum Expr {
+    Const(bool),
+    And(Vec<Self>),
+    Or(Vec<Self>),
+    Not(Box<Self>),
+    Query { windows: Vec<Window>, query: Box<Query> },
+}
+
+/// A question asked of a window of the trace.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    /// `Exists(m)`.
+    Exists(Match),
+    /// `Terminal(m)`: the last element matches (an empty trace is an evaluation error).
+    Terminal(Match),
+    /// `Precedes(a, b)`: `AfterFirst(a).Exists(b)`.
+    Precedes(Match, Match),
+    /// `ActAtFirst(location, action)`: the robot went to `location`, and `action` happened
+    /// between its first arrival there and the next `go_to` somewhere that is not it.
+    ActAtFirst { location: String, action: Match, arrive: Match, leave: Match },
+    /// Exactly `n` elements match.
+    Count(Match, usize),
+}
+
+impl Expr {
+    /// The check's value on `trace`; `Err` where RoboEval's Python would raise.
+    ///
+    /// # Errors
+    /// `terminal` on an empty window, a pattern past the backtracking limit.
+    pub fn eval(&self, trace: &[Element]) -> Result<bool, String> {
+        match self {
+            Self::Const(value) => Ok(*value),
+            // Python's `and`/`or` stop at the first deciding value; so does the error.
+            Self::And(all) => {
+                for check in all {
+                    if !check.eval(trace)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Self::Or(any) => {
+                for check in any {
+                    if check.eval(trace)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Self::Not(check) => Ok(!check.eval(trace)?),
+            Self::Query { windows, query } => {
+                let trace = windows.iter().try_fold(trace, |trace, window| window.apply(trace))?;
+                query.eval(trace)
+            }
+        }
+    }
+}
+
+impl Query {
+    fn eval(&self, trace: &[Element]) -> Result<bool, String> {
+        let exists = |m: &Match, trace: &[Element]| -> Result<bool, String> {
+            for element in trace {
+                if m.matches(element)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        match self {
+            Self::Exists(m) => exists(m, trace),
+            Self::Terminal(m) => match trace.last() {
+                Some(last) => m.matches(last),
+                None => Err("IndexError: list index out of range (Terminal on an empty trace)".into()),
+            },
+            Self::Precedes(first, then) => exists(then, Window::AfterFirst(first.clone()).apply(trace)?),
+            Self::ActAtFirst { action, arrive, leave, .. } => {
+                let went = exists(arrive, trace)?;
+                let there =
+                    Window::BeforeFirst(leave.clone()).apply(Window::AfterFirst(arrive.clone()).apply(trace)?)?;
+                Ok(exists(action, there)? && went)
+            }
+            Self::Count(m, n) => {
+                let mut count = 0;
+                for element in trace {
+                    count += usize::from(m.matches(element)?);
+                }
+                Ok(count == *n)
+            }
+        }
+    }
+}
+
+/// An expression as a task file writes it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExprFile {
+    Const(bool),
+    Op(Box<OpFile>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpFile {
+    and: Option<Vec<Expr>>,
+    or: Option<Vec<Expr>>,
+    not: Option<Expr>,
+    exists: Option<Match>,
+    terminal: Option<Match>,
+    precedes: Option<(Match, Match)>,
+    act_at_first: Option<ActAtFirstFile>,
+    count: Option<Match>,
+    equals: Option<usize>,
+    #[serde(rename = "in", default)]
+    windows: Vec<Window>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActAtFirstFile {
+    location: String,
+    action: Match,
+}
+
+impl TryFrom<ExprFile> for Expr {
+    type Error = String;
+
+    fn try_from(file: ExprFile) -> Result<Self, String> {
+        let op = match file {
+            ExprFile::Const(value) => return Ok(Self::Const(value)),
+            ExprFile::Op(op) => *op,
+        };
+        let OpFile { and, or, not, exists, terminal, precedes, act_at_first, count, equals, windows } = op;
+        let logic = [and.is_some(), or.is_some(), not.is_some()].into_iter().filter(|&x| x).count();
+        let queries =
+            [exists.is_some(), terminal.is_some(), precedes.is_some(), act_at_first.is_some(), count.is_some()]
+                .into_iter()
+                .filter(|&x| x)
+                .count();
+        if logic + queries != 1 {
+            return Err(
+                "a check needs exactly one of and, or, not, exists, terminal, precedes, act_at_first, count".into()
+            );
+        }
+        if equals.is_some() != count.is_some() {
+            return Err("`equals` goes with `count`, and `count` needs it".into());
+        }
+        if logic == 1 && !windows.is_empty() {
+            return Err("`in` goes with a trace query, not with and/or/not".into());
+        }
+        if let Some(all) = and {
+            return Ok(Self::And(all));
+        }
+        if let Some(any) = or {
+            return Ok(Self::Or(any));
+        }
+        if let Some(check) = not {
+            return Ok(Self::Not(Box::new(check)));
+        }
+        let query = if let Some(m) = exists {
+            Query::Exists(m)
+        } else if let Some(m) = terminal {
+            Query::Terminal(m)
+        } else if let Some((first, then)) = precedes {
+            Query::Precedes(first, then)
+        } else if let Some(ActAtFirstFile { location, action }) = act_at_first {
+            // As rtl.py builds them: the location as a pattern, and "a go_to elsewhere".
+            let arrive = Match::GoTo(Pattern::new(&location).map_err(|e| e.to_string())?);
+            let elsewhere = format!(r"^(?!.*\b{location}\b).*$");
+            let leave = Match::GoTo(Pattern::new(&elsewhere).map_err(|e| e.to_string())?);
+            Query::ActAtFirst { location, action, arrive, leave }
+        } else {
+            match (count, equals) {
+                (Some(m), Some(n)) => Query::Count(m, n),
+                _ => unreachable!("one query is present (checked above)"),
+            }
+        };
+        Ok(Self::Query { windows, query: Box::new(query) })
+    }
+}

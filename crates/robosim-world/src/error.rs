@@ -13,8 +13,11 @@ pub enum RobotErrorKind {
     RobotPickError,
     RobotPlaceError,
     RobotTypeError,
-    /// A robot function called with the wrong number of arguments (the guest's wrappers
-    /// normally catch this as a Python `TypeError` first).
+    /// RoboEval's name for a failed `is_in_room`.
+    RobotCheckEntityError,
+    /// Python's `TypeError`, raised by the world: a robot function called with the wrong
+    /// number of arguments (the guest's wrappers normally catch this first), or, in a
+    /// [`RoboEvalWorld`](crate::RoboEvalWorld), an argument of the wrong type.
     #[serde(rename = "TypeError")]
     Arity,
 }
@@ -31,6 +34,7 @@ impl RobotErrorKind {
             Self::RobotPickError => "RobotPickError",
             Self::RobotPlaceError => "RobotPlaceError",
             Self::RobotTypeError => "RobotTypeError",
+            Self::RobotCheckEntityError => "RobotCheckEntityError",
             Self::Arity => "TypeError",
         }
     }

@@ -27,6 +27,7 @@ mod concrete_tests;
 mod entity;
 mod error;
 mod open;
+mod roboeval;
 mod synth;
 #[cfg(test)]
 mod synth_tests;
@@ -37,5 +38,6 @@ pub use concrete::{AnswerSpec, ConcreteWorld, ObjectSpec, PersonSpec, SpecError,
 pub use entity::{EntityType, key};
 pub use error::{RobotError, RobotErrorKind};
 pub use open::OpenWorld;
+pub use roboeval::{RoboEvalAgent, RoboEvalObject, RoboEvalState, RoboEvalStateError, RoboEvalWorld};
 pub use synth::{LOOP_GUARD, SynthWorld};
 pub use world::{INITIAL_ROOMS, START_LOCATION, World};

@@ -1,0 +1,399 @@
+//! [`RoboEvalWorld`]: a concrete world that behaves as RoboEval's simulator (`simulator.py`
+//! in ut-amrl/codebotler) does, so that a benchmark state graded by robosim gives the trace
+//! and the errors RoboEval's harness gives.
+//!
+//! Its rules, which differ from [`ConcreteWorld`](crate::ConcreteWorld)'s on purpose:
+//! - every name in a state (room, object label, person, answer) is a regular expression
+//!   *searched* (ignoring case) inside the string the program passes: `go_to("the kitchen
+//!   please")` goes to `kitchen`, the first room (in the state's order) found in it;
+//! - `is_in_room(e)` is true when an object label or a person's name at the robot's room is
+//!   found in `e` (a person named `.*` is found in anything);
+//! - `ask` pops the person's answers in order (the last one stays), returns the first option
+//!   the answer is found in; otherwise, when the answer is found in the question, the first
+//!   option containing "yes", else the first option containing "no"; otherwise the next person
+//!   there is tried, and with none left the ask fails;
+//! - `pick` takes the first object at the robot's room whose label is found in the argument;
+//!   `place` needs the exact string picked, and leaves it (as a new label) in the room.
+//!
+//! ```
+//! use robosim_protocol::Value;
+//! use robosim_world::{RoboEvalAgent, RoboEvalState, RoboEvalWorld, World};
+//!
+//! let state = RoboEvalState {
+//!     locations: vec!["alice's office".into(), "start_loc".into()],
+//!     objects: vec![],
+//!     agents: vec![RoboEvalAgent { name: ".*".into(), location: "alice's office".into(), answers: vec!["donut".into()] }],
+//!     robot: "start_loc".into(),
+//! };
+//! let mut world = RoboEvalWorld::new(&state)?;
+//! world.go_to(&Value::from("Alice's office"))?;
+//! assert!(world.is_in_room(&Value::from("person"))?);
+//! let options = Value::from(vec!["cupcake", "donut"]);
+//! assert_eq!(world.ask(&Value::from("Alice"), &Value::from("Which one?"), &options)?, "donut");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::{collections::VecDeque, fmt};
+
+use fancy_regex::{Regex, RegexBuilder};
+use robosim_protocol::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::{RobotError, RobotErrorKind, World};
+
+/// A benchmark state as a task file writes it (RoboEval's `State`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoboEvalState {
+    /// The rooms, in the order `go_to` tries them and `get_all_rooms` returns them.
+    pub locations: Vec<String>,
+    #[serde(default)]
+    pub objects: Vec<RoboEvalObject>,
+    #[serde(default)]
+    pub agents: Vec<RoboEvalAgent>,
+    /// Where the robot starts.
+    pub robot: String,
+}
+
+/// An object: a label (a pattern) in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoboEvalObject {
+    pub label: String,
+    pub location: String,
+}
+
+/// A person: a name (a pattern), a room, and the answers (patterns) they give in turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoboEvalAgent {
+    pub name: String,
+    pub location: String,
+    pub answers: Vec<String>,
+}
+
+/// Why a state cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoboEvalStateError {
+    #[error("{what} {name:?} is in {location:?}, which is not one of the locations")]
+    UnknownLocation { what: &'static str, name: String, location: String },
+    #[error("the person {name:?} has no answers")]
+    NoAnswers { name: String },
+}
+
+/// A pattern searched in a text, as Python's `re.search(pattern, text, re.IGNORECASE)`.
+#[derive(Clone)]
+struct Pat(Regex);
+
+impl Pat {
+    /// `None` when the pattern does not compile: Python would raise at the search.
+    fn new(source: &str) -> Option<Self> {
+        RegexBuilder::new(source).case_insensitive(true).build().ok().map(Self)
+    }
+
+    /// Found in `text`; a pattern that does not compile or runs past the backtracking limit
+    /// is an error, as Python's exception would be.
+    fn found(source: &str, text: &str) -> Result<bool, ()> {
+        Self::new(source).ok_or(())?.0.is_match(text).map_err(|_| ())
+    }
+}
+
+impl fmt::Debug for Pat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Agent {
+    name: String,
+    location: String,
+    answers: VecDeque<String>,
+}
+
+/// A world that behaves as RoboEval's simulator; see the module docs.
+#[derive(Debug, Clone)]
+pub struct RoboEvalWorld {
+    locations: Vec<String>,
+    /// (label, location), in the order they were added.
+    objects: Vec<(String, String)>,
+    agents: Vec<Agent>,
+    robot: String,
+    holding: Option<String>,
+}
+
+impl RoboEvalWorld {
+    /// # Errors
+    /// An object, person or the robot in a room that is not among the locations, or a person
+    /// without answers.
+    pub fn new(state: &RoboEvalState) -> Result<Self, RoboEvalStateError> {
+        let known = |what: &'static str, name: &str, location: &str| {
+            if state.locations.iter().any(|l| l == location) {
+                Ok(())
+            } else {
+                Err(RoboEvalStateError::UnknownLocation { what, name: name.to_owned(), location: location.to_owned() })
+            }
+        };
+        for object in &state.objects {
+            known("the object", &object.label, &object.location)?;
+        }
+        for agent in &state.agents {
+            known("the person", &agent.name, &agent.location)?;
+            if agent.answers.is_empty() {
+                return Err(RoboEvalStateError::NoAnswers { name: agent.name.clone() });
+            }
+        }
+        known("the robot", "robot", &state.robot)?;
+        Ok(Self {
+            locations: state.locations.clone(),
+            objects: state.objects.iter().map(|o| (o.label.clone(), o.location.clone())).collect(),
+            agents: state
+                .agents
+                .iter()
+                .map(|a| Agent {
+                    name: a.name.clone(),
+                    location: a.location.clone(),
+                    answers: a.answers.clone().into(),
+                })
+                .collect(),
+            robot: state.robot.clone(),
+            holding: None,
+        })
+    }
+
+    /// The object the robot holds, as the program named it.
+    #[must_use]
+    pub fn holding(&self) -> Option<&str> {
+        self.holding.as_deref()
+    }
+
+    /// The room the robot is in.
+    #[must_use]
+    pub fn location(&self) -> &str {
+        &self.robot
+    }
+
+    /// Is any object label or person name at the robot's room found in `entity`?
+    fn present(&self, entity: &str) -> Result<bool, ()> {
+        for (label, location) in &self.objects {
+            if *location == self.robot && Pat::found(label, entity)? {
+                return Ok(true);
+            }
+        }
+        for agent in &self.agents {
+            if agent.location == self.robot && Pat::found(&agent.name, entity)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn answer(&mut self, person: &str, question: &str, options: &[String]) -> Result<Option<String>, ()> {
+        let here = self.robot.clone();
+        for agent in self.agents.iter_mut().filter(|a| a.location == here) {
+            if !Pat::found(&agent.name, person)? {
+                continue;
+            }
+            let answer =
+                if agent.answers.len() > 1 { agent.answers.pop_front() } else { agent.answers.front().cloned() };
+            let answer = answer.unwrap_or_default();
+            for option in options {
+                if Pat::found(&answer, option)? {
+                    return Ok(Some(option.clone()));
+                }
+            }
+            let fallback = if Pat::found(&answer, question)? { "yes" } else { "no" };
+            for option in options {
+                if Pat::found(fallback, option)? {
+                    return Ok(Some(option.clone()));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// RoboEval checks types first and raises Python's `TypeError` with the robot error's name
+/// in the message (`TypeError: RobotGoToError: location must be a string`).
+fn text<'a>(value: &'a Value, name: &str, what: &str) -> Result<&'a str, RobotError> {
+    value.as_str().ok_or_else(|| RobotError::new(RobotErrorKind::Arity, format!("{name}: {what} must be a string")))
+}
+
+fn failed(kind: RobotErrorKind, message: &str) -> RobotError {
+    RobotError::new(kind, message.to_owned())
+}
+
+impl World for RoboEvalWorld {
+    fn get_current_location(&mut self) -> Result<String, RobotError> {
+        Ok(self.robot.clone())
+    }
+
+    fn get_all_rooms(&mut self) -> Result<Vec<String>, RobotError> {
+        Ok(self.locations.clone())
+    }
+
+    fn is_in_room(&mut self, object: &Value) -> Result<bool, RobotError> {
+        let entity = text(object, "RobotCheckEntityError", "entity")?;
+        self.present(entity)
+            .map_err(|()| failed(RobotErrorKind::RobotCheckEntityError, "object_in_room or agent_in_room failed"))
+    }
+
+    fn go_to(&mut self, location: &Value) -> Result<(), RobotError> {
+        let wanted = text(location, "RobotGoToError", "location")?;
+        let failure = || failed(RobotErrorKind::RobotGoToError, "update_robot_location failed");
+        for room in &self.locations {
+            if Pat::found(room, wanted).map_err(|()| failure())? {
+                self.robot = room.clone();
+                return Ok(());
+            }
+        }
+        Err(failure())
+    }
+
+    fn ask(&mut self, person: &Value, question: &Value, options: &Value) -> Result<String, RobotError> {
+        let person = text(person, "RobotAskError", "person")?;
+        let question = text(question, "RobotAskError", "question")?;
+        let Value::List(options) = options else {
+            return Err(RobotError::new(RobotErrorKind::Arity, "RobotAskError: options must be a list"));
+        };
+        if options.is_empty() {
+            return Err(failed(RobotErrorKind::RobotAskError, "invalid options"));
+        }
+        // RoboEval compares `str(option)`; a non-string option is compared as its repr.
+        let options: Vec<String> = options.iter().map(|o| o.as_str().map_or_else(|| o.repr(), str::to_owned)).collect();
+        match self.answer(person, question, &options) {
+            Ok(Some(option)) => Ok(option),
+            Ok(None) | Err(()) => Err(failed(RobotErrorKind::RobotAskError, "ask_agent failed")),
+        }
+    }
+
+    fn say(&mut self, message: &Value) -> Result<(), RobotError> {
+        text(message, "RobotSayError", "message").map(|_| ())
+    }
+
+    fn pick(&mut self, obj: &Value) -> Result<(), RobotError> {
+        let obj = text(obj, "RobotPickError", "obj")?;
+        if let Some(held) = &self.holding {
+            return Err(RobotError::new(RobotErrorKind::RobotPickError, format!("Robot is already holding {held}")));
+        }
+        let failure = || failed(RobotErrorKind::RobotPickError, "removeObject failed");
+        let mut found = None;
+        for (i, (label, location)) in self.objects.iter().enumerate() {
+            if *location == self.robot && Pat::found(label, obj).map_err(|()| failure())? {
+                found = Some(i);
+                break;
+            }
+        }
+        let index = found.ok_or_else(failure)?;
+        self.objects.remove(index);
+        self.holding = Some(obj.to_owned());
+        Ok(())
+    }
+
+    fn place(&mut self, obj: &Value) -> Result<(), RobotError> {
+        let obj = text(obj, "RobotPlaceError", "obj")?;
+        if self.holding.as_deref() != Some(obj) {
+            return Err(RobotError::new(RobotErrorKind::RobotPlaceError, format!("Robot is not holding {obj}")));
+        }
+        self.holding = None;
+        self.objects.push((obj.to_owned(), self.robot.clone()));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use robosim_protocol::Value;
+
+    use super::{RoboEvalAgent, RoboEvalObject, RoboEvalState, RoboEvalWorld};
+    use crate::{RobotErrorKind, World};
+
+    fn s(text: &str) -> Value {
+        Value::from(text)
+    }
+
+    fn world() -> RoboEvalWorld {
+        let agent = |name: &str, location: &str, answers: &[&str]| RoboEvalAgent {
+            name: name.into(),
+            location: location.into(),
+            answers: answers.iter().map(|&a| a.to_owned()).collect(),
+        };
+        RoboEvalWorld::new(&RoboEvalState {
+            locations: vec!["kitchen".into(), "alice's office".into(), "office".into(), "start_loc".into()],
+            objects: vec![RoboEvalObject { label: "black backpack|bag".into(), location: "kitchen".into() }],
+            agents: vec![agent("alice", "alice's office", &["yes", "tea"]), agent(".*", "office", &["sandwich"])],
+            robot: "start_loc".into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn go_to_takes_the_first_room_found_in_the_argument() {
+        let mut w = world();
+        w.go_to(&s("Go to Alice's office please")).unwrap();
+        assert_eq!(w.location(), "alice's office");
+        // "office" is also in it, but "alice's office" comes first in the state's order.
+        w.go_to(&s("the OFFICE")).unwrap();
+        assert_eq!(w.location(), "office");
+        assert_eq!(w.go_to(&s("garage")).unwrap_err().kind, RobotErrorKind::RobotGoToError);
+        assert_eq!(w.go_to(&Value::Int(1)).unwrap_err().kind, RobotErrorKind::Arity);
+    }
+
+    #[test]
+    fn is_in_room_searches_labels_and_names_in_the_argument() {
+        let mut w = world();
+        w.go_to(&s("kitchen")).unwrap();
+        assert!(w.is_in_room(&s("my old bag")).unwrap());
+        assert!(!w.is_in_room(&s("person")).unwrap());
+        w.go_to(&s("office")).unwrap();
+        assert!(w.is_in_room(&s("anyone at all")).unwrap(), "a person named .* is found in anything");
+    }
+
+    #[test]
+    fn ask_pops_answers_and_falls_back_to_yes_or_no() {
+        let mut w = world();
+        w.go_to(&s("alice's office")).unwrap();
+        let yes_no = Value::from(vec!["Yes", "No"]);
+        // "yes" is found in the option "Yes".
+        assert_eq!(w.ask(&s("Alice"), &s("Coffee?"), &yes_no).unwrap(), "Yes");
+        // The last answer, "tea", stays: found in the question, so the "yes" option.
+        assert_eq!(w.ask(&s("Alice"), &s("Some tea?"), &yes_no).unwrap(), "Yes");
+        assert_eq!(w.ask(&s("Alice"), &s("Coffee?"), &yes_no).unwrap(), "No");
+        let drinks = Value::from(vec!["coffee", "green tea"]);
+        assert_eq!(w.ask(&s("Alice"), &s("Which?"), &drinks).unwrap(), "green tea");
+        // No option decides and none says yes or no; nobody else is here.
+        let colours = Value::from(vec!["red", "blue"]);
+        assert_eq!(w.ask(&s("Alice"), &s("Which?"), &colours).unwrap_err().kind, RobotErrorKind::RobotAskError);
+        assert_eq!(w.ask(&s("Bob"), &s("Which?"), &drinks).unwrap_err().kind, RobotErrorKind::RobotAskError);
+        assert_eq!(
+            w.ask(&s("Alice"), &s("q"), &Value::from(Vec::<&str>::new())).unwrap_err().kind,
+            RobotErrorKind::RobotAskError
+        );
+    }
+
+    #[test]
+    fn pick_searches_labels_and_place_needs_the_exact_string() {
+        let mut w = world();
+        assert_eq!(w.pick(&s("bag")).unwrap_err().kind, RobotErrorKind::RobotPickError, "not here");
+        w.go_to(&s("kitchen")).unwrap();
+        w.pick(&s("the black backpack")).unwrap();
+        assert_eq!(w.holding(), Some("the black backpack"));
+        assert_eq!(w.pick(&s("bag")).unwrap_err().kind, RobotErrorKind::RobotPickError, "already holding");
+        assert_eq!(w.place(&s("black backpack")).unwrap_err().kind, RobotErrorKind::RobotPlaceError);
+        w.go_to(&s("office")).unwrap();
+        w.place(&s("the black backpack")).unwrap();
+        assert!(w.is_in_room(&s("the black backpack")).unwrap());
+        w.go_to(&s("kitchen")).unwrap();
+        assert!(!w.is_in_room(&s("bag")).unwrap(), "the only bag was taken away");
+    }
+
+    #[test]
+    fn a_state_with_an_unknown_room_or_no_answers_is_refused() {
+        let mut state =
+            RoboEvalState { locations: vec!["a".into()], objects: vec![], agents: vec![], robot: "b".into() };
+        assert!(RoboEvalWorld::new(&state).is_err());
+        state.robot = "a".into();
+        state.agents.push(RoboEvalAgent { name: "x".into(), location: "a".into(), answers: vec![] });
+        assert!(RoboEvalWorld::new(&state).is_err());
+    }
+}

@@ -54,6 +54,11 @@ lint: setup
 agreement *ARGS: build
     {{robosim}} agreement ../shared/corpus/dev.jsonl --details {{target}}/agreement.jsonl {{ARGS}}
 
+# robosim's grades on RoboEval's tasks against RoboEval's own verdicts on the 6,639 labelled
+# programs: agreement per task, state and program; disagreements in target/roboeval-agreement.jsonl.
+roboeval-agreement *ARGS: build
+    {{robosim}} roboeval-agreement ../shared/corpus/roboeval_dev.jsonl --details {{target}}/roboeval-agreement.jsonl -j 2 {{ARGS}}
+
 # verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
 bench-corpus TIMES="1" *ARGS: build
     mkdir -p target/bench-corpus
@@ -78,4 +83,4 @@ bench-pipeline *ARGS: build
 bench-grade TIMES="100" *ARGS: build
     mkdir -p target/bench-grade
     for i in $(seq {{TIMES}}); do cat data/completions.jsonl; done > target/bench-grade/completions.jsonl
-    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} grade seeds/roboeval target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]
+    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} grade seeds/examples target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]

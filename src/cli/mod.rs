@@ -4,6 +4,7 @@ mod agreement;
 mod batch;
 mod grade;
 mod pipeline;
+mod roboeval_agreement;
 mod run;
 mod shared;
 mod verify;
@@ -45,6 +46,9 @@ enum Command {
     /// Generate training data with a model behind an OpenAI-compatible server: Self-Instruct and
     /// Evol-Instruct tasks, programs checked by RoboSim (rejection sampling), InstAlign, export.
     Pipeline(pipeline::PipelineArgs),
+    /// Grade a labelled corpus on RoboEval's tasks and compare with RoboEval's own per-state
+    /// verdicts: agreement per task, state and program, every disagreement with both traces.
+    RoboevalAgreement(roboeval_agreement::RoboEvalAgreementArgs),
     /// Grade model completions on benchmark tasks: each run in the task's concrete worlds,
     /// its robot-call trace checked; pass@1 per task and overall.
     Grade(grade::GradeArgs),
@@ -82,6 +86,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Pipeline(args) => {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.concurrency)?;
             pipeline::run(&sandbox, args)
+        }
+        Command::RoboevalAgreement(args) => {
+            let sandbox = sandbox(&cli, args.limits.limits(), args.jobs.get())?;
+            roboeval_agreement::run(&sandbox, args)
         }
         Command::Grade(args) => {
             let sandbox = sandbox(&cli, args.limits_for_sandbox(), args.jobs.get())?;

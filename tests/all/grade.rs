@@ -1,4 +1,4 @@
-//! `robosim grade` on the tasks in `seeds/roboeval` and the fixture programs written for them
+//! `robosim grade` on the tasks in `seeds/examples` and the fixture programs written for them
 //! (`tests/fixtures/grade/<Task>/pass_*.py` must pass, `fail_*.py` must fail, naming the check
 //! or error in their `# expect:` line).
 
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::{Dir, fixtures};
 
 fn tasks_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/roboeval")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/examples")
 }
 
 /// (task, file name, source) of every fixture program.

@@ -168,7 +168,7 @@ fn verify_batch_verdicts_are_the_same_alone_and_after_every_tamperer() {
 #[test]
 fn grades_are_the_same_alone_and_after_every_tamperer() {
     let dir = Dir::new("isolation-grade");
-    let task_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/roboeval");
+    let task_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/examples");
     let task_fixtures = fixtures().join("grade/StaplerDelivery");
     let failing = fs::read_to_string(task_fixtures.join("fail_keeps_it.py")).expect("fixture");
     let passing = fs::read_to_string(task_fixtures.join("pass_direct.py")).expect("fixture");

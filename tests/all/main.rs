@@ -11,6 +11,7 @@ mod grade;
 mod isolation;
 mod llm_client;
 mod pipeline;
+mod roboeval;
 mod sandbox_api;
 mod sandbox_isolation;
 mod sandbox_limits;

@@ -16,7 +16,14 @@ use robosim_world::key;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{Error, check::Run, pattern::Step, task::Task};
+use crate::{
+    Error,
+    check::Run,
+    pattern::Step,
+    result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
+    roboeval::grade_states,
+    task::Task,
+};
 
 /// What to grade and where the records go.
 #[derive(Debug, Clone)]
@@ -104,28 +111,6 @@ impl GradeRecord {
     }
 }
 
-/// One completion in one world.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WorldResult {
-    pub world: String,
-    pub passed: bool,
-    /// How the run ended (`completed`, `robot_error`, `fuel_exhausted`, …).
-    pub outcome: &'static str,
-    /// The error that ended the run, with its line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Checks that did not hold.
-    pub failed_checks: Vec<FailedCheck>,
-    pub robot_calls: usize,
-}
-
-/// A check that did not hold, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailedCheck {
-    pub check: String,
-    pub reason: String,
-}
-
 /// pass@1 of one task.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TaskSummary {
@@ -175,13 +160,13 @@ pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<Step
         .collect()
 }
 
-/// The longest error or failed-check reason a grade record keeps (cut visibly).
-const MAX_REASON_BYTES: usize = 2048;
-
 /// Runs `source` in every world of `task` and checks each run. Every run starts from the
 /// pristine snapshot in an instance of its own: a completion cannot carry state from one
 /// world into another, nor into another completion's runs.
 pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) -> Vec<WorldResult> {
+    if !task.states.is_empty() {
+        return grade_states(&task.states, source, sandbox, limits);
+    }
     let program = Program {
         source: extract_program(source).into_owned(),
         filename: "<completion>".into(),

@@ -12,7 +12,7 @@
 //! use robosim_grade::{GradeConfig, Task, grade};
 //! use robosim_sandbox::Sandbox;
 //!
-//! let tasks = Task::load_dir("seeds/roboeval".as_ref())?;
+//! let tasks = Task::load_dir("seeds/examples".as_ref())?;
 //! let config = GradeConfig::new("completions.jsonl");
 //! let summary = grade(&config, &tasks, &Arc::new(Sandbox::new()?), &mut |_| {})?;
 //! println!("pass@1: {:.3}", summary.pass_at_1);
@@ -27,6 +27,8 @@ mod check_tests;
 mod error;
 mod grade;
 mod pattern;
+mod result;
+pub mod roboeval;
 pub mod rtl;
 #[cfg(test)]
 mod rtl_tests;
@@ -34,9 +36,7 @@ mod task;
 
 pub use check::{Check, Count, Run};
 pub use error::Error;
-pub use grade::{
-    FailedCheck, GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, WorldResult, grade, grade_one,
-    run_events,
-};
+pub use grade::{GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, run_events};
 pub use pattern::{Name, Pattern, Step, Text};
+pub use result::{FailedCheck, WorldResult};
 pub use task::{NamedCheck, Task, TaskWorld};

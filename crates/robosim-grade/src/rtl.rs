@@ -79,6 +79,17 @@ impl Element {
     }
 }
 
+impl fmt::Display for Element {
+    /// As RoboEval's simulator prints it: `GoTo /$@!/ kitchen /$@!/ None`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let options = self.options.as_ref().map_or_else(
+            || "None".to_owned(),
+            |o| format!("[{}]", o.iter().map(|o| format!("{o:?}")).collect::<Vec<_>>().join(", ")),
+        );
+        write!(f, "{:?} /$@!/ {} /$@!/ {options}", self.action, self.value)
+    }
+}
+
 /// A Python regular expression, searched in a text ignoring case.
 #[derive(Clone)]
 pub struct Pattern {
@@ -219,6 +230,9 @@ pub enum Query {
     /// `ActAtFirst(location, action)`: the robot went to `location`, and `action` happened
     /// between its first arrival there and the next `go_to` somewhere that is not it.
     ActAtFirst { location: String, action: Match, arrive: Match, leave: Match },
+    /// `ActAtFirst` at any visit: at the first, or (while another `go_to` there follows)
+    /// after each later arrival, as RoboEval's tasks loop it (`act_at_any`).
+    ActAtAny { location: String, action: Match, arrive: Match, leave: Match },
     /// Exactly `n` elements match.
     Count(Match, usize),
 }
@@ -259,14 +273,6 @@ impl Expr {
 
 impl Query {
     fn eval(&self, trace: &[Element]) -> Result<bool, String> {
-        let exists = |m: &Match, trace: &[Element]| -> Result<bool, String> {
-            for element in trace {
-                if m.matches(element)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        };
         match self {
             Self::Exists(m) => exists(m, trace),
             Self::Terminal(m) => match trace.last() {
@@ -274,11 +280,16 @@ impl Query {
                 None => Err("IndexError: list index out of range (Terminal on an empty trace)".into()),
             },
             Self::Precedes(first, then) => exists(then, Window::AfterFirst(first.clone()).apply(trace)?),
-            Self::ActAtFirst { action, arrive, leave, .. } => {
-                let went = exists(arrive, trace)?;
-                let there =
-                    Window::BeforeFirst(leave.clone()).apply(Window::AfterFirst(arrive.clone()).apply(trace)?)?;
-                Ok(exists(action, there)? && went)
+            Self::ActAtFirst { action, arrive, leave, .. } => act_at_first(trace, arrive, leave, action),
+            Self::ActAtAny { action, arrive, leave, .. } => {
+                let after_arrival = Window::AfterFirst(arrive.clone());
+                let mut window = trace;
+                let mut found = act_at_first(window, arrive, leave, action)?;
+                while exists(arrive, after_arrival.apply(window)?)? {
+                    window = after_arrival.apply(window)?;
+                    found = found || act_at_first(window, arrive, leave, action)?;
+                }
+                Ok(found)
             }
             Self::Count(m, n) => {
                 let mut count = 0;
@@ -289,6 +300,23 @@ impl Query {
             }
         }
     }
+}
+
+fn exists(m: &Match, trace: &[Element]) -> Result<bool, String> {
+    for element in trace {
+        if m.matches(element)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// rtl.py's `ActAtFirst`: went to the location, and the action happened after the first
+/// arrival and before the next `go_to` elsewhere.
+fn act_at_first(trace: &[Element], arrive: &Match, leave: &Match, action: &Match) -> Result<bool, String> {
+    let went = exists(arrive, trace)?;
+    let there = Window::BeforeFirst(leave.clone()).apply(Window::AfterFirst(arrive.clone()).apply(trace)?)?;
+    Ok(exists(action, there)? && went)
 }
 
 /// An expression as a task file writes it.
@@ -309,6 +337,7 @@ struct OpFile {
     terminal: Option<Match>,
     precedes: Option<(Match, Match)>,
     act_at_first: Option<ActAtFirstFile>,
+    act_at_any: Option<ActAtFirstFile>,
     count: Option<Match>,
     equals: Option<usize>,
     #[serde(rename = "in", default)]
@@ -330,16 +359,22 @@ impl TryFrom<ExprFile> for Expr {
             ExprFile::Const(value) => return Ok(Self::Const(value)),
             ExprFile::Op(op) => *op,
         };
-        let OpFile { and, or, not, exists, terminal, precedes, act_at_first, count, equals, windows } = op;
+        let OpFile { and, or, not, exists, terminal, precedes, act_at_first, act_at_any, count, equals, windows } = op;
         let logic = [and.is_some(), or.is_some(), not.is_some()].into_iter().filter(|&x| x).count();
-        let queries =
-            [exists.is_some(), terminal.is_some(), precedes.is_some(), act_at_first.is_some(), count.is_some()]
-                .into_iter()
-                .filter(|&x| x)
-                .count();
+        let queries = [
+            exists.is_some(),
+            terminal.is_some(),
+            precedes.is_some(),
+            act_at_first.is_some(),
+            act_at_any.is_some(),
+            count.is_some(),
+        ]
+        .into_iter()
+        .filter(|&x| x)
+        .count();
         if logic + queries != 1 {
             return Err(
-                "a check needs exactly one of and, or, not, exists, terminal, precedes, act_at_first, count".into()
+                "a check needs exactly one of and, or, not, exists, terminal, precedes, act_at_first, act_at_any, count".into()
             );
         }
         if equals.is_some() != count.is_some() {
@@ -364,11 +399,11 @@ impl TryFrom<ExprFile> for Expr {
         } else if let Some((first, then)) = precedes {
             Query::Precedes(first, then)
         } else if let Some(ActAtFirstFile { location, action }) = act_at_first {
-            // As rtl.py builds them: the location as a pattern, and "a go_to elsewhere".
-            let arrive = Match::GoTo(Pattern::new(&location).map_err(|e| e.to_string())?);
-            let elsewhere = format!(r"^(?!.*\b{location}\b).*$");
-            let leave = Match::GoTo(Pattern::new(&elsewhere).map_err(|e| e.to_string())?);
+            let (arrive, leave) = visit(&location)?;
             Query::ActAtFirst { location, action, arrive, leave }
+        } else if let Some(ActAtFirstFile { location, action }) = act_at_any {
+            let (arrive, leave) = visit(&location)?;
+            Query::ActAtAny { location, action, arrive, leave }
         } else {
             match (count, equals) {
                 (Some(m), Some(n)) => Query::Count(m, n),
@@ -377,4 +412,12 @@ impl TryFrom<ExprFile> for Expr {
         };
         Ok(Self::Query { windows, query: Box::new(query) })
     }
+}
+
+/// As rtl.py builds them for a location: arriving there, and a `go_to` somewhere else.
+fn visit(location: &str) -> Result<(Match, Match), String> {
+    let arrive = Match::GoTo(Pattern::new(location).map_err(|e| e.to_string())?);
+    let elsewhere = format!(r"^(?!.*\b{location}\b).*$");
+    let leave = Match::GoTo(Pattern::new(&elsewhere).map_err(|e| e.to_string())?);
+    Ok((arrive, leave))
 }

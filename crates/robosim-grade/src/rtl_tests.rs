@@ -61,6 +61,22 @@ fn act_at_first_scopes_to_the_first_visit() {
 }
 
 #[test]
+fn act_at_any_looks_at_every_visit() {
+    let any = r#"{"act_at_any": {"location": "printer room", "action": {"place": "stapler"}}}"#;
+    let first = r#"{"act_at_first": {"location": "printer room", "action": {"place": "stapler"}}}"#;
+    let trace = [
+        Element::go_to("printer room"),
+        Element::go_to("supply room"),
+        Element::pick("stapler"),
+        Element::go_to("printer room"),
+        Element::place("stapler"),
+    ];
+    assert!(holds(any, &trace));
+    assert!(!holds(first, &trace), "not at the first visit");
+    assert!(!holds(any, &trace[..4]), "never placed");
+}
+
+#[test]
 fn terminal_precedes_count_and_logic() {
     let trace = [Element::go_to("kitchen"), Element::pick("apple"), Element::go_to("start_loc")];
     assert!(holds(r#"{"terminal": {"go_to": "start_loc"}}"#, &trace));

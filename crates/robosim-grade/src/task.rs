@@ -9,7 +9,7 @@ use std::{
 use robosim_world::{ConcreteWorld, WorldSpec};
 use serde::Deserialize;
 
-use crate::{Error, check::Check};
+use crate::{Error, check::Check, roboeval::RoboEvalCase};
 
 /// A named check.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,7 +74,8 @@ impl TaskWorld {
     }
 }
 
-/// A benchmark task. Deserialising one checks it: at least one world, every world builds.
+/// A benchmark task. Deserialising one checks it: at least one world (or RoboEval state),
+/// every world builds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "TaskFile")]
 pub struct Task {
@@ -82,9 +83,17 @@ pub struct Task {
     pub description: String,
     /// The prompt variants a model is given.
     pub prompts: Vec<String>,
+    /// robosim's own concrete worlds (none for a RoboEval task).
     pub worlds: Vec<TaskWorld>,
     /// Checks for every world.
     pub checks: Vec<NamedCheck>,
+    /// RoboEval's states, in its order, each with its check (none for robosim's own tasks):
+    /// graded as RoboEval grades them (see [`crate::roboeval`]).
+    pub states: Vec<RoboEvalCase>,
+    /// For a RoboEval ablation: the task whose prompts and states it re-checks.
+    pub ablation_of: Option<String>,
+    /// Where the task comes from (a benchmark file).
+    pub source: Option<String>,
     /// The file it was loaded from (empty when made otherwise).
     pub path: PathBuf,
 }
@@ -97,20 +106,30 @@ struct TaskFile {
     #[serde(default)]
     description: String,
     prompts: Vec<String>,
+    #[serde(default)]
     worlds: Vec<TaskWorld>,
     #[serde(default)]
     checks: Vec<NamedCheck>,
+    #[serde(default)]
+    states: Vec<RoboEvalCase>,
+    #[serde(default)]
+    ablation_of: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 impl TryFrom<TaskFile> for Task {
     type Error = &'static str;
 
     fn try_from(file: TaskFile) -> Result<Self, &'static str> {
-        if file.worlds.is_empty() {
-            return Err("the task has no worlds");
+        let TaskFile { name, description, prompts, worlds, checks, states, ablation_of, source } = file;
+        match (worlds.is_empty(), states.is_empty()) {
+            (true, true) => return Err("the task has no worlds"),
+            (false, false) => return Err("a task has either robosim `worlds` or RoboEval `states`, not both"),
+            (true, false) if !checks.is_empty() => return Err("RoboEval states carry their own checks"),
+            _ => {}
         }
-        let TaskFile { name, description, prompts, worlds, checks } = file;
-        Ok(Self { name, description, prompts, worlds, checks, path: PathBuf::new() })
+        Ok(Self { name, description, prompts, worlds, checks, states, ablation_of, source, path: PathBuf::new() })
     }
 }
 

@@ -77,8 +77,6 @@ pub struct RoboEvalAgent {
 pub enum RoboEvalStateError {
     #[error("{what} {name:?} is in {location:?}, which is not one of the locations")]
     UnknownLocation { what: &'static str, name: String, location: String },
-    #[error("the person {name:?} has no answers")]
-    NoAnswers { name: String },
 }
 
 /// A pattern searched in a text, as Python's `re.search(pattern, text, re.IGNORECASE)`.
@@ -124,8 +122,7 @@ pub struct RoboEvalWorld {
 
 impl RoboEvalWorld {
     /// # Errors
-    /// An object, person or the robot in a room that is not among the locations, or a person
-    /// without answers.
+    /// An object, person or the robot in a room that is not among the locations.
     pub fn new(state: &RoboEvalState) -> Result<Self, RoboEvalStateError> {
         let known = |what: &'static str, name: &str, location: &str| {
             if state.locations.iter().any(|l| l == location) {
@@ -139,9 +136,6 @@ impl RoboEvalWorld {
         }
         for agent in &state.agents {
             known("the person", &agent.name, &agent.location)?;
-            if agent.answers.is_empty() {
-                return Err(RoboEvalStateError::NoAnswers { name: agent.name.clone() });
-            }
         }
         known("the robot", "robot", &state.robot)?;
         Ok(Self {
@@ -196,7 +190,8 @@ impl RoboEvalWorld {
             }
             let answer =
                 if agent.answers.len() > 1 { agent.answers.pop_front() } else { agent.answers.front().cloned() };
-            let answer = answer.unwrap_or_default();
+            // A person without answers makes RoboEval's `answers[0]` raise: the ask fails.
+            let answer = answer.ok_or(())?;
             for option in options {
                 if Pat::found(&answer, option)? {
                     return Ok(Some(option.clone()));
@@ -388,12 +383,14 @@ mod tests {
     }
 
     #[test]
-    fn a_state_with_an_unknown_room_or_no_answers_is_refused() {
+    fn a_state_with_an_unknown_room_is_refused_and_a_person_without_answers_cannot_answer() {
         let mut state =
             RoboEvalState { locations: vec!["a".into()], objects: vec![], agents: vec![], robot: "b".into() };
         assert!(RoboEvalWorld::new(&state).is_err());
         state.robot = "a".into();
         state.agents.push(RoboEvalAgent { name: "x".into(), location: "a".into(), answers: vec![] });
-        assert!(RoboEvalWorld::new(&state).is_err());
+        let mut w = RoboEvalWorld::new(&state).unwrap();
+        let options = Value::from(vec!["yes", "no"]);
+        assert_eq!(w.ask(&s("x"), &s("q"), &options).unwrap_err().kind, RobotErrorKind::RobotAskError);
     }
 }

@@ -1,0 +1,28 @@
+//! What grading one completion in one world (or state) found.
+
+use serde::Serialize;
+
+/// The longest error or failed-check reason a grade record keeps (cut visibly).
+pub(crate) const MAX_REASON_BYTES: usize = 2048;
+
+/// One completion in one world.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorldResult {
+    pub world: String,
+    pub passed: bool,
+    /// How the run ended (`completed`, `robot_error`, `fuel_exhausted`, …).
+    pub outcome: &'static str,
+    /// The error that ended the run, with its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Checks that did not hold.
+    pub failed_checks: Vec<FailedCheck>,
+    pub robot_calls: usize,
+}
+
+/// A check that did not hold, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedCheck {
+    pub check: String,
+    pub reason: String,
+}

@@ -1,0 +1,228 @@
+//! RoboEval's tasks as RoboEval grades them: a program is rewritten as RoboEval's harness
+//! rewrites it, run in each state's [`RoboEvalWorld`], its robot calls turned into the trace
+//! RoboEval's simulator prints, and each state's check ([`Expr`]) evaluated on that trace.
+//!
+//! The harness (`simple_tracer.py`) lower-cases every double-quoted string in the program's
+//! text, turns `task_program()` into `task_program(robot)` and each API call `f(` into
+//! `robot.f(` by plain text substitution (side effects included: `essay(` becomes
+//! `esrobot.say(`), shortens `time.sleep(1)`, and runs the result after `import sys`,
+//! `import time`. Robosim does the same text rewrite and binds `robot` to its robot module.
+//! A state fails when the run raises, or times out where the state does not expect it
+//! (a time-out here is running out of fuel or robot calls, never wall time, so grading is
+//! deterministic); otherwise its check decides, on the (partial) trace.
+
+use robosim_protocol::{RobotFunction, Value, truncate_text};
+use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox, TraceEvent};
+use robosim_verify::{error_line, extract_program};
+use robosim_world::{RoboEvalState, RoboEvalWorld};
+use serde::Deserialize;
+
+use crate::{
+    result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
+    rtl::{Element, Expr},
+};
+
+/// One benchmark state and its check, as a RoboEval task file writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "CaseFile")]
+pub struct RoboEvalCase {
+    pub state: RoboEvalState,
+    /// The program is expected to run until it is stopped (it waits for something that never
+    /// comes); the check then judges what it did until then.
+    pub timeout: bool,
+    pub check: Expr,
+    built: RoboEvalWorld,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    locations: Vec<String>,
+    #[serde(default)]
+    objects: Vec<robosim_world::RoboEvalObject>,
+    #[serde(default)]
+    agents: Vec<robosim_world::RoboEvalAgent>,
+    robot: String,
+    #[serde(default)]
+    timeout: bool,
+    check: Expr,
+}
+
+impl TryFrom<CaseFile> for RoboEvalCase {
+    type Error = String;
+
+    fn try_from(file: CaseFile) -> Result<Self, String> {
+        let CaseFile { locations, objects, agents, robot, timeout, check } = file;
+        let state = RoboEvalState { locations, objects, agents, robot };
+        let built = RoboEvalWorld::new(&state).map_err(|e| e.to_string())?;
+        Ok(Self { state, timeout, check, built })
+    }
+}
+
+impl RoboEvalCase {
+    /// A fresh copy of the state's world.
+    #[must_use]
+    pub fn fresh(&self) -> RoboEvalWorld {
+        self.built.clone()
+    }
+}
+
+/// What RoboEval's harness runs for `program`: its text rewrite, after `import sys`,
+/// `import time` and with `robot` bound to the robot module.
+#[must_use]
+pub fn harness_source(program: &str) -> String {
+    let mut text = robosim_verify::lowercase_double_quoted(program);
+    text = text.replace("task_program()", "task_program(robot)");
+    for function in [
+        RobotFunction::GetCurrentLocation,
+        RobotFunction::GetAllRooms,
+        RobotFunction::IsInRoom,
+        RobotFunction::Say,
+        RobotFunction::GoTo,
+        RobotFunction::Ask,
+        RobotFunction::Pick,
+        RobotFunction::Place,
+    ] {
+        let name = function.name();
+        text = text.replace(&format!("{name}("), &format!("robot.{name}("));
+    }
+    text = text.replace("time.sleep(1)", "time.sleep(0.01)");
+    format!("import sys\nimport time\nimport robot\n{text}\n\ntask_program(robot)\n")
+}
+
+/// The separator RoboEval prints between an element's fields; a value containing it (or a
+/// line break) ends the trace RoboEval reads back.
+const DELIMITER: &str = "/$@!/";
+
+/// The trace RoboEval's simulator prints for these robot calls: `go_to`, `is_in_room`, `ask`
+/// and `say` once their arguments have the right types (whether or not they then fail),
+/// `pick` and `place` only when they succeed; values stripped as RoboEval reads them back.
+#[must_use]
+pub fn elements(trace: &[TraceEvent]) -> Vec<Element> {
+    let mut elements = Vec::new();
+    for event in trace {
+        let text = |i: usize| event.args.get(i).and_then(Value::as_str);
+        let succeeded = matches!(event.result, CallResult::Returned(_));
+        let element = match event.function {
+            RobotFunction::GoTo => text(0).map(Element::go_to),
+            RobotFunction::IsInRoom => text(0).map(Element::check_entity),
+            RobotFunction::Say => text(0).map(Element::say),
+            RobotFunction::Pick => text(0).filter(|_| succeeded).map(Element::pick),
+            RobotFunction::Place => text(0).filter(|_| succeeded).map(Element::place),
+            RobotFunction::Ask => match (text(0), text(1), event.args.get(2)) {
+                (Some(_), Some(question), Some(Value::List(options))) => {
+                    let options: Vec<String> =
+                        options.iter().map(|o| o.as_str().map_or_else(|| o.repr(), str::to_owned)).collect();
+                    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+                    Some(Element::ask(question, &options))
+                }
+                _ => None,
+            },
+            RobotFunction::GetCurrentLocation | RobotFunction::GetAllRooms => None,
+        };
+        let Some(mut element) = element else { continue };
+        let printed = element.options.as_ref().map_or(String::new(), |o| o.join(" "));
+        if [&element.value, &printed].iter().any(|v| v.contains('\n') || v.contains(DELIMITER)) {
+            break;
+        }
+        element.value = element.value.trim().to_owned();
+        elements.push(element);
+    }
+    elements
+}
+
+/// How one state's run ended, as RoboEval sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateRun {
+    /// The program finished (or timed out as the state expects): the check decides.
+    Judge,
+    /// It timed out where it should not have.
+    UnexpectedTimeout,
+    /// It raised (a Python error or a robot error): the state fails.
+    Raised,
+}
+
+/// How RoboEval's harness takes `outcome` for a state that does or does not expect a
+/// time-out.
+#[must_use]
+pub fn state_run(outcome: &Outcome, expects_timeout: bool) -> StateRun {
+    match outcome {
+        Outcome::Completed => StateRun::Judge,
+        // `exit()`, `exit(0)`: the interpreter ends with status 0, a success for the harness.
+        Outcome::Exited { code: Value::None | Value::Int(0) } => StateRun::Judge,
+        // Stopped by a budget: where RoboEval's wall clock would have stopped it.
+        Outcome::FuelExhausted
+        | Outcome::DeadlineExceeded
+        | Outcome::RobotCallLimitExceeded
+        | Outcome::RobotDataLimitExceeded => {
+            if expects_timeout {
+                StateRun::Judge
+            } else {
+                StateRun::UnexpectedTimeout
+            }
+        }
+        _ => StateRun::Raised,
+    }
+}
+
+/// The elements of a finished run's trace, for checks.
+#[must_use]
+pub fn report_elements(report: &RunReport) -> Vec<Element> {
+    elements(&report.trace)
+}
+
+/// The program RoboEval's harness runs for a completion.
+fn harness_program(source: &str) -> Program {
+    Program::script(harness_source(&extract_program(source)), "<completion>")
+}
+
+/// Runs `source` in one state (in a fresh instance): the report and the trace RoboEval reads.
+#[must_use]
+pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
+    let (report, _) = sandbox.run_with(&harness_program(source), case.fresh(), limits, 0);
+    let trace = report_elements(&report);
+    (report, trace)
+}
+
+/// Runs `source` in every state, each in a fresh instance, and judges each as RoboEval does.
+pub(crate) fn grade_states(
+    states: &[RoboEvalCase],
+    source: &str,
+    sandbox: &Sandbox,
+    limits: &Limits,
+) -> Vec<WorldResult> {
+    let program = harness_program(source);
+    states
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let (report, _) = sandbox.run_with(&program, case.fresh(), limits, 0);
+            let trace = report_elements(&report);
+            let mut result = WorldResult {
+                world: format!("state {i}"),
+                passed: false,
+                outcome: report.outcome.kind(),
+                error: None,
+                failed_checks: Vec::new(),
+                robot_calls: trace.len(),
+            };
+            let error = match state_run(&report.outcome, case.timeout) {
+                StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),
+                StateRun::UnexpectedTimeout => Some("SIM: TimeoutError: program should not timeout".to_owned()),
+                StateRun::Judge => match case.check.eval(&trace) {
+                    Ok(passed) => {
+                        result.passed = passed;
+                        if !passed {
+                            let reason = "the state's check does not hold on the trace".to_owned();
+                            result.failed_checks.push(FailedCheck { check: format!("state {i}"), reason });
+                        }
+                        None
+                    }
+                    Err(e) => Some(format!("EVAL: {e}")),
+                },
+            };
+            result.error = error.map(|e| truncate_text(&e, MAX_REASON_BYTES));
+            result
+        })
+        .collect()
+}

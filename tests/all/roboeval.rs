@@ -62,3 +62,23 @@ fn verdicts_agree_with_roboeval_on_a_tenth_of_the_labelled_corpus() {
         disagreements.join("\n")
     );
 }
+
+/// A program that waits forever: stopped by the robot-call budget, judged on its partial trace
+/// where the state expects the wait, failed where it does not.
+#[test]
+fn a_waiting_program_is_stopped_and_judged_as_roboeval_does() {
+    let tasks = tasks();
+    let task = tasks.iter().find(|t| t.name == "ElevatorTour").expect("ElevatorTour");
+    let program = "def task_program():\n    while True:\n        is_in_room(\"person\")\n        time.sleep(1)\n";
+    let results = robosim::grade::grade_one(task, program, &SANDBOX, &Limits::default());
+    for (case, result) in task.states.iter().zip(&results) {
+        assert_eq!(result.outcome, "robot_call_limit_exceeded", "{result:?}");
+        // A state that expects the wait gets RoboEval's budget; any other the full one.
+        let budget =
+            if case.timeout { robosim::grade::roboeval::TIMEOUT_ROBOT_CALLS } else { Limits::default().robot_calls };
+        assert_eq!(result.robot_calls as u64, budget, "{result:?}");
+        let unexpected = result.error.as_deref() == Some("SIM: TimeoutError: program should not timeout");
+        assert_eq!(unexpected, !case.timeout, "{result:?}");
+    }
+    assert!(task.states.iter().any(|s| s.timeout) && task.states.iter().any(|s| !s.timeout));
+}

@@ -171,6 +171,17 @@ pub fn report_elements(report: &RunReport) -> Vec<Element> {
     elements(&report.trace)
 }
 
+/// Robot calls a state that expects a time-out may make before it is stopped: about what
+/// RoboEval's wall clock allows (its harness turns `time.sleep(1)` into `time.sleep(0.01)` and
+/// stops a run after 10 s, so a waiting loop gets ~1,000 turns).
+pub const TIMEOUT_ROBOT_CALLS: u64 = 1_000;
+
+/// The limits of a run in `case`: a waiting program is stopped after
+/// [`TIMEOUT_ROBOT_CALLS`] where the state expects it to wait.
+fn case_limits(case: &RoboEvalCase, limits: &Limits) -> Limits {
+    if case.timeout { Limits { robot_calls: limits.robot_calls.min(TIMEOUT_ROBOT_CALLS), ..*limits } } else { *limits }
+}
+
 /// The program RoboEval's harness runs for a completion.
 fn harness_program(source: &str) -> Program {
     Program::script(harness_source(&extract_program(source)), "<completion>")
@@ -179,7 +190,7 @@ fn harness_program(source: &str) -> Program {
 /// Runs `source` in one state (in a fresh instance): the report and the trace RoboEval reads.
 #[must_use]
 pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
-    let (report, _) = sandbox.run_with(&harness_program(source), case.fresh(), limits, 0);
+    let (report, _) = sandbox.run_with(&harness_program(source), case.fresh(), &case_limits(case, limits), 0);
     let trace = report_elements(&report);
     (report, trace)
 }
@@ -196,7 +207,7 @@ pub(crate) fn grade_states(
         .iter()
         .enumerate()
         .map(|(i, case)| {
-            let (report, _) = sandbox.run_with(&program, case.fresh(), limits, 0);
+            let (report, _) = sandbox.run_with(&program, case.fresh(), &case_limits(case, limits), 0);
             let trace = report_elements(&report);
             let mut result = WorldResult {
                 world: format!("state {i}"),

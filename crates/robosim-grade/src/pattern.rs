@@ -25,12 +25,12 @@ impl Step {
     /// Argument `i` as text (strings as they are, anything else as its repr).
     #[must_use]
     pub fn arg(&self, i: usize) -> Option<String> {
-        self.args.get(i).map(|v| v.as_str().map_or_else(|| v.repr(), str::to_owned))
+        self.args.get(i).map(Value::py_str)
     }
 
     #[must_use]
     pub fn returned_text(&self) -> Option<String> {
-        self.returned.as_ref().map(|v| v.as_str().map_or_else(|| v.repr(), str::to_owned))
+        self.returned.as_ref().map(Value::py_str)
     }
 }
 

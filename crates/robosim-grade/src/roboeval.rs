@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::{
     result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
-    rtl::{Element, Expr},
+    rtl::{Action, Element, Expr},
 };
 
 /// One benchmark state and its check, as a RoboEval task file writes it.
@@ -110,19 +110,18 @@ pub fn elements(trace: &[TraceEvent]) -> Vec<Element> {
             RobotFunction::Pick => text(0).filter(|_| succeeded).map(Element::pick),
             RobotFunction::Place => text(0).filter(|_| succeeded).map(Element::place),
             RobotFunction::Ask => match (text(0), text(1), event.args.get(2)) {
-                (Some(_), Some(question), Some(Value::List(options))) => {
-                    let options: Vec<String> =
-                        options.iter().map(|o| o.as_str().map_or_else(|| o.repr(), str::to_owned)).collect();
-                    let options: Vec<&str> = options.iter().map(String::as_str).collect();
-                    Some(Element::ask(question, &options))
-                }
+                (Some(_), Some(question), Some(Value::List(options))) => Some(Element {
+                    action: Action::Ask,
+                    value: question.to_owned(),
+                    options: Some(options.iter().map(Value::py_str).collect()),
+                }),
                 _ => None,
             },
             RobotFunction::GetCurrentLocation | RobotFunction::GetAllRooms => None,
         };
         let Some(mut element) = element else { continue };
-        let printed = element.options.as_ref().map_or(String::new(), |o| o.join(" "));
-        if [&element.value, &printed].iter().any(|v| v.contains('\n') || v.contains(DELIMITER)) {
+        let mut printed = std::iter::once(&element.value).chain(element.options.iter().flatten());
+        if printed.any(|v| v.contains('\n') || v.contains(DELIMITER)) {
             break;
         }
         element.value = element.value.trim().to_owned();
@@ -165,12 +164,6 @@ pub fn state_run(outcome: &Outcome, expects_timeout: bool) -> StateRun {
     }
 }
 
-/// The elements of a finished run's trace, for checks.
-#[must_use]
-pub fn report_elements(report: &RunReport) -> Vec<Element> {
-    elements(&report.trace)
-}
-
 /// Robot calls a state that expects a time-out may make before it is stopped: about what
 /// RoboEval's wall clock allows (its harness turns `time.sleep(1)` into `time.sleep(0.01)` and
 /// stops a run after 10 s, so a waiting loop gets ~1,000 turns).
@@ -190,8 +183,12 @@ fn harness_program(source: &str) -> Program {
 /// Runs `source` in one state (in a fresh instance): the report and the trace RoboEval reads.
 #[must_use]
 pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
-    let (report, _) = sandbox.run_with(&harness_program(source), case.fresh(), &case_limits(case, limits), 0);
-    let trace = report_elements(&report);
+    run_case(&harness_program(source), case, sandbox, limits)
+}
+
+fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
+    let (report, _) = sandbox.run_with(program, case.fresh(), &case_limits(case, limits), 0);
+    let trace = elements(&report.trace);
     (report, trace)
 }
 
@@ -207,8 +204,7 @@ pub(crate) fn grade_states(
         .iter()
         .enumerate()
         .map(|(i, case)| {
-            let (report, _) = sandbox.run_with(&program, case.fresh(), &case_limits(case, limits), 0);
-            let trace = report_elements(&report);
+            let (report, trace) = run_case(&program, case, sandbox, limits);
             let mut result = WorldResult {
                 world: format!("state {i}"),
                 passed: false,

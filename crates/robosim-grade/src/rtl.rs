@@ -4,8 +4,8 @@
 //! checks a task state states over them ([`Expr`]).
 //!
 //! Patterns are Python regular expressions searched (not matched) in the element's text,
-//! ignoring case; they may use look-around (`contain_words` builds `^(?=.*a)(?=.*b).*$`), so
-//! they compile with `fancy-regex`.
+//! ignoring case ([`SearchPattern`]); they may use look-around (`contain_words` builds
+//! `^(?=.*a)(?=.*b).*$`).
 //!
 //! ```
 //! use robosim_grade::rtl::{Element, Expr};
@@ -18,10 +18,10 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use std::{fmt, sync::Arc};
+use std::fmt;
 
-use fancy_regex::{Regex, RegexBuilder};
-use serde::{Deserialize, Deserializer};
+use robosim_world::SearchPattern;
+use serde::Deserialize;
 
 /// What a trace element records: the robot action RoboEval prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,46 +90,13 @@ impl fmt::Display for Element {
     }
 }
 
-/// A Python regular expression, searched in a text ignoring case.
-#[derive(Clone)]
-pub struct Pattern {
-    source: String,
-    /// Shared: a compiled look-around regex is large, and checks clone their patterns.
-    regex: Arc<Regex>,
-}
+/// A pattern of a check: RoboEval's `re.search(p, text, re.IGNORECASE)`.
+pub type Pattern = SearchPattern;
 
-impl Pattern {
-    /// # Errors
-    /// When `source` is not a regular expression `fancy-regex` understands.
-    pub fn new(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
-        let regex = RegexBuilder::new(source).case_insensitive(true).build()?;
-        Ok(Self { source: source.to_owned(), regex: Arc::new(regex) })
-    }
-
-    /// `re.search(pattern, text, re.IGNORECASE)`; a pattern that runs past the matcher's
-    /// backtracking limit is an evaluation error, as an exception would be in Python.
-    fn search(&self, text: &str) -> Result<bool, String> {
-        self.regex.is_match(text).map_err(|e| format!("pattern {:?}: {e}", self.source))
-    }
-}
-
-impl fmt::Debug for Pattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.source)
-    }
-}
-
-impl PartialEq for Pattern {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-    }
-}
-
-impl<'de> Deserialize<'de> for Pattern {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let source = String::deserialize(d)?;
-        Self::new(&source).map_err(serde::de::Error::custom)
-    }
+/// A search; a pattern past the matcher's backtracking limit is an evaluation error, as an
+/// exception would be in Python.
+fn search(pattern: &Pattern, text: &str) -> Result<bool, String> {
+    pattern.search(text).map_err(|e| format!("pattern {:?}: {e}", pattern.source()))
 }
 
 /// A static check: one action whose text matches a pattern (and, for `ask`, one of whose
@@ -158,14 +125,14 @@ impl Match {
         if action != element.action {
             return Ok(false);
         }
-        let first = pattern.search(&element.value)?;
+        let first = search(pattern, &element.value)?;
         let Some(option) = option else { return Ok(first) };
         let Some(options) = &element.options else {
             return Err(format!("StaticCheck: the {action:?} element has no options"));
         };
         // As rtl.py: the first option that matches decides, and then only the text counts.
         for candidate in options {
-            if option.search(candidate)? {
+            if search(option, candidate)? {
                 return Ok(first);
             }
         }
@@ -186,19 +153,11 @@ pub enum Window {
 
 impl Window {
     fn apply<'t>(&self, trace: &'t [Element]) -> Result<&'t [Element], String> {
-        let found = |m: &Match, mut indices: Box<dyn Iterator<Item = usize>>| {
-            indices.try_fold(None, |found, i| match found {
-                Some(_) => Ok(found),
-                None => m.matches(&trace[i]).map(|hit| hit.then_some(i)),
-            })
-        };
-        let forward = || Box::new(0..trace.len()) as Box<dyn Iterator<Item = usize>>;
-        let backward = || Box::new((0..trace.len()).rev()) as Box<dyn Iterator<Item = usize>>;
         Ok(match self {
-            Self::AfterFirst(m) => found(m, forward())?.map_or(trace, |i| &trace[i + 1..]),
-            Self::BeforeFirst(m) => found(m, forward())?.map_or(trace, |i| &trace[..i]),
-            Self::AfterLast(m) => found(m, backward())?.map_or(trace, |i| &trace[i + 1..]),
-            Self::BeforeLast(m) => found(m, backward())?.map_or(trace, |i| &trace[..i]),
+            Self::AfterFirst(m) => first(m, trace.iter().enumerate())?.map_or(trace, |i| &trace[i + 1..]),
+            Self::BeforeFirst(m) => first(m, trace.iter().enumerate())?.map_or(trace, |i| &trace[..i]),
+            Self::AfterLast(m) => first(m, trace.iter().enumerate().rev())?.map_or(trace, |i| &trace[i + 1..]),
+            Self::BeforeLast(m) => first(m, trace.iter().enumerate().rev())?.map_or(trace, |i| &trace[..i]),
         })
     }
 }
@@ -302,13 +261,18 @@ impl Query {
     }
 }
 
-fn exists(m: &Match, trace: &[Element]) -> Result<bool, String> {
-    for element in trace {
+/// The index of the first element `indexed` yields that matches.
+fn first<'t>(m: &Match, indexed: impl Iterator<Item = (usize, &'t Element)>) -> Result<Option<usize>, String> {
+    for (i, element) in indexed {
         if m.matches(element)? {
-            return Ok(true);
+            return Ok(Some(i));
         }
     }
-    Ok(false)
+    Ok(None)
+}
+
+fn exists(m: &Match, trace: &[Element]) -> Result<bool, String> {
+    Ok(first(m, trace.iter().enumerate())?.is_some())
 }
 
 /// rtl.py's `ActAtFirst`: went to the location, and the action happened after the first

@@ -28,6 +28,7 @@ mod entity;
 mod error;
 mod open;
 mod roboeval;
+mod search;
 mod synth;
 #[cfg(test)]
 mod synth_tests;
@@ -39,5 +40,6 @@ pub use entity::{EntityType, key};
 pub use error::{RobotError, RobotErrorKind};
 pub use open::OpenWorld;
 pub use roboeval::{RoboEvalAgent, RoboEvalObject, RoboEvalState, RoboEvalStateError, RoboEvalWorld};
+pub use search::SearchPattern;
 pub use synth::{LOOP_GUARD, SynthWorld};
 pub use world::{INITIAL_ROOMS, START_LOCATION, World};

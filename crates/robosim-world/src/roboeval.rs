@@ -33,13 +33,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::{collections::VecDeque, fmt};
+use std::{collections::VecDeque, sync::LazyLock};
 
-use fancy_regex::{Regex, RegexBuilder};
 use robosim_protocol::Value;
 use serde::{Deserialize, Serialize};
 
-use crate::{RobotError, RobotErrorKind, World};
+use crate::{RobotError, RobotErrorKind, SearchPattern, World};
 
 /// A benchmark state as a task file writes it (RoboEval's `State`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,42 +78,42 @@ pub enum RoboEvalStateError {
     UnknownLocation { what: &'static str, name: String, location: String },
 }
 
-/// A pattern searched in a text, as Python's `re.search(pattern, text, re.IGNORECASE)`.
-#[derive(Clone)]
-struct Pat(Regex);
+/// A name of the state (room, label, person, answer) as a pattern, compiled once when the
+/// world is built. One that does not compile stays `None` and fails every search, as Python
+/// raises only when it searches with it.
+#[derive(Debug, Clone)]
+struct Pat(Option<SearchPattern>);
 
 impl Pat {
-    /// `None` when the pattern does not compile: Python would raise at the search.
-    fn new(source: &str) -> Option<Self> {
-        RegexBuilder::new(source).case_insensitive(true).build().ok().map(Self)
+    fn new(source: &str) -> Self {
+        Self(SearchPattern::new(source).ok())
     }
 
     /// Found in `text`; a pattern that does not compile or runs past the backtracking limit
     /// is an error, as Python's exception would be.
-    fn found(source: &str, text: &str) -> Result<bool, ()> {
-        Self::new(source).ok_or(())?.0.is_match(text).map_err(|_| ())
+    fn found(&self, text: &str) -> Result<bool, ()> {
+        self.0.as_ref().ok_or(())?.search(text).map_err(|_| ())
     }
 }
 
-impl fmt::Debug for Pat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0.as_str())
-    }
-}
+/// The options `ask` falls back to.
+static YES: LazyLock<Pat> = LazyLock::new(|| Pat::new("yes"));
+static NO: LazyLock<Pat> = LazyLock::new(|| Pat::new("no"));
 
 #[derive(Debug, Clone)]
 struct Agent {
-    name: String,
+    name: Pat,
     location: String,
-    answers: VecDeque<String>,
+    answers: VecDeque<Pat>,
 }
 
 /// A world that behaves as RoboEval's simulator; see the module docs.
 #[derive(Debug, Clone)]
 pub struct RoboEvalWorld {
-    locations: Vec<String>,
+    /// (name, pattern), in the state's order.
+    locations: Vec<(String, Pat)>,
     /// (label, location), in the order they were added.
-    objects: Vec<(String, String)>,
+    objects: Vec<(Pat, String)>,
     agents: Vec<Agent>,
     robot: String,
     holding: Option<String>,
@@ -139,15 +138,15 @@ impl RoboEvalWorld {
         }
         known("the robot", "robot", &state.robot)?;
         Ok(Self {
-            locations: state.locations.clone(),
-            objects: state.objects.iter().map(|o| (o.label.clone(), o.location.clone())).collect(),
+            locations: state.locations.iter().map(|l| (l.clone(), Pat::new(l))).collect(),
+            objects: state.objects.iter().map(|o| (Pat::new(&o.label), o.location.clone())).collect(),
             agents: state
                 .agents
                 .iter()
                 .map(|a| Agent {
-                    name: a.name.clone(),
+                    name: Pat::new(&a.name),
                     location: a.location.clone(),
-                    answers: a.answers.clone().into(),
+                    answers: a.answers.iter().map(|answer| Pat::new(answer)).collect(),
                 })
                 .collect(),
             robot: state.robot.clone(),
@@ -170,12 +169,12 @@ impl RoboEvalWorld {
     /// Is any object label or person name at the robot's room found in `entity`?
     fn present(&self, entity: &str) -> Result<bool, ()> {
         for (label, location) in &self.objects {
-            if *location == self.robot && Pat::found(label, entity)? {
+            if *location == self.robot && label.found(entity)? {
                 return Ok(true);
             }
         }
         for agent in &self.agents {
-            if agent.location == self.robot && Pat::found(&agent.name, entity)? {
+            if agent.location == self.robot && agent.name.found(entity)? {
                 return Ok(true);
             }
         }
@@ -185,7 +184,7 @@ impl RoboEvalWorld {
     fn answer(&mut self, person: &str, question: &str, options: &[String]) -> Result<Option<String>, ()> {
         let here = self.robot.clone();
         for agent in self.agents.iter_mut().filter(|a| a.location == here) {
-            if !Pat::found(&agent.name, person)? {
+            if !agent.name.found(person)? {
                 continue;
             }
             let answer =
@@ -193,13 +192,13 @@ impl RoboEvalWorld {
             // A person without answers makes RoboEval's `answers[0]` raise: the ask fails.
             let answer = answer.ok_or(())?;
             for option in options {
-                if Pat::found(&answer, option)? {
+                if answer.found(option)? {
                     return Ok(Some(option.clone()));
                 }
             }
-            let fallback = if Pat::found(&answer, question)? { "yes" } else { "no" };
+            let fallback = if answer.found(question)? { &*YES } else { &*NO };
             for option in options {
-                if Pat::found(fallback, option)? {
+                if fallback.found(option)? {
                     return Ok(Some(option.clone()));
                 }
             }
@@ -224,7 +223,7 @@ impl World for RoboEvalWorld {
     }
 
     fn get_all_rooms(&mut self) -> Result<Vec<String>, RobotError> {
-        Ok(self.locations.clone())
+        Ok(self.locations.iter().map(|(name, _)| name.clone()).collect())
     }
 
     fn is_in_room(&mut self, object: &Value) -> Result<bool, RobotError> {
@@ -236,8 +235,8 @@ impl World for RoboEvalWorld {
     fn go_to(&mut self, location: &Value) -> Result<(), RobotError> {
         let wanted = text(location, "RobotGoToError", "location")?;
         let failure = || failed(RobotErrorKind::RobotGoToError, "update_robot_location failed");
-        for room in &self.locations {
-            if Pat::found(room, wanted).map_err(|()| failure())? {
+        for (room, pattern) in &self.locations {
+            if pattern.found(wanted).map_err(|()| failure())? {
                 self.robot = room.clone();
                 return Ok(());
             }
@@ -254,8 +253,8 @@ impl World for RoboEvalWorld {
         if options.is_empty() {
             return Err(failed(RobotErrorKind::RobotAskError, "invalid options"));
         }
-        // RoboEval compares `str(option)`; a non-string option is compared as its repr.
-        let options: Vec<String> = options.iter().map(|o| o.as_str().map_or_else(|| o.repr(), str::to_owned)).collect();
+        // RoboEval compares `str(option)`.
+        let options: Vec<String> = options.iter().map(Value::py_str).collect();
         match self.answer(person, question, &options) {
             Ok(Some(option)) => Ok(option),
             Ok(None) | Err(()) => Err(failed(RobotErrorKind::RobotAskError, "ask_agent failed")),
@@ -274,7 +273,7 @@ impl World for RoboEvalWorld {
         let failure = || failed(RobotErrorKind::RobotPickError, "removeObject failed");
         let mut found = None;
         for (i, (label, location)) in self.objects.iter().enumerate() {
-            if *location == self.robot && Pat::found(label, obj).map_err(|()| failure())? {
+            if *location == self.robot && label.found(obj).map_err(|()| failure())? {
                 found = Some(i);
                 break;
             }
@@ -291,7 +290,7 @@ impl World for RoboEvalWorld {
             return Err(RobotError::new(RobotErrorKind::RobotPlaceError, format!("Robot is not holding {obj}")));
         }
         self.holding = None;
-        self.objects.push((obj.to_owned(), self.robot.clone()));
+        self.objects.push((Pat::new(obj), self.robot.clone()));
         Ok(())
     }
 }

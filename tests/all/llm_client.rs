@@ -6,7 +6,7 @@ use std::{
 };
 
 use robosim::llm::{
-    ChatRequest, Client, ClientConfig, Error, Message,
+    ChatRequest, Client, ClientConfig, Error, Message, TextRequest,
     mock::{Reply, ScriptedServer},
 };
 
@@ -176,4 +176,29 @@ fn failures_are_not_cached() {
     config.cache_dir = Some(tmp.path("cache"));
     assert!(Client::new(config.clone()).chat(&hello()).is_err());
     assert_eq!(Client::new(config).chat(&hello()).unwrap().content, "yes");
+}
+
+#[test]
+fn a_text_completion_goes_to_the_completions_endpoint_with_its_stop_strings() {
+    let server = ScriptedServer::start(|request, _| Reply::answer(request, "    say(\"hi\")\n")).unwrap();
+    let client = Client::new(config(&server));
+    let mut request = TextRequest::new("def task_program():\n");
+    request.stop = vec!["\ndef".into(), "```".into()];
+    request.temperature = Some(0.2);
+    request.sample = 3;
+    let answer = client.complete(&request).unwrap();
+    assert_eq!(answer.content, "    say(\"hi\")\n");
+    let received = server.received();
+    assert_eq!(received[0].path, "/v1/completions");
+    assert_eq!(received[0].prompt(), "def task_program():\n");
+    assert_eq!(received[0].body["stop"], serde_json::json!(["\ndef", "```"]));
+    assert_eq!((received[0].body["temperature"].as_f64(), received[0].body["seed"].as_u64()), (Some(0.2), Some(3)));
+    // A chat request that sets no stop strings sends the body it always sent (so the cache
+    // keys of earlier runs still match).
+    client.chat(&hello()).unwrap();
+    let chat = &server.received()[1];
+    assert_eq!(chat.path, "/v1/chat/completions");
+    let mut keys: Vec<&str> = chat.body.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["max_tokens", "messages", "model", "seed", "stream", "temperature", "top_p"]);
 }

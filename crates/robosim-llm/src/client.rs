@@ -10,14 +10,15 @@ use std::{
 use serde::Serialize;
 
 use crate::{
-    CacheKey, ChatRequest, Completion, Error, ResponseCache,
-    wire::{WireRequest, parse_completion},
+    CacheKey, ChatRequest, Completion, Error, ResponseCache, TextRequest,
+    wire::{Input, WireRequest, parse_completion},
 };
 
 /// Where the server is and how to sample.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The API root, e.g. `http://127.0.0.1:8000/v1`; `/chat/completions` is appended.
+    /// The API root, e.g. `http://127.0.0.1:8000/v1`; `/chat/completions` (or `/completions`)
+    /// is appended.
     pub base_url: String,
     pub model: String,
     /// Sent as `Authorization: Bearer …` when set.
@@ -126,8 +127,8 @@ impl Client {
         }
     }
 
-    /// Asks for one completion: from the cache if it has it, else from the server, retrying
-    /// as configured; a successful answer is cached.
+    /// Asks for one chat completion: from the cache if it has it, else from the server,
+    /// retrying as configured; a successful answer is cached.
     ///
     /// # Errors
     /// The last attempt's error once retries are spent, at once for errors not worth
@@ -135,14 +136,38 @@ impl Client {
     pub fn chat(&self, request: &ChatRequest) -> Result<Completion, Error> {
         let wire = WireRequest {
             model: &self.config.model,
-            messages: &request.messages,
+            input: Input::Messages { messages: &request.messages },
             temperature: request.temperature.unwrap_or(self.config.temperature),
-            top_p: self.config.top_p,
+            top_p: request.top_p.unwrap_or(self.config.top_p),
             max_tokens: request.max_tokens.unwrap_or(self.config.max_tokens),
+            stop: &request.stop,
             seed: self.config.seed.wrapping_add(u64::from(request.sample)),
             stream: false,
         };
-        let body = serde_json::to_vec(&wire).map_err(|e| Error::Malformed { reason: e.to_string(), attempts: 0 })?;
+        self.send(&wire, "chat/completions", true)
+    }
+
+    /// Asks for one text completion (`/completions`, the model continues the prompt), as
+    /// [`Client::chat`] does for chat.
+    ///
+    /// # Errors
+    /// As [`Client::chat`].
+    pub fn complete(&self, request: &TextRequest) -> Result<Completion, Error> {
+        let wire = WireRequest {
+            model: &self.config.model,
+            input: Input::Prompt { prompt: &request.prompt },
+            temperature: request.temperature.unwrap_or(self.config.temperature),
+            top_p: request.top_p.unwrap_or(self.config.top_p),
+            max_tokens: request.max_tokens.unwrap_or(self.config.max_tokens),
+            stop: &request.stop,
+            seed: self.config.seed.wrapping_add(u64::from(request.sample)),
+            stream: false,
+        };
+        self.send(&wire, "completions", false)
+    }
+
+    fn send(&self, wire: &WireRequest<'_>, endpoint: &str, chat: bool) -> Result<Completion, Error> {
+        let body = serde_json::to_vec(wire).map_err(|e| Error::Malformed { reason: e.to_string(), attempts: 0 })?;
         let key = CacheKey::of(&body);
         if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
@@ -152,7 +177,7 @@ impl Client {
         loop {
             attempt += 1;
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
-            match self.attempt(&body, attempt) {
+            match self.attempt(&body, endpoint, chat, attempt) {
                 Ok(mut completion) => {
                     completion.attempts = attempt;
                     if let Some(cache) = &self.cache {
@@ -181,8 +206,8 @@ impl Client {
         base.mul_f64(0.5 + fastrand::f64() / 2.0)
     }
 
-    fn attempt(&self, body: &[u8], attempts: u32) -> Result<Completion, Failed> {
-        let url = format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'));
+    fn attempt(&self, body: &[u8], endpoint: &str, chat: bool, attempts: u32) -> Result<Completion, Failed> {
+        let url = format!("{}/{endpoint}", self.config.base_url.trim_end_matches('/'));
         let mut request = self.agent.post(&url).header("content-type", "application/json");
         if let Some(key) = &self.config.api_key {
             request = request.header("authorization", format!("Bearer {key}"));
@@ -203,7 +228,7 @@ impl Client {
             return Err(Failed { error: Error::Status { status, body, attempts }, retry, after });
         }
         // A broken body is most often a server or proxy hiccup: worth another try.
-        parse_completion(&text).map_err(|reason| Failed {
+        parse_completion(&text, chat).map_err(|reason| Failed {
             error: Error::Malformed { reason, attempts },
             retry: true,
             after: None,

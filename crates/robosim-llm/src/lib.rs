@@ -1,5 +1,6 @@
 //! robosim's LLM client: a blocking client for servers that speak the OpenAI-compatible
-//! chat-completions protocol (vLLM, llama.cpp's server, Ollama, hosted APIs).
+//! chat-completions protocol (vLLM, llama.cpp's server, Ollama, hosted APIs), and its plain
+//! text-completions endpoint for base models.
 //!
 //! Made for data generation, where a run sends thousands of requests and may be stopped at
 //! any point: failed requests are retried with exponential backoff (429 and 5xx, time-outs,
@@ -30,4 +31,4 @@ mod wire;
 pub use cache::{CacheKey, ResponseCache};
 pub use client::{Client, ClientConfig, ClientStats};
 pub use error::Error;
-pub use wire::{ChatRequest, Completion, Message, Role};
+pub use wire::{ChatRequest, Completion, Message, Role, TextRequest};

@@ -1,4 +1,4 @@
-//! A local chat-completions server that answers from a script: for testing code that uses
+//! A local OpenAI-compatible server (chat and text completions) that answers from a script: for testing code that uses
 //! [`crate::Client`] without a model (CI machines cannot run one).
 //!
 //! ```
@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 /// What the server received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The request's path, e.g. `/v1/chat/completions` or `/v1/completions`.
+    pub path: String,
     /// The request body (Null if it was not JSON).
     pub body: Value,
     pub authorization: Option<String>,
@@ -41,6 +43,18 @@ impl Received {
     #[must_use]
     pub fn messages(&self) -> &[Value] {
         self.body["messages"].as_array().map_or(&[], Vec::as_slice)
+    }
+
+    /// The prompt of a text-completion request ("" if none).
+    #[must_use]
+    pub fn prompt(&self) -> &str {
+        self.body["prompt"].as_str().unwrap_or("")
+    }
+
+    /// A text-completion request (to `/completions`), not a chat request.
+    #[must_use]
+    pub fn is_text(&self) -> bool {
+        !self.path.ends_with("/chat/completions")
     }
 }
 
@@ -64,6 +78,24 @@ impl Reply {
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content.into()}, "finish_reason": "stop"}],
         });
         Self::raw(200, body.to_string())
+    }
+
+    /// A well-formed text completion (the answer of `/completions`) with this text.
+    #[must_use]
+    pub fn text(text: impl Into<String>) -> Self {
+        let body = json!({
+            "id": "cmpl-scripted",
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": text.into(), "finish_reason": "stop"}],
+        });
+        Self::raw(200, body.to_string())
+    }
+
+    /// The answer `content` in the shape the request asked for: a chat completion to a chat
+    /// request, a text completion to a text one.
+    #[must_use]
+    pub fn answer(request: &Received, content: impl Into<String>) -> Self {
+        if request.is_text() { Self::text(content) } else { Self::content(content) }
     }
 
     /// Any status and body.
@@ -142,7 +174,8 @@ fn answer(mut request: tiny_http::Request, script: &Script, log: &Mutex<Vec<Rece
     let _ = request.as_reader().read_to_string(&mut body);
     let authorization =
         request.headers().iter().find(|h| h.field.equiv("authorization")).map(|h| h.value.as_str().to_owned());
-    let received = Received { body: serde_json::from_str(&body).unwrap_or(Value::Null), authorization };
+    let path = request.url().to_owned();
+    let received = Received { path, body: serde_json::from_str(&body).unwrap_or(Value::Null), authorization };
     let n = {
         let mut log = log.lock();
         log.push(received.clone());

@@ -10,7 +10,10 @@ use anyhow::Context;
 use clap::Args;
 use robosim::{
     Sandbox,
-    grade::{GradeConfig, Task, grade, roboeval::run_state},
+    grade::{
+        GradeConfig, Task, WorldResult, grade,
+        roboeval::{EvalClass, run_state},
+    },
 };
 use serde_json::{Value, json};
 
@@ -37,6 +40,29 @@ pub(crate) struct RoboEvalAgreementArgs {
 struct Tally {
     states: (u64, u64),
     programs: (u64, u64),
+    /// RoboEval's error-breakdown class, where the corpus records it.
+    classes: (u64, u64),
+}
+
+/// The class RoboEval's evaluation gives a graded record's states.
+fn class_of(record: &Value) -> EvalClass {
+    let states: Vec<WorldResult> = record["worlds"]
+        .as_array()
+        .map(|worlds| {
+            worlds
+                .iter()
+                .map(|w| WorldResult {
+                    world: String::new(),
+                    passed: w["passed"] == true,
+                    outcome: "",
+                    error: w["error"].as_str().map(str::to_owned),
+                    failed_checks: Vec::new(),
+                    robot_calls: 0,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    EvalClass::of(&states)
 }
 
 pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &RoboEvalAgreementArgs) -> anyhow::Result<ExitStatus> {
@@ -66,6 +92,19 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &RoboEvalAgreementArgs) -> anyho
         let ours: Vec<bool> =
             record["worlds"].as_array().map(|w| w.iter().map(|w| w["passed"] == true).collect()).unwrap_or_default();
         let entry = tally.entry(name.clone()).or_default();
+        let class = class_of(&record);
+        let class_differs = row["roboeval"]["error"].as_str().is_some_and(|theirs| {
+            entry.classes.1 += 1;
+            entry.classes.0 += u64::from(theirs == class.name());
+            theirs != class.name()
+        });
+        if class_differs {
+            let disagreement = json!({
+                "line": line + 1, "id": row["id"], "task": name, "class": {"robosim": class, "roboeval": row["roboeval"]["error"]},
+                "robosim": record["worlds"], "roboeval": row["roboeval"]["states"], "program": row["program"],
+            });
+            writeln!(details, "{disagreement}")?;
+        }
         let same = ours == theirs;
         entry.programs.0 += u64::from(same);
         entry.programs.1 += 1;
@@ -111,18 +150,23 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &RoboEvalAgreementArgs) -> anyho
         )?;
         total.states = (total.states.0 + t.states.0, total.states.1 + t.states.1);
         total.programs = (total.programs.0 + t.programs.0, total.programs.1 + t.programs.1);
+        total.classes = (total.classes.0 + t.classes.0, total.classes.1 + t.classes.1);
     }
     writeln!(
         out,
-        "overall: states {}/{} ({:.2}%), programs {}/{} ({:.2}%); graded in {:.1} s; disagreements in {}",
+        "overall: states {}/{} ({:.2}%), programs {}/{} ({:.2}%), RoboEval error class {}/{} (where recorded); graded in {:.1} s; disagreements in {}",
         total.states.0,
         total.states.1,
         pct(total.states),
         total.programs.0,
         total.programs.1,
         pct(total.programs),
+        total.classes.0,
+        total.classes.1,
         summary.wall_time,
         args.details.display()
     )?;
-    Ok(ExitStatus::failure_if(total.states.0 < total.states.1 || total.programs.0 < total.programs.1))
+    Ok(ExitStatus::failure_if(
+        total.states.0 < total.states.1 || total.programs.0 < total.programs.1 || total.classes.0 < total.classes.1,
+    ))
 }

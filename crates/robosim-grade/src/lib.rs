@@ -29,6 +29,8 @@ mod grade;
 mod pattern;
 mod result;
 pub mod roboeval;
+#[cfg(test)]
+mod roboeval_tests;
 pub mod rtl;
 #[cfg(test)]
 mod rtl_tests;

@@ -15,7 +15,7 @@ use robosim_protocol::{RobotFunction, Value, truncate_text};
 use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox, TraceEvent};
 use robosim_verify::{error_line, extract_program};
 use robosim_world::{RoboEvalState, RoboEvalWorld};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
@@ -192,6 +192,9 @@ fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, limits: &
     (report, trace)
 }
 
+/// The error RoboEval records for a state that timed out where it should not have.
+const UNEXPECTED_TIMEOUT: &str = "SIM: TimeoutError: program should not timeout";
+
 /// Runs `source` in every state, each in a fresh instance, and judges each as RoboEval does.
 pub(crate) fn grade_states(
     states: &[RoboEvalCase],
@@ -215,7 +218,7 @@ pub(crate) fn grade_states(
             };
             let error = match state_run(&report.outcome, case.timeout) {
                 StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),
-                StateRun::UnexpectedTimeout => Some("SIM: TimeoutError: program should not timeout".to_owned()),
+                StateRun::UnexpectedTimeout => Some(UNEXPECTED_TIMEOUT.to_owned()),
                 StateRun::Judge => match case.check.eval(&trace) {
                     Ok(passed) => {
                         result.passed = passed;
@@ -232,4 +235,85 @@ pub(crate) fn grade_states(
             result
         })
         .collect()
+}
+
+/// How RoboEval's evaluation script files a completion in its error breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EvalClass {
+    /// Every state passed.
+    Success,
+    /// It ran everywhere it should, and some state's check failed.
+    CompletionError,
+    /// A state raised a Python error, or timed out where it should not have.
+    PythonError,
+    /// A state raised a robot error.
+    RobotExecutionError,
+}
+
+impl EvalClass {
+    /// RoboEval's name for it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Success => "Success",
+            Self::CompletionError => "CompletionError",
+            Self::PythonError => "PythonError",
+            Self::RobotExecutionError => "RobotExecutionError",
+        }
+    }
+
+    /// Files a completion by its states' results (from grading a RoboEval task), as
+    /// RoboEval's `evaluate_program` does: the first state, in order, that did not run as it
+    /// should decides (an unexpected time-out is a Python error; an exception is a robot
+    /// error when its message names a robot error, as RoboEval tests for "Robot" in it);
+    /// otherwise a failed check makes it a completion error.
+    #[must_use]
+    pub fn of(states: &[WorldResult]) -> Self {
+        for state in states {
+            match state.error.as_deref() {
+                None => {}
+                Some(UNEXPECTED_TIMEOUT) => return Self::PythonError,
+                Some(error) if error.contains("Robot") => return Self::RobotExecutionError,
+                Some(_) => return Self::PythonError,
+            }
+        }
+        if states.iter().all(|s| s.passed) { Self::Success } else { Self::CompletionError }
+    }
+}
+
+impl std::fmt::Display for EvalClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The program RoboEval's evaluation takes from a model's answer: the text inside a
+/// ```` ```python ```` fence if there is one, `def task_program():` put in front when the
+/// answer does not have it (a base model continues a prompt that ends in it), and everything
+/// from the next line that starts at column 0 (code after the function) cut off.
+#[must_use]
+pub fn post_process(answer: &str) -> String {
+    const HEAD: &str = "def task_program():\n";
+    const CHAT_HEADER: &str = "<|start_header_id|>assistant<|end_header_id|>";
+    let mut text: &str = answer;
+    let unheaded;
+    if text.contains(CHAT_HEADER) {
+        unheaded = text.replace(CHAT_HEADER, "");
+        text = unheaded.trim();
+    }
+    if let Some(i) = text.find("```python") {
+        text = &text[i + "```python".len()..];
+    }
+    if let Some(i) = text.find("```") {
+        text = &text[..i];
+    }
+    let program = if text.contains(HEAD) { text.to_owned() } else { format!("{HEAD}{text}") };
+    let start = program.find(HEAD).unwrap_or(0);
+    let body = &program[start + HEAD.len()..];
+    // RoboEval cuts at the first `\n` followed by a character that is not white space.
+    let end = body
+        .char_indices()
+        .find(|&(i, c)| c == '\n' && body[i + 1..].chars().next().is_some_and(|next| !next.is_whitespace()))
+        .map_or(body.len(), |(i, _)| i);
+    program[start..start + HEAD.len() + end].to_owned()
 }

@@ -2,6 +2,7 @@
 
 mod agreement;
 mod batch;
+mod eval;
 mod grade;
 mod pipeline;
 mod roboeval_agreement;
@@ -52,6 +53,10 @@ enum Command {
     /// Grade model completions on benchmark tasks: each run in the task's concrete worlds,
     /// its robot-call trace checked; pass@1 per task and overall.
     Grade(grade::GradeArgs),
+    /// Evaluate a model behind an OpenAI-compatible server on RoboEval: every prompt of every
+    /// task, `-n` completions each, graded as RoboEval grades them; pass@k and RoboEval's error
+    /// breakdown.
+    Eval(eval::EvalArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
 }
@@ -94,6 +99,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Grade(args) => {
             let sandbox = sandbox(&cli, args.limits_for_sandbox(), args.jobs.get())?;
             grade::run(&sandbox, args)
+        }
+        Command::Eval(args) => {
+            let sandbox = sandbox(&cli, args.limits.limits(), args.concurrency)?;
+            eval::run(&sandbox, args)
         }
         Command::Prepare => {
             let sandbox = sandbox(&cli, Limits::default(), 1)?;

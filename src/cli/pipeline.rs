@@ -1,7 +1,7 @@
 //! `robosim pipeline OUT_DIR`: the Robo-Instruct data pipeline against an OpenAI-compatible
 //! server.
 
-use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
+use std::{io::Write, path::PathBuf, sync::Arc};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
@@ -10,11 +10,11 @@ use parking_lot::Mutex;
 use robosim::{
     Sandbox,
     generate::{Pipeline, PipelineConfig, Progress, RunStats, Stage},
-    llm::{Client, ClientConfig},
+    llm::Client,
     verify::Verifier,
 };
 
-use super::shared::{ExitStatus, ExploreArgs};
+use super::shared::{ExitStatus, ExploreArgs, ServerArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum StageArg {
@@ -36,41 +36,18 @@ pub(crate) struct PipelineArgs {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "instructions,programs,align,export")]
     stages: Vec<StageArg>,
 
-    /// The server's API root (vLLM: http://127.0.0.1:8000/v1; llama.cpp: http://127.0.0.1:8080/v1; Ollama:
-    /// http://127.0.0.1:11434/v1).
-    #[arg(long, env = "ROBOSIM_LLM_BASE_URL", default_value = "http://127.0.0.1:8000/v1")]
-    base_url: String,
-    /// The model name the server knows.
-    #[arg(long, env = "ROBOSIM_LLM_MODEL")]
-    model: String,
-    /// The environment variable holding the API key (sent as a bearer token if set).
-    #[arg(long, default_value = "OPENAI_API_KEY", value_name = "VAR")]
-    api_key_env: String,
+    #[command(flatten)]
+    server: ServerArgs,
     #[arg(long, default_value_t = 0.8)]
     temperature: f64,
     #[arg(long, default_value_t = 0.95)]
     top_p: f64,
     #[arg(long, default_value_t = 1024)]
     max_tokens: u32,
-    /// Seconds per request attempt.
-    #[arg(long, default_value_t = 120.0)]
-    timeout: f64,
-    /// Retries per request (429, 5xx, time-outs, broken answers), with exponential backoff.
-    #[arg(long, default_value_t = 5)]
-    retries: u32,
-    /// The first backoff, in milliseconds (doubles per retry, up to 30 s).
-    #[arg(long, default_value_t = 1000)]
-    backoff_ms: u64,
     /// Model requests in flight at once. Each worker verifies the programs it gets back, so
     /// this is also the number of verification threads (`-j`/`--jobs` are other names for it).
     #[arg(long, short = 'j', visible_alias = "jobs", default_value_t = 8)]
     pub(crate) concurrency: usize,
-    /// The response cache [default: OUT/cache].
-    #[arg(long, value_name = "DIR")]
-    llm_cache: Option<PathBuf>,
-    /// Ask the server every time.
-    #[arg(long, conflicts_with = "llm_cache")]
-    no_llm_cache: bool,
 
     /// Generated tasks wanted in the task library (counting those from earlier runs).
     #[arg(long, default_value_t = 100)]
@@ -101,16 +78,11 @@ pub(crate) struct PipelineArgs {
 }
 
 pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitStatus> {
-    let mut llm = ClientConfig::new(&args.base_url, &args.model);
-    llm.api_key = std::env::var(&args.api_key_env).ok().filter(|k| !k.is_empty());
+    let mut llm = args.server.client_config(&args.out)?;
     llm.temperature = args.temperature;
     llm.top_p = args.top_p;
     llm.max_tokens = args.max_tokens;
     llm.seed = args.explore.seed;
-    llm.timeout = Duration::try_from_secs_f64(args.timeout)?;
-    llm.retries = args.retries;
-    llm.backoff = Duration::from_millis(args.backoff_ms);
-    llm.cache_dir = (!args.no_llm_cache).then(|| args.llm_cache.clone().unwrap_or_else(|| args.out.join("cache")));
 
     let mut config = PipelineConfig::new(&args.seeds, &args.out);
     config.target_tasks = args.tasks;
@@ -162,7 +134,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result
     }
     let answered = llm.cache_hits + llm.requests.saturating_sub(llm.retries + llm.failures);
     if llm.failures > 0 && answered == 0 {
-        bail!("every model request failed ({} of them): is the server at {} up?", llm.failures, args.base_url);
+        bail!("every model request failed ({} of them): is the server at {} up?", llm.failures, args.server.base_url);
     }
     Ok(ExitStatus::Success)
 }

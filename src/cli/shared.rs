@@ -1,11 +1,12 @@
 //! What the commands share: exit statuses, limit, exploration and `-j/--jobs` arguments, and
 //! how a trace is printed.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
 use robosim::{
     CallResult, Limits, TraceEvent,
+    llm::ClientConfig,
     verify::{Strategy, VerifyConfig},
 };
 
@@ -33,6 +34,51 @@ impl From<ExitStatus> for std::process::ExitCode {
             ExitStatus::Failure => Self::from(1),
             ExitStatus::Error => Self::from(2),
         }
+    }
+}
+
+/// Where the model is served and how requests are retried and cached, shared by the commands
+/// that ask a model.
+#[derive(Debug, Args)]
+pub(crate) struct ServerArgs {
+    /// The server's API root (vLLM: http://127.0.0.1:8000/v1; llama.cpp: http://127.0.0.1:8080/v1; Ollama:
+    /// http://127.0.0.1:11434/v1).
+    #[arg(long, env = "ROBOSIM_LLM_BASE_URL", default_value = "http://127.0.0.1:8000/v1")]
+    pub(crate) base_url: String,
+    /// The model name the server knows.
+    #[arg(long, env = "ROBOSIM_LLM_MODEL")]
+    model: String,
+    /// The environment variable holding the API key (sent as a bearer token if set).
+    #[arg(long, default_value = "OPENAI_API_KEY", value_name = "VAR")]
+    api_key_env: String,
+    /// Seconds per request attempt.
+    #[arg(long, default_value_t = 120.0)]
+    timeout: f64,
+    /// Retries per request (429, 5xx, time-outs, broken answers), with exponential backoff.
+    #[arg(long, default_value_t = 5)]
+    retries: u32,
+    /// The first backoff, in milliseconds (doubles per retry, up to 30 s).
+    #[arg(long, default_value_t = 1000)]
+    backoff_ms: u64,
+    /// The response cache [default: OUT/cache].
+    #[arg(long, value_name = "DIR")]
+    llm_cache: Option<PathBuf>,
+    /// Ask the server every time.
+    #[arg(long, conflicts_with = "llm_cache")]
+    no_llm_cache: bool,
+}
+
+impl ServerArgs {
+    /// The client settings, caching under `out/cache` unless told otherwise; sampling
+    /// settings are the client's defaults until the command sets them.
+    pub(crate) fn client_config(&self, out: &std::path::Path) -> anyhow::Result<ClientConfig> {
+        let mut llm = ClientConfig::new(&self.base_url, &self.model);
+        llm.api_key = std::env::var(&self.api_key_env).ok().filter(|k| !k.is_empty());
+        llm.timeout = Duration::try_from_secs_f64(self.timeout)?;
+        llm.retries = self.retries;
+        llm.backoff = Duration::from_millis(self.backoff_ms);
+        llm.cache_dir = (!self.no_llm_cache).then(|| self.llm_cache.clone().unwrap_or_else(|| out.join("cache")));
+        Ok(llm)
     }
 }
 

@@ -7,6 +7,7 @@ mod agreement;
 mod batch;
 mod cli;
 mod conformance;
+mod eval;
 mod grade;
 mod isolation;
 mod llm_client;

@@ -1,0 +1,35 @@
+//! robosim's benchmark evaluation: a model behind an OpenAI-compatible server evaluated on
+//! RoboEval in one call. Every prompt of every task is asked `n` times, with RoboEval's
+//! sampling settings and stop strings; each answer is cut to `task_program` as RoboEval cuts
+//! it, graded in the sandbox as RoboEval grades it (and on the task's ablations), and counted
+//! into pass@k (the unbiased estimator) and RoboEval's error breakdown. Answers are cached by
+//! the client, so a run stopped half-way and started again asks only for what it lacks.
+//!
+//! ```no_run
+//! use robosim_eval::{EvalConfig, Sampling, evaluate};
+//! use robosim_grade::Task;
+//! use robosim_llm::{Client, ClientConfig};
+//! use robosim_sandbox::Sandbox;
+//!
+//! let tasks = Task::load_dir("seeds/roboeval".as_ref())?;
+//! let mut llm = ClientConfig::new("http://127.0.0.1:8000/v1", "codellama-7b-robo-instruct");
+//! llm.cache_dir = Some("eval/cache".into());
+//! let mut config = EvalConfig::new("eval");
+//! config.sampling = Sampling::roboeval();
+//! config.ks = vec![1, 5, 10];
+//! let summary = evaluate(&config, &tasks, &Client::new(llm), &Sandbox::new()?, &mut |_| {})?;
+//! println!("pass@1 {:?}, errors {:?}", summary.pass_at.get("1"), summary.errors);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod error;
+mod prompt;
+mod run;
+mod summary;
+
+pub use error::Error;
+pub use prompt::{Api, DEFAULT_SUFFIX, PromptTemplate, ROBOEVAL_STOP, Sampling, default_prefix};
+pub use run::{EvalConfig, EvalSummary, Graded, Progress, evaluate};
+pub use summary::{PromptCount, TaskResult, pass_at_k};

@@ -21,6 +21,7 @@ pub use robosim_eval as eval;
 pub use robosim_generate as generate;
 pub use robosim_grade as grade;
 pub use robosim_llm as llm;
+pub use robosim_parallel as parallel;
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{
     CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig,

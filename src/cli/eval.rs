@@ -1,14 +1,13 @@
 //! `robosim eval OUT_DIR`: a served model evaluated on RoboEval in one command.
 
-use std::{io::Write, path::PathBuf, sync::Arc};
+use std::{io::Write, path::PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use robosim::{
-    Sandbox,
     eval::{Api, EvalConfig, EvalSummary, Progress, PromptTemplate, Sampling, TaskResult, evaluate},
-    grade::Task,
+    grade::{Grader, Task},
     llm::Client,
 };
 
@@ -37,7 +36,7 @@ pub(crate) struct EvalArgs {
     out: PathBuf,
     /// The benchmark's task files.
     #[arg(long, default_value = "seeds/roboeval")]
-    tasks: PathBuf,
+    pub(crate) tasks: PathBuf,
     /// Evaluate only these tasks (their ablations are graded with them).
     #[arg(long = "task", value_name = "NAME", value_delimiter = ',')]
     only: Vec<String>,
@@ -83,7 +82,8 @@ pub(crate) struct EvalArgs {
     /// The sampling seed of sample 0 (sample i is sent seed + i).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Requests in flight at once; each worker grades what it gets back.
+    /// Requests in flight at once; each grades what it gets back, in one of at most as many
+    /// worker processes as there are cores.
     #[arg(long, short = 'j', visible_alias = "jobs", default_value_t = 8)]
     pub(crate) concurrency: usize,
     /// Print the summary as JSON.
@@ -91,6 +91,14 @@ pub(crate) struct EvalArgs {
     json: bool,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+}
+
+impl EvalArgs {
+    /// Grading workers: one per request in flight, at most one per core.
+    pub(crate) fn grading_jobs(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        self.concurrency.clamp(1, cores)
+    }
 }
 
 /// `\n`, `\t` and `\\` in a command-line string, as a shell user would write them.
@@ -113,7 +121,7 @@ fn unescape(text: &str) -> String {
     out
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &EvalArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(grader: &dyn Grader, args: &EvalArgs) -> anyhow::Result<ExitStatus> {
     let mut tasks = Task::load_dir(&args.tasks)?;
     if !args.only.is_empty() {
         for name in &args.only {
@@ -149,7 +157,6 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &EvalArgs) -> anyhow::Result<Exi
     config.sampling = sampling;
     config.ks.clone_from(&args.k);
     config.concurrency = args.concurrency.max(1);
-    config.limits = args.limits.limits();
     config.ablations = !args.no_ablations;
     let mut llm = args.server.client_config(&args.out)?;
     llm.seed = args.seed;
@@ -161,7 +168,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &EvalArgs) -> anyhow::Result<Exi
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut passed = 0u64;
-    let summary = evaluate(&config, &tasks, &client, sandbox, &mut |event| match event {
+    let summary = evaluate(&config, &tasks, &client, grader, &mut |event| match event {
         Progress::Started { total } => bar.set_length(total),
         Progress::Graded { class } => {
             passed += u64::from(class == Some(robosim::grade::roboeval::EvalClass::Success));

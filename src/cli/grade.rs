@@ -1,19 +1,16 @@
 //! `robosim grade TASKS_DIR COMPLETIONS.jsonl`: pass@1 on benchmark tasks.
 
-use std::{io::Write, path::PathBuf, sync::Arc};
+use std::{io::Write, path::PathBuf};
 
 use super::shared::ExitStatus;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use robosim::{
-    Sandbox,
-    grade::{GradeConfig, Progress, Summary, Task, grade},
-};
+use robosim::grade::{GradeConfig, Grader, Progress, Summary, Task, grade};
 
 #[derive(Debug, Args)]
 pub(crate) struct GradeArgs {
     /// A directory of task files (`*.json`: prompts, concrete worlds, checks).
-    tasks: PathBuf,
+    pub(crate) tasks: PathBuf,
     /// JSONL: one object per line with `task` and `completion` (or `program`); `id`, `prompt`
     /// are carried through.
     completions: PathBuf,
@@ -29,30 +26,23 @@ pub(crate) struct GradeArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    limits: super::shared::LimitArgs,
+    pub(crate) limits: super::shared::LimitArgs,
 }
 
-impl GradeArgs {
-    pub(crate) fn limits_for_sandbox(&self) -> robosim::Limits {
-        self.limits.limits()
-    }
-}
-
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &GradeArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let mut config = GradeConfig::new(&args.completions);
     if let Some(out) = &args.out {
         config.output.clone_from(out);
     }
     config.jobs = args.jobs.get();
-    config.limits = args.limits.limits();
     config.max_program_bytes = args.max_program_bytes;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} ETA {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let summary = grade(&config, &tasks, sandbox, &mut |event| match event {
+    let summary = grade(&config, &tasks, grader, &mut |event| match event {
         Progress::Started { total } => bar.set_length(total),
         Progress::Graded { .. } => bar.inc(1),
     })?;

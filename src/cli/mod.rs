@@ -9,6 +9,7 @@ mod roboeval_agreement;
 mod run;
 mod shared;
 mod verify;
+mod worker;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -59,6 +60,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
+    /// The worker process of parallel grading: JSON requests on stdin, results on stdout.
+    #[command(hide = true)]
+    GradeWorker(worker::GradeWorkerArgs),
 }
 
 /// The sandbox for a command running up to `jobs` programs at once.
@@ -92,17 +96,26 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.concurrency)?;
             pipeline::run(&sandbox, args)
         }
+        // Graders run programs in worker processes (one per job) when there are several jobs;
+        // the command's own sandbox then runs only what it shows (one at a time).
         Command::RoboevalAgreement(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits(), args.jobs.get())?;
-            roboeval_agreement::run(&sandbox, args)
+            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.jobs.get())?;
+            roboeval_agreement::run(&sandbox, grader.as_ref(), args)
         }
         Command::Grade(args) => {
-            let sandbox = sandbox(&cli, args.limits_for_sandbox(), args.jobs.get())?;
-            grade::run(&sandbox, args)
+            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.jobs.get())?;
+            grade::run(grader.as_ref(), args)
         }
         Command::Eval(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits(), args.concurrency)?;
-            eval::run(&sandbox, args)
+            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.grading_jobs())?;
+            eval::run(grader.as_ref(), args)
+        }
+        Command::GradeWorker(args) => {
+            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            worker::run(&sandbox, args)
         }
         Command::Prepare => {
             let sandbox = sandbox(&cli, Limits::default(), 1)?;

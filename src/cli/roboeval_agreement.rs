@@ -4,14 +4,14 @@
 //! Prints agreement per task and overall, per state and per program, and writes every
 //! disagreement with both traces.
 
-use std::{collections::BTreeMap, fs, io::Write, path::PathBuf, sync::Arc};
+use std::{collections::BTreeMap, fs, io::Write, path::PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 use robosim::{
     Sandbox,
     grade::{
-        GradeConfig, Task, WorldResult, grade,
+        GradeConfig, Grader, Task, WorldResult, grade,
         roboeval::{EvalClass, run_state},
     },
 };
@@ -25,7 +25,7 @@ pub(crate) struct RoboEvalAgreementArgs {
     corpus: PathBuf,
     /// The RoboEval tasks.
     #[arg(long, default_value = "seeds/roboeval")]
-    tasks: PathBuf,
+    pub(crate) tasks: PathBuf,
     /// Write the disagreements, with robosim's and RoboEval's traces, to this JSONL file
     /// (robosim's grade records go beside it, `FILE.grades.jsonl`).
     #[arg(long, value_name = "FILE", default_value = "target/roboeval-agreement.jsonl")]
@@ -54,7 +54,7 @@ fn class_of(record: &Value) -> EvalClass {
                 .map(|w| WorldResult {
                     world: String::new(),
                     passed: w["passed"] == true,
-                    outcome: "",
+                    outcome: String::new(),
                     error: w["error"].as_str().map(str::to_owned),
                     failed_checks: Vec::new(),
                     robot_calls: 0,
@@ -65,16 +65,16 @@ fn class_of(record: &Value) -> EvalClass {
     EvalClass::of(&states)
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &RoboEvalAgreementArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreementArgs) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let mut config = GradeConfig::new(&args.corpus);
     config.output = robosim::batch::beside(&args.details, "grades");
     config.jobs = args.jobs.get();
-    config.limits = args.limits.limits();
+    let limits = args.limits.limits();
     if let Some(dir) = config.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let summary = grade(&config, &tasks, sandbox, &mut |_| {})?;
+    let summary = grade(&config, &tasks, grader, &mut |_| {})?;
     let corpus = fs::read_to_string(&args.corpus).with_context(|| format!("reading {}", args.corpus.display()))?;
     let grades = fs::read_to_string(&config.output).with_context(|| format!("reading {}", config.output.display()))?;
     let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
@@ -118,7 +118,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &RoboEvalAgreementArgs) -> anyho
             let task = tasks.iter().find(|t| t.name == name);
             let trace: Option<Vec<String>> = task.and_then(|t| t.states.get(k)).map(|case| {
                 let program = row["program"].as_str().unwrap_or_default();
-                run_state(case, program, sandbox, &config.limits).1.iter().map(ToString::to_string).collect()
+                run_state(case, program, sandbox, &limits).1.iter().map(ToString::to_string).collect()
             });
             let disagreement = json!({
                 "line": line + 1,

@@ -174,6 +174,21 @@ impl JobsArgs {
 }
 
 impl LimitArgs {
+    /// The flags that give these limits (for a worker process).
+    pub(crate) fn to_args(&self) -> Vec<String> {
+        [
+            ("--fuel", self.fuel.to_string()),
+            ("--memory-mib", self.memory_mib.to_string()),
+            ("--deadline-ms", self.deadline_ms.to_string()),
+            ("--output-bytes", self.output_bytes.to_string()),
+            ("--robot-calls", self.robot_calls.to_string()),
+            ("--robot-data-bytes", self.robot_data_bytes.to_string()),
+        ]
+        .into_iter()
+        .flat_map(|(flag, value)| [flag.to_owned(), value])
+        .collect()
+    }
+
     pub(crate) fn limits(&self) -> Limits {
         Limits {
             fuel: self.fuel,

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, fs, path::PathBuf, process::Command};
 
 use robosim::{
     eval::{Api, EvalConfig, Sampling, default_prefix, evaluate, pass_at_k},
-    grade::{GradeConfig, Task, grade, grade_one, roboeval::EvalClass},
+    grade::{GradeConfig, InProcess, Task, grade, grade_limits, grade_one, roboeval::EvalClass},
     llm::{
         Client, ClientConfig,
         mock::{Received, Reply, ScriptedServer},
@@ -69,7 +69,8 @@ fn a_model_is_evaluated_as_roboeval_evaluates_it_and_resumes_from_its_cache() {
     config.concurrency = 3;
     let client = Client::new(llm.clone());
     let mut events = 0;
-    let summary = evaluate(&config, &tasks, &client, &SANDBOX, &mut |_| events += 1).expect("the evaluation runs");
+    let summary = evaluate(&config, &tasks, &client, &InProcess::new(&SANDBOX), &mut |_| events += 1)
+        .expect("the evaluation runs");
 
     // What was asked: every prompt of both tasks 4 times, as RoboEval asks a base model.
     let received = server.received();
@@ -123,7 +124,7 @@ fn a_model_is_evaluated_as_roboeval_evaluates_it_and_resumes_from_its_cache() {
     let ablation = tasks.iter().find(|t| t.name == "CountSavoryAblation").expect("the ablation");
     let savory =
         grades.iter().zip(&completions).find(|(g, _)| g["task"] == "CountSavory").expect("a CountSavory grade");
-    let again = grade_one(ablation, savory.1["completion"].as_str().expect("program"), &SANDBOX, &config.limits);
+    let again = grade_one(ablation, savory.1["completion"].as_str().expect("program"), &SANDBOX, &grade_limits());
     let recorded: Vec<bool> = savory.0["ablations"]["CountSavoryAblation"]["states"]
         .as_array()
         .expect("ablation states")
@@ -134,14 +135,13 @@ fn a_model_is_evaluated_as_roboeval_evaluates_it_and_resumes_from_its_cache() {
     assert_eq!(summary.ablations["CountSavoryAblation"].completions, 20);
 
     // `robosim grade` grades completions.jsonl as it is, to the same verdicts.
-    let mut regrade = GradeConfig::new(dir.path("out").join("completions.jsonl"));
-    regrade.limits = config.limits;
-    let graded = grade(&regrade, &tasks, &SANDBOX, &mut |_| {}).expect("grading");
+    let regrade = GradeConfig::new(dir.path("out").join("completions.jsonl"));
+    let graded = grade(&regrade, &tasks, &InProcess::new(&SANDBOX), &mut |_| {}).expect("grading");
     assert_eq!(graded.passed, 12);
 
     // Run again: every answer comes from the cache, the results are the same.
     let client = Client::new(llm);
-    let again = evaluate(&config, &tasks, &client, &SANDBOX, &mut |_| {}).expect("the second run");
+    let again = evaluate(&config, &tasks, &client, &InProcess::new(&SANDBOX), &mut |_| {}).expect("the second run");
     assert_eq!(server.received().len(), 40, "nothing asked twice");
     assert_eq!(again.llm.cache_hits, 40);
     assert_eq!((again.passed, &again.pass_at, &again.errors), (summary.passed, &summary.pass_at, &summary.errors));
@@ -166,9 +166,14 @@ fn a_request_that_fails_for_good_is_recorded_and_left_out_of_pass_at_k() {
     let dir = Dir::new("eval-fail");
     let mut config = EvalConfig::new(dir.path("out"));
     config.api = Api::Completions;
-    let summary =
-        evaluate(&config, &tasks, &Client::new(ClientConfig::new(server.base_url(), "m")), &SANDBOX, &mut |_| {})
-            .expect("the run goes on");
+    let summary = evaluate(
+        &config,
+        &tasks,
+        &Client::new(ClientConfig::new(server.base_url(), "m")),
+        &InProcess::new(&SANDBOX),
+        &mut |_| {},
+    )
+    .expect("the run goes on");
     assert_eq!((summary.completions, summary.request_errors, summary.passed), (4, 1, 4));
     assert_eq!(summary.tasks["SayGoodDay"].pass_at["1"], 1.0, "the failed prompt is not counted");
     let text = fs::read_to_string(dir.path("out").join("completions.jsonl")).expect("records");

@@ -100,6 +100,17 @@ fn every_fixture_program_gets_its_expected_grade() {
     }
     assert_eq!(summary["invalid_input"], 3);
     assert!(summary["failures"].as_array().unwrap().len() as u64 >= summary["failed"].as_u64().unwrap());
+
+    // Graded in this process (one job) instead of two worker processes: the same records,
+    // byte for byte (the limits reach the workers: the spinning completion ran out of fuel).
+    let in_process = dir.path("in-process.jsonl");
+    let output = Command::new(env!("CARGO_BIN_EXE_robosim"))
+        .args(["grade", tasks_dir().to_str().unwrap(), input.to_str().unwrap(), "--jobs", "1"])
+        .args(["--fuel", "200000000", "--out", in_process.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(fs::read(in_process).unwrap(), fs::read(dir.path("completions.grades.jsonl")).unwrap());
 }
 
 #[test]

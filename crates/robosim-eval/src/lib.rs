@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use robosim_eval::{EvalConfig, Sampling, evaluate};
-//! use robosim_grade::Task;
+//! use robosim_grade::{InProcess, Task};
 //! use robosim_llm::{Client, ClientConfig};
 //! use robosim_sandbox::Sandbox;
 //!
@@ -17,7 +17,8 @@
 //! let mut config = EvalConfig::new("eval");
 //! config.sampling = Sampling::roboeval();
 //! config.ks = vec![1, 5, 10];
-//! let summary = evaluate(&config, &tasks, &Client::new(llm), &Sandbox::new()?, &mut |_| {})?;
+//! let sandbox = Sandbox::new()?;
+//! let summary = evaluate(&config, &tasks, &Client::new(llm), &InProcess::new(&sandbox), &mut |_| {})?;
 //! println!("pass@1 {:?}, errors {:?}", summary.pass_at.get("1"), summary.errors);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

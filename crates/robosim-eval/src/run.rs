@@ -10,11 +10,10 @@ use std::{
 };
 
 use robosim_grade::{
-    Task, WorldResult, grade_one,
+    Grader, Task, WorldResult,
     roboeval::{EvalClass, post_process},
 };
 use robosim_llm::{Client, ClientStats, Completion};
-use robosim_sandbox::{Limits, Sandbox};
 use serde::Serialize;
 
 use crate::{
@@ -35,15 +34,13 @@ pub struct EvalConfig {
     pub ks: Vec<u64>,
     /// Requests in flight at once; each worker grades the answers it gets.
     pub concurrency: usize,
-    /// Per run (one program in one state).
-    pub limits: Limits,
     /// Also grade each completion on its task's ablations (same prompts, other checks).
     pub ablations: bool,
 }
 
 impl EvalConfig {
-    /// Greedy, robosim's prompt over `/completions`, pass@1, 8 requests in flight, the
-    /// grader's limits, ablations graded.
+    /// Greedy, robosim's prompt over `/completions`, pass@1, 8 requests in flight,
+    /// ablations graded.
     #[must_use]
     pub fn new(out: impl Into<PathBuf>) -> Self {
         Self {
@@ -53,7 +50,6 @@ impl EvalConfig {
             sampling: Sampling::greedy(),
             ks: vec![1],
             concurrency: 8,
-            limits: robosim_grade::GradeConfig::new("").limits,
             ablations: true,
         }
     }
@@ -115,8 +111,8 @@ pub struct Graded {
 }
 
 impl Graded {
-    fn of(task: &Task, program: &str, sandbox: &Sandbox, limits: &Limits) -> Self {
-        let states = grade_one(task, program, sandbox, limits);
+    fn of(task: &Task, program: &str, grader: &dyn Grader) -> Self {
+        let states = grader.grade(task, program);
         Self { passed: states.iter().all(|s| s.passed), class: EvalClass::of(&states), states }
     }
 }
@@ -180,7 +176,7 @@ pub fn evaluate(
     config: &EvalConfig,
     tasks: &[Task],
     client: &Client,
-    sandbox: &Sandbox,
+    grader: &dyn Grader,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<EvalSummary, Error> {
     config.check()?;
@@ -242,11 +238,9 @@ pub fn evaluate(
         let Ok((_, program)) = &completion else {
             return Answer { completion: completion.map_err(|e| e.to_string()), graded: None, ablations: Vec::new() };
         };
-        let graded = Graded::of(item.task, program, sandbox, &config.limits);
-        let ablations = ablations(item.task)
-            .into_iter()
-            .map(|a| (a.name.clone(), Graded::of(a, program, sandbox, &config.limits)))
-            .collect();
+        let graded = Graded::of(item.task, program, grader);
+        let ablations =
+            ablations(item.task).into_iter().map(|a| (a.name.clone(), Graded::of(a, program, grader))).collect();
         Answer { completion: completion.map_err(|e| e.to_string()), graded: Some(graded), ablations }
     };
     let window = robosim_parallel::Window::items(config.concurrency.max(1) * 4);

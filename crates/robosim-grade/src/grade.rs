@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::{
     Error,
     check::Run,
+    grader::Grader,
     pattern::Step,
     result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
     roboeval::grade_states,
@@ -35,8 +36,6 @@ pub struct GradeConfig {
     /// `verify-batch` names its outputs].
     pub output: PathBuf,
     pub jobs: usize,
-    /// Per run (one completion in one world).
-    pub limits: Limits,
     /// Completions larger than this are invalid input.
     pub max_program_bytes: usize,
 }
@@ -50,7 +49,6 @@ impl GradeConfig {
             output: robosim_batch::beside(&completions, "grades"),
             completions,
             jobs,
-            limits: Limits { fuel: 2_000_000_000, ..Limits::default() },
             max_program_bytes: robosim_verify::DEFAULT_MAX_PROGRAM_BYTES,
         }
     }
@@ -182,7 +180,7 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) 
             let mut result = WorldResult {
                 world: spec.name().to_owned(),
                 passed: false,
-                outcome: report.outcome.kind(),
+                outcome: report.outcome.kind().to_owned(),
                 error: None,
                 failed_checks: Vec::new(),
                 robot_calls: events.len(),
@@ -245,7 +243,7 @@ fn parse<'a>(
 pub fn grade(
     config: &GradeConfig,
     tasks: &[Task],
-    sandbox: &Sandbox,
+    grader: &dyn Grader,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, Error> {
     let started = Instant::now();
@@ -264,7 +262,7 @@ pub fn grade(
         items,
         config.jobs,
         robosim_parallel::Window::items(config.jobs * 4),
-        |item| item.input.as_ref().ok().map(|(_, task, source)| grade_one(task, source, sandbox, &config.limits)),
+        |item| item.input.as_ref().ok().map(|(_, task, source)| grader.grade(task, source)),
         robosim_parallel::json_weight,
         |item, worlds| {
             let record = summarize(&mut summary, item, worlds);

@@ -8,13 +8,13 @@
 //! every check holds.
 //!
 //! ```no_run
-//! use std::sync::Arc;
-//! use robosim_grade::{GradeConfig, Task, grade};
+//! use robosim_grade::{GradeConfig, InProcess, Task, grade};
 //! use robosim_sandbox::Sandbox;
 //!
 //! let tasks = Task::load_dir("seeds/examples".as_ref())?;
 //! let config = GradeConfig::new("completions.jsonl");
-//! let summary = grade(&config, &tasks, &Arc::new(Sandbox::new()?), &mut |_| {})?;
+//! let sandbox = Sandbox::new()?;
+//! let summary = grade(&config, &tasks, &InProcess::new(&sandbox), &mut |_| {})?;
 //! println!("pass@1: {:.3}", summary.pass_at_1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -26,6 +26,7 @@ mod check;
 mod check_tests;
 mod error;
 mod grade;
+mod grader;
 mod pattern;
 mod result;
 pub mod roboeval;
@@ -39,6 +40,7 @@ mod task;
 pub use check::{Check, Count, Run};
 pub use error::Error;
 pub use grade::{GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, run_events};
+pub use grader::{Grader, InProcess, grade_limits, not_run};
 pub use pattern::{Name, Pattern, Step, Text};
 pub use result::{FailedCheck, WorldResult};
 pub use task::{NamedCheck, Task, TaskWorld};

@@ -1,17 +1,18 @@
 //! What grading one completion in one world (or state) found.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The longest error or failed-check reason a grade record keeps (cut visibly).
 pub(crate) const MAX_REASON_BYTES: usize = 2048;
 
 /// One completion in one world.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorldResult {
     pub world: String,
     pub passed: bool,
-    /// How the run ended (`completed`, `robot_error`, `fuel_exhausted`, …).
-    pub outcome: &'static str,
+    /// How the run ended (`completed`, `robot_error`, `fuel_exhausted`, …; `not_run` when it
+    /// could not be run).
+    pub outcome: String,
     /// The error that ended the run, with its line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -21,7 +22,7 @@ pub struct WorldResult {
 }
 
 /// A check that did not hold, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedCheck {
     pub check: String,
     pub reason: String,

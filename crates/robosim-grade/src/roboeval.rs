@@ -211,7 +211,7 @@ pub(crate) fn grade_states(
             let mut result = WorldResult {
                 world: format!("state {i}"),
                 passed: false,
-                outcome: report.outcome.kind(),
+                outcome: report.outcome.kind().to_owned(),
                 error: None,
                 failed_checks: Vec::new(),
                 robot_calls: trace.len(),

@@ -41,7 +41,7 @@ fn state(passed: bool, error: Option<&str>) -> WorldResult {
     WorldResult {
         world: "state".into(),
         passed,
-        outcome: "completed",
+        outcome: "completed".into(),
         error: error.map(str::to_owned),
         failed_checks: Vec::new(),
         robot_calls: 0,

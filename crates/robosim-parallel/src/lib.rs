@@ -21,10 +21,13 @@
 
 #![forbid(unsafe_code)]
 
+mod process;
+
 use std::collections::BTreeMap;
 
 use crossbeam::channel;
 use parking_lot::{Condvar, Mutex};
+pub use process::{ProcessPool, WorkerError, serve};
 
 /// How many items an [`ordered_map`] keeps in flight, and how many bytes of finished results
 /// it lets wait for their turn before it stops reading ahead.

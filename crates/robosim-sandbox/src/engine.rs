@@ -18,7 +18,7 @@ use crate::{
 /// limit is `Limits::memory_bytes`.
 const MAX_MEMORY_BYTES: usize = 4 << 30;
 /// Memory reset with `memset` rather than `madvise` when a slot is reused.
-const KEEP_RESIDENT_BYTES: usize = 8 << 20;
+const KEEP_RESIDENT_BYTES: usize = 64 << 20;
 
 /// How a [`Sandbox`] is set up.
 #[derive(Debug, Clone)]

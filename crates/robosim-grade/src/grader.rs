@@ -1,0 +1,62 @@
+//! [`Grader`]: what runs a completion in a task's worlds: a sandbox in this process
+//! ([`InProcess`]), or anything else that answers the same (robosim's CLI uses worker
+//! processes, see `robosim_parallel::ProcessPool`).
+
+use robosim_sandbox::{Limits, Sandbox};
+
+use crate::{FailedCheck, Task, WorldResult, grade_one};
+
+/// The limits a grading run gets unless told otherwise: the sandbox's defaults with fuel for
+/// about a quarter of a second of compute, more than RoboEval's programs need.
+#[must_use]
+pub fn grade_limits() -> Limits {
+    Limits { fuel: 2_000_000_000, ..Limits::default() }
+}
+
+/// Runs a completion in every world (or RoboEval state) of a task and checks each run.
+pub trait Grader: Sync {
+    fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult>;
+}
+
+/// Grading in this process: each run in a fresh instance of `sandbox`, under `limits`.
+#[derive(Debug, Clone, Copy)]
+pub struct InProcess<'a> {
+    pub sandbox: &'a Sandbox,
+    pub limits: Limits,
+}
+
+impl<'a> InProcess<'a> {
+    /// With [`grade_limits`].
+    #[must_use]
+    pub fn new(sandbox: &'a Sandbox) -> Self {
+        Self { sandbox, limits: grade_limits() }
+    }
+}
+
+impl Grader for InProcess<'_> {
+    fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult> {
+        grade_one(task, source, self.sandbox, &self.limits)
+    }
+}
+
+/// The results of a completion that could not be run at all (`why`): every world failed,
+/// with `why` as its error.
+#[must_use]
+pub fn not_run(task: &Task, why: &str) -> Vec<WorldResult> {
+    let names: Vec<String> = if task.states.is_empty() {
+        task.worlds.iter().map(|w| w.name().to_owned()).collect()
+    } else {
+        (0..task.states.len()).map(|i| format!("state {i}")).collect()
+    };
+    names
+        .into_iter()
+        .map(|world| WorldResult {
+            world,
+            passed: false,
+            outcome: "not_run".into(),
+            error: Some(why.to_owned()),
+            failed_checks: Vec::<FailedCheck>::new(),
+            robot_calls: 0,
+        })
+        .collect()
+}

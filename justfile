@@ -36,6 +36,10 @@ pipeline OUT *ARGS: build
 grade TASKS COMPLETIONS *ARGS: build
     {{robosim}} grade {{TASKS}} {{COMPLETIONS}} {{ARGS}} || [ $? -eq 1 ]
 
+# Evaluate a model behind an OpenAI-compatible server on RoboEval (see README): pass@k, error breakdown.
+eval OUT *ARGS: build
+    {{robosim}} eval {{OUT}} {{ARGS}}
+
 # Run one Python program and print its outcome and robot-call trace.
 run FILE *ARGS: build
     {{robosim}} run {{FILE}} {{ARGS}}
@@ -79,8 +83,14 @@ bench-pipeline *ARGS: build
     /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} pipeline target/bench-pipeline/out \
         --stages programs,align,export --model corpus --base-url "$(cat target/bench-pipeline/url)" {{ARGS}}
 
-# robosim grade on the example completions repeated TIMES times: completions/s, peak RSS.
-bench-grade TIMES="100" *ARGS: build
+# Grading speed: the 6,639 labelled programs of the RoboEval corpus on RoboEval's 20 tasks (16,339
+# state runs and the ablations'), 2 worker processes: wall time and peak RSS.
+bench-grade *ARGS: build
+    mkdir -p target/bench-grade
+    /usr/bin/time -f "peak RSS: %M KiB (largest process), wall: %e s" {{robosim}} grade seeds/roboeval ../shared/corpus/roboeval_dev.jsonl --out target/bench-grade/grades.jsonl --jobs 2 {{ARGS}} | tail -2 || [ $? -eq 1 ]
+
+# The same on robosim's example tasks: data/completions.jsonl repeated TIMES times.
+bench-grade-examples TIMES="100" *ARGS: build
     mkdir -p target/bench-grade
     for i in $(seq {{TIMES}}); do cat data/completions.jsonl; done > target/bench-grade/completions.jsonl
-    /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} grade seeds/examples target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]
+    /usr/bin/time -f "peak RSS: %M KiB (largest process), wall: %e s" {{robosim}} grade seeds/examples target/bench-grade/completions.jsonl --jobs 2 {{ARGS}} | tail -3 || [ $? -eq 1 ]

@@ -82,3 +82,22 @@ fn a_waiting_program_is_stopped_and_judged_as_roboeval_does() {
     }
     assert!(task.states.iter().any(|s| s.timeout) && task.states.iter().any(|s| !s.timeout));
 }
+
+/// RoboEval reads its trace back from the program's stdout: a line the program prints before
+/// its last robot call ends the trace there, one printed after it changes nothing.
+#[test]
+fn a_program_that_prints_loses_the_trace_after_its_print_as_in_roboeval() {
+    let tasks = tasks();
+    let task = tasks.iter().find(|t| t.name == "SayGoodDay").expect("SayGoodDay");
+    let program = |before: &str, after: &str| {
+        format!(
+            "def task_program():\n    for room in get_all_rooms():\n        if \"lab\" not in room:\n            continue\n{before}        go_to(room)\n        if is_in_room(\"person\"):\n            say(\"Good day!\")\n{after}"
+        )
+    };
+    let passed = |source: &str| {
+        robosim::grade::grade_one(task, source, &SANDBOX, &robosim::grade::grade_limits()).iter().all(|s| s.passed)
+    };
+    assert!(passed(&program("", "")));
+    assert!(passed(&program("", "    print(\"done\")\n")), "a print after the last call is harmless");
+    assert!(!passed(&program("        print(\"visiting\", room)\n", "")), "the trace ends at the first print");
+}

@@ -28,6 +28,7 @@ mod error;
 mod grade;
 mod grader;
 mod pattern;
+mod printed;
 mod result;
 pub mod roboeval;
 #[cfg(test)]

@@ -12,14 +12,15 @@
 //! deterministic); otherwise its check decides, on the (partial) trace.
 
 use robosim_protocol::{RobotFunction, Value, truncate_text};
-use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox, TraceEvent};
+use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox};
 use robosim_verify::{error_line, extract_program};
 use robosim_world::{RoboEvalState, RoboEvalWorld};
 use serde::{Deserialize, Serialize};
 
+pub use crate::printed::elements;
 use crate::{
     result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
-    rtl::{Action, Element, Expr},
+    rtl::{Element, Expr},
 };
 
 /// One benchmark state and its check, as a RoboEval task file writes it.
@@ -90,46 +91,6 @@ pub fn harness_source(program: &str) -> String {
     format!("import sys\nimport time\nimport robot\n{text}\n\ntask_program(robot)\n")
 }
 
-/// The separator RoboEval prints between an element's fields; a value containing it (or a
-/// line break) ends the trace RoboEval reads back.
-const DELIMITER: &str = "/$@!/";
-
-/// The trace RoboEval's simulator prints for these robot calls: `go_to`, `is_in_room`, `ask`
-/// and `say` once their arguments have the right types (whether or not they then fail),
-/// `pick` and `place` only when they succeed; values stripped as RoboEval reads them back.
-#[must_use]
-pub fn elements(trace: &[TraceEvent]) -> Vec<Element> {
-    let mut elements = Vec::new();
-    for event in trace {
-        let text = |i: usize| event.args.get(i).and_then(Value::as_str);
-        let succeeded = matches!(event.result, CallResult::Returned(_));
-        let element = match event.function {
-            RobotFunction::GoTo => text(0).map(Element::go_to),
-            RobotFunction::IsInRoom => text(0).map(Element::check_entity),
-            RobotFunction::Say => text(0).map(Element::say),
-            RobotFunction::Pick => text(0).filter(|_| succeeded).map(Element::pick),
-            RobotFunction::Place => text(0).filter(|_| succeeded).map(Element::place),
-            RobotFunction::Ask => match (text(0), text(1), event.args.get(2)) {
-                (Some(_), Some(question), Some(Value::List(options))) => Some(Element {
-                    action: Action::Ask,
-                    value: question.to_owned(),
-                    options: Some(options.iter().map(Value::py_str).collect()),
-                }),
-                _ => None,
-            },
-            RobotFunction::GetCurrentLocation | RobotFunction::GetAllRooms => None,
-        };
-        let Some(mut element) = element else { continue };
-        let mut printed = std::iter::once(&element.value).chain(element.options.iter().flatten());
-        if printed.any(|v| v.contains('\n') || v.contains(DELIMITER)) {
-            break;
-        }
-        element.value = element.value.trim().to_owned();
-        elements.push(element);
-    }
-    elements
-}
-
 /// How one state's run ended, as RoboEval sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateRun {
@@ -188,7 +149,7 @@ pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, limits: &
 
 fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
     let (report, _) = sandbox.run_with(program, case.fresh(), &case_limits(case, limits), 0);
-    let trace = elements(&report.trace);
+    let trace = elements(&report.trace, &report.stdout, &report.stdout_writes);
     (report, trace)
 }
 

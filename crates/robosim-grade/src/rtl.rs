@@ -32,6 +32,26 @@ pub enum Action {
     CheckEntity,
     Pick,
     Place,
+    /// A line RoboEval reads as an element of some other name (a program's own print run
+    /// into the simulator's line, or one written to look like it): it matches no check, but
+    /// it holds its place in the trace.
+    Other,
+}
+
+impl Action {
+    /// The action RoboEval's simulator prints as `name`.
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        match name {
+            "GoTo" => Self::GoTo,
+            "Say" => Self::Say,
+            "Ask" => Self::Ask,
+            "CheckEntity" => Self::CheckEntity,
+            "Pick" => Self::Pick,
+            "Place" => Self::Place,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// One element of a RoboEval trace: the action, its text (the location, message, question,

@@ -134,6 +134,12 @@ fn output(mut caller: Caller<'_, HostState>, stream: u32, ptr: u32, len: u32) ->
     let bytes = read(&mut caller, ptr, len.min(u32::try_from(room).unwrap_or(u32::MAX).saturating_add(1)))?;
     let text = String::from_utf8_lossy(&bytes);
     let state = caller.data_mut();
+    // Writes between the same two robot calls are one entry, and empty ones none: at most one
+    // entry per robot call (bounded by the call limit) and per byte kept (by the output limit).
+    let calls = state.trace.len();
+    if stream != 2 && len > 0 && state.stdout_writes.last().is_none_or(|w| w.calls != calls) {
+        state.stdout_writes.push(crate::StdoutWrite { calls, offset: state.stdout.len() });
+    }
     let sink = if stream == 2 { &mut state.stderr } else { &mut state.stdout };
     if (len as usize) <= room {
         sink.push_str(&text);

@@ -44,5 +44,5 @@ pub use error::{Error, WasmtimeError};
 pub use guest::{GUEST_SHA256, GUEST_WASM};
 pub use limits::{EPOCH_TICK, Limits, MAX_WASM_STACK};
 pub use program::Program;
-pub use report::{CallResult, Outcome, RunReport, TraceEvent, duration_secs};
+pub use report::{CallResult, Outcome, RunReport, StdoutWrite, TraceEvent, duration_secs};
 pub use session::Session;

@@ -109,6 +109,12 @@ pub struct RunReport {
     pub trace: Vec<TraceEvent>,
     /// Text the program printed to stdout (cut at the output limit).
     pub stdout: String,
+    /// Where each write to stdout fell among the robot calls: the number of calls made before
+    /// it, and the byte offset in `stdout` where its text starts (in order). A harness that
+    /// reads the program's output and its own per-call prints from one stream (RoboEval's)
+    /// is emulated with it.
+    #[serde(skip)]
+    pub stdout_writes: Vec<StdoutWrite>,
     /// Text the program wrote to stderr (cut at the output limit).
     pub stderr: String,
     /// Fuel the program used (interpreter start-up excluded).
@@ -120,6 +126,15 @@ pub struct RunReport {
     pub wall_time: Duration,
     /// Seconds the program slept on the virtual clock.
     pub slept: f64,
+}
+
+/// One write to stdout, placed among the robot calls (see [`RunReport::stdout_writes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StdoutWrite {
+    /// Robot calls made before the write.
+    pub calls: usize,
+    /// Where its text starts in [`RunReport::stdout`].
+    pub offset: usize,
 }
 
 /// Serde helper: a [`Duration`] as (fractional) seconds.

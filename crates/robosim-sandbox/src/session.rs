@@ -192,6 +192,7 @@ fn report(outcome: Outcome, state: &mut HostState, fuel_used: u64, startup_fuel:
         outcome,
         trace: std::mem::take(&mut state.trace),
         stdout: std::mem::take(&mut state.stdout),
+        stdout_writes: std::mem::take(&mut state.stdout_writes),
         stderr: std::mem::take(&mut state.stderr),
         fuel_used,
         startup_fuel,

@@ -64,6 +64,7 @@ pub(crate) struct HostState {
     pub(crate) reply: Vec<u8>,
     pub(crate) trace: Vec<TraceEvent>,
     pub(crate) stdout: String,
+    pub(crate) stdout_writes: Vec<crate::StdoutWrite>,
     pub(crate) stderr: String,
     /// What the guest's Rust code wrote to WASI stderr (panic messages), bounded.
     pub(crate) guest_log: String,
@@ -88,6 +89,7 @@ impl HostState {
             reply: Vec::new(),
             trace: Vec::new(),
             stdout: String::new(),
+            stdout_writes: Vec::new(),
             stderr: String::new(),
             guest_log: String::new(),
             outcome: None,

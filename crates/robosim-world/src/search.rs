@@ -3,7 +3,11 @@
 //! re.IGNORECASE)`). Patterns may use look-around (`^(?=.*a)(?=.*b).*$`), so they compile with
 //! `fancy-regex`.
 
-use std::{fmt, sync::Arc};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, LazyLock, Mutex},
+};
 
 use fancy_regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Deserializer};
@@ -16,12 +20,31 @@ pub struct SearchPattern {
     regex: Arc<Regex>,
 }
 
+/// Compiled patterns by source, shared by every pattern made in this process: RoboEval's
+/// states repeat the same names (a task's rooms in each of its states, the same check in
+/// several), and a placed object becomes a pattern on every `place`. Compiling costs far more
+/// than searching, so each source is compiled once. Bounded: short sources only, and at most
+/// [`CACHE_ENTRIES`] of them.
+static CACHE: LazyLock<Mutex<HashMap<String, Arc<Regex>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+const CACHE_ENTRIES: usize = 1 << 16;
+const CACHE_SOURCE_BYTES: usize = 1 << 10;
+
 impl SearchPattern {
     /// # Errors
     /// When `source` is not a regular expression `fancy-regex` understands.
     pub fn new(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
-        let regex = RegexBuilder::new(source).case_insensitive(true).build()?;
-        Ok(Self { source: source.to_owned(), regex: Arc::new(regex) })
+        let cacheable = source.len() <= CACHE_SOURCE_BYTES;
+        if cacheable && let Some(regex) = CACHE.lock().ok().and_then(|c| c.get(source).cloned()) {
+            return Ok(Self { source: source.to_owned(), regex });
+        }
+        let regex = Arc::new(RegexBuilder::new(source).case_insensitive(true).build()?);
+        if cacheable
+            && let Ok(mut cache) = CACHE.lock()
+            && cache.len() < CACHE_ENTRIES
+        {
+            cache.insert(source.to_owned(), Arc::clone(&regex));
+        }
+        Ok(Self { source: source.to_owned(), regex })
     }
 
     #[must_use]

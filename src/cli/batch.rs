@@ -3,7 +3,6 @@
 use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use robosim::{
     Sandbox,
     batch::{self, BatchConfig, Progress, Summary},
@@ -52,11 +51,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<Ex
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
 
     // indicatif draws nothing when stderr is not a terminal.
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = super::shared::progress_bar();
     bar.enable_steady_tick(Duration::from_millis(200));
     let (mut accepted, mut rejected, mut invalid) = (0u64, 0u64, 0u64);
     let summary = batch::run(&config, &verifier, &mut |event| match event {

@@ -4,7 +4,6 @@ use std::{io::Write, path::PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use robosim::{
     eval::{Api, EvalConfig, EvalSummary, Progress, PromptTemplate, Sampling, TaskResult, evaluate},
     grade::{Grader, Task},
@@ -132,7 +131,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &EvalArgs) -> anyhow::Result<ExitSt
         tasks.retain(|t| args.only.iter().any(|n| Some(n) == t.ablation_of.as_ref().or(Some(&t.name))));
     }
     let mut sampling = match args.sampling {
-        SamplingArg::Greedy => Sampling { temperature: 0.0, ..Sampling::greedy() },
+        SamplingArg::Greedy => Sampling::greedy(),
         SamplingArg::Roboeval => Sampling::roboeval(),
     };
     sampling.samples = args.samples.unwrap_or(sampling.samples);
@@ -162,11 +161,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &EvalArgs) -> anyhow::Result<ExitSt
     llm.seed = args.seed;
     let client = Client::new(llm);
 
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = super::shared::progress_bar();
     let mut passed = 0u64;
     let summary = evaluate(&config, &tasks, &client, grader, &mut |event| match event {
         Progress::Started { total } => bar.set_length(total),

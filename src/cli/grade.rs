@@ -4,7 +4,6 @@ use std::{io::Write, path::PathBuf};
 
 use super::shared::ExitStatus;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use robosim::grade::{GradeConfig, Grader, Progress, Summary, Task, grade};
 
 #[derive(Debug, Args)]
@@ -37,11 +36,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitS
     }
     config.jobs = args.jobs.get();
     config.max_program_bytes = args.max_program_bytes;
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = super::shared::progress_bar();
     let summary = grade(&config, &tasks, grader, &mut |event| match event {
         Progress::Started { total } => bar.set_length(total),
         Progress::Graded { .. } => bar.inc(1),

@@ -159,6 +159,19 @@ pub(crate) fn print_trace(out: &mut impl std::io::Write, trace: &[TraceEvent]) -
     Ok(())
 }
 
+/// The progress bar of a command working through a known number of items (set later with
+/// `set_length`), with a message slot for running counts.
+pub(crate) fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {per_sec} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 /// `-j/--jobs`, shared by every command that works in parallel.
 #[derive(Debug, Args)]
 pub(crate) struct JobsArgs {

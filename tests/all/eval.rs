@@ -164,8 +164,8 @@ fn a_request_that_fails_for_good_is_recorded_and_left_out_of_pass_at_k() {
         .expect("server")
     };
     let dir = Dir::new("eval-fail");
-    let mut config = EvalConfig::new(dir.path("out"));
-    config.api = Api::Completions;
+    let config = EvalConfig::new(dir.path("out"));
+    assert_eq!((config.api, config.sampling.samples, config.sampling.temperature), (Api::Completions, 1, 0.0));
     let summary = evaluate(
         &config,
         &tasks,

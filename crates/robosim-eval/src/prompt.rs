@@ -68,10 +68,11 @@ pub struct Sampling {
 }
 
 impl Sampling {
-    /// Greedy decoding, one completion per prompt (the paper's greedy pass@1).
+    /// Greedy decoding (temperature 0), one completion per prompt (the paper's greedy
+    /// pass@1); otherwise as [`Sampling::roboeval`].
     #[must_use]
     pub fn greedy() -> Self {
-        Self { samples: 1, ..Self::roboeval() }
+        Self { samples: 1, temperature: 0.0, ..Self::roboeval() }
     }
 
     /// RoboEval's sampling: 20 completions per prompt at temperature 0.2, top-p 0.95, at most

@@ -34,7 +34,7 @@ fn printed(event: &TraceEvent) -> Option<String> {
     };
     let options = options.map_or_else(
         || "None".to_owned(),
-        |o| format!("[{}]", o.iter().map(|v| py_repr(&v.py_str())).collect::<Vec<_>>().join(", ")),
+        |o| format!("[{}]", o.iter().map(|v| Value::Str(v.py_str()).repr()).collect::<Vec<_>>().join(", ")),
     );
     Some(format!("{name} {DELIMITER} {value} {DELIMITER} {options}"))
 }
@@ -85,29 +85,6 @@ fn read_back(text: &str) -> Vec<Element> {
         elements.push(Element { action: Action::named(py_strip(name)), value: py_strip(value).to_owned(), options });
     }
     elements
-}
-
-/// `repr()` of a Python string: single quotes unless it holds one and no double quote.
-fn py_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// The last field's value as Python's `eval` gives it, for what the simulator prints there:
@@ -176,7 +153,7 @@ mod tests {
     use robosim_protocol::{RobotFunction, Value};
     use robosim_sandbox::{CallResult, StdoutWrite, TraceEvent};
 
-    use super::{elements, literal, py_repr};
+    use super::{elements, literal};
     use crate::rtl::{Action, Element};
 
     fn call(function: RobotFunction, args: &[&str]) -> TraceEvent {
@@ -236,7 +213,8 @@ mod tests {
     #[test]
     fn literals_read_back_what_repr_writes() {
         for text in ["plain", "it's", "say \"hi\"", "both ' and \"", "back\\slash", "tab\tand\nnew\u{1}"] {
-            assert_eq!(literal(&format!("[{}]", py_repr(text))), Some(Some(vec![text.to_owned()])), "{text:?}");
+            let repr = Value::Str(text.to_owned()).repr();
+            assert_eq!(literal(&format!("[{repr}]")), Some(Some(vec![text.to_owned()])), "{text:?}");
         }
         assert_eq!(literal("None"), Some(None));
         assert_eq!(literal("[]"), Some(Some(Vec::new())));

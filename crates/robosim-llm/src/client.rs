@@ -91,6 +91,15 @@ pub struct Client {
     counters: Counters,
 }
 
+/// A request's own sampling settings (chat or text).
+struct Sampling<'a> {
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    max_tokens: Option<u32>,
+    stop: &'a [String],
+    sample: u32,
+}
+
 /// Why one attempt failed, and whether another is worth it.
 struct Failed {
     error: Error,
@@ -134,17 +143,10 @@ impl Client {
     /// The last attempt's error once retries are spent, at once for errors not worth
     /// retrying (4xx other than 408/409/429), or [`Error::Cache`].
     pub fn chat(&self, request: &ChatRequest) -> Result<Completion, Error> {
-        let wire = WireRequest {
-            model: &self.config.model,
-            input: Input::Messages { messages: &request.messages },
-            temperature: request.temperature.unwrap_or(self.config.temperature),
-            top_p: request.top_p.unwrap_or(self.config.top_p),
-            max_tokens: request.max_tokens.unwrap_or(self.config.max_tokens),
-            stop: &request.stop,
-            seed: self.config.seed.wrapping_add(u64::from(request.sample)),
-            stream: false,
-        };
-        self.send(&wire, "chat/completions", true)
+        let ChatRequest { messages, temperature, top_p, max_tokens, stop, sample } = request;
+        let sampling =
+            Sampling { temperature: *temperature, top_p: *top_p, max_tokens: *max_tokens, stop, sample: *sample };
+        self.send(&self.wire(Input::Messages { messages }, &sampling), "chat/completions", true)
     }
 
     /// Asks for one text completion (`/completions`, the model continues the prompt), as
@@ -153,17 +155,24 @@ impl Client {
     /// # Errors
     /// As [`Client::chat`].
     pub fn complete(&self, request: &TextRequest) -> Result<Completion, Error> {
-        let wire = WireRequest {
+        let TextRequest { prompt, temperature, top_p, max_tokens, stop, sample } = request;
+        let sampling =
+            Sampling { temperature: *temperature, top_p: *top_p, max_tokens: *max_tokens, stop, sample: *sample };
+        self.send(&self.wire(Input::Prompt { prompt }, &sampling), "completions", false)
+    }
+
+    /// The body of a request: the request's sampling settings, the client's where it has none.
+    fn wire<'a>(&'a self, input: Input<'a>, sampling: &Sampling<'a>) -> WireRequest<'a> {
+        WireRequest {
             model: &self.config.model,
-            input: Input::Prompt { prompt: &request.prompt },
-            temperature: request.temperature.unwrap_or(self.config.temperature),
-            top_p: request.top_p.unwrap_or(self.config.top_p),
-            max_tokens: request.max_tokens.unwrap_or(self.config.max_tokens),
-            stop: &request.stop,
-            seed: self.config.seed.wrapping_add(u64::from(request.sample)),
+            input,
+            temperature: sampling.temperature.unwrap_or(self.config.temperature),
+            top_p: sampling.top_p.unwrap_or(self.config.top_p),
+            max_tokens: sampling.max_tokens.unwrap_or(self.config.max_tokens),
+            stop: sampling.stop,
+            seed: self.config.seed.wrapping_add(u64::from(sampling.sample)),
             stream: false,
-        };
-        self.send(&wire, "completions", false)
+        }
     }
 
     fn send(&self, wire: &WireRequest<'_>, endpoint: &str, chat: bool) -> Result<Completion, Error> {

@@ -36,12 +36,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let programs = Arc::new(programs);
     let server = ScriptedServer::start(move |request, _| {
         let user = request.last_user();
-        if user.contains("Rewrite the instruction so that it states exactly") {
-            let original = user.lines().find_map(|l| l.strip_prefix("Instruction: ")).unwrap_or_default();
-            return Reply::content(format!("Revised instruction: {original} Report back when done."));
+        if user.contains("# Original Instruction:") {
+            let original =
+                user.lines().skip_while(|l| !l.starts_with("# Original Instruction:")).nth(1).unwrap_or_default();
+            return Reply::content(format!(
+                "# What The Program Does:\nIt does the task.\n\n# Final Corrected Instruction:\n{original} Report back when done."
+            ));
         }
-        if user.contains("Answer with the single letter") {
-            return Reply::content("A");
+        if user.contains("### Instruction 1") {
+            return Reply::content("Instruction 2 adds a report.\nFinal Answer: Instruction 2");
         }
         // A program request: the task's own corpus program for sample 0, then the next ones.
         let sample = request.body["seed"].as_u64().unwrap_or(0) as usize;

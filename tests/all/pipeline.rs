@@ -63,18 +63,28 @@ fn model(request: &Received, n: usize, pool: &[String], slow_telescope: bool) ->
     if user.contains("Rewrite the robot task below") {
         return Reply::content(format!("Rewritten task: {} {}", field("Task:"), EVOL_TAILS[seed % EVOL_TAILS.len()]));
     }
-    if user.contains("Rewrite the instruction so that it states exactly") {
-        let original = field("Instruction:");
-        let revised =
-            if original.contains("lobby") { original } else { format!("{}{DONE}", original.trim_end_matches('.')) };
-        return Reply::content(format!("Revised instruction: {revised}"));
+    if user.contains("# Original Instruction:") {
+        // InstAlign's revision: reasoning, then the marked answer.
+        let original = user.lines().skip_while(|l| !l.starts_with("# Original Instruction:")).nth(1).unwrap_or("");
+        let revised = if original.contains("lobby") {
+            original.to_owned()
+        } else {
+            format!("{}{DONE}", original.trim_end_matches('.'))
+        };
+        return Reply::content(format!(
+            "# API Usage:\ngo_to(\"office\")\n    - go to the office\n# What The Program Does:\nThe robot goes (A).\n\n# Final Corrected Instruction:\n{revised}\n"
+        ));
     }
-    if user.contains("Answer with the single letter") {
+    if user.contains("### Instruction 1") {
+        // InstAlign's decision: reasoning that names both, then the marked answer.
         if text.contains("printer") {
-            return Reply::content("Both seem fine to me.");
+            return Reply::content("Instruction 2 looks right. Both seem fine to me.");
         }
-        let letter = if field("A:").ends_with(DONE) { "A" } else { "B" };
-        return Reply::content(format!("**{letter}**"));
+        let revised = user.split("### Instruction 2").nth(1).unwrap_or("").trim_start().lines().next().unwrap_or("");
+        let pick = if revised.ends_with(DONE) { 2 } else { 1 };
+        return Reply::content(format!(
+            "Instruction 2 adds a step; Instruction 1 does not. B or A?\nFinal Answer: Instruction {pick}"
+        ));
     }
     assert!(text.contains("You write Python programs"), "unexpected prompt: {text}");
     program(user, seed, slow_telescope)
@@ -186,6 +196,17 @@ fn every_stage_against_a_scripted_server() {
     assert_eq!(find(&pool[2])["choice"], "unchanged");
     assert_eq!(find(&pool[5])["choice"], "unparsed");
     assert_eq!(find(&pool[5])["instruction"], pool[5].as_str());
+    assert!(find(&pool[5])["note"].as_str().unwrap().starts_with("align:unparsed decision"), "{}", find(&pool[5]));
+    // The revision prompt is turns (system, a worked example, the task), the original shown
+    // first in the decision.
+    let received = server.received();
+    let revise = received.iter().find(|r| r.last_user().contains("# Original Instruction:")).unwrap();
+    let roles: Vec<&str> = revise.messages().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    let decide = received.iter().find(|r| r.last_user().contains("### Instruction 1")).unwrap();
+    let first =
+        decide.last_user().split("### Instruction 1").nth(1).unwrap().split("### Instruction 2").next().unwrap();
+    assert!(pool.iter().any(|p| p == first.trim()), "Instruction 1 is the original: {first:?}");
     assert_eq!(aligned.len() as u64, stats.programs.as_ref().unwrap().accepted_tasks);
 
     // Export: both shapes, no duplicates, nothing without a robot call.

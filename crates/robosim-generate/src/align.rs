@@ -1,9 +1,12 @@
-//! The `align` stage (3 of 4): InstAlign. The model rewrites each instruction to state what its accepted
-//! program does, then judges which of the two the program carries out more faithfully; the
-//! chosen one goes on. The two are shown in a seeded random order, so a model that prefers
-//! "A" does not always pick the same side.
+//! The `align` stage (3 of 4): InstAlign, as the reference does it. The model reasons about
+//! the accepted program (the calls it makes, what it does step by step) and ends with a
+//! corrected instruction under `# Final Corrected Instruction:`; then it reasons about which
+//! of the two instructions fits the program (the original always shown first, as
+//! "Instruction 1") and ends with `Final Answer: Instruction 1` or `… 2`. Only those marked
+//! answers are read: reasoning that mentions "Instruction 2" or contains a lone "A" decides
+//! nothing, and an answer without its marker is recorded as unparsed, never guessed.
 
-use robosim_llm::{ChatRequest, Message};
+use robosim_llm::ChatRequest;
 use serde::{Deserialize, Serialize};
 
 use robosim_parallel::map_collect;
@@ -12,7 +15,6 @@ use crate::{
     Error, OnProgress, Progress, Stage,
     context::Context,
     files::{self, read_jsonl, write_jsonl},
-    instructions::parse_rewrite,
     programs::TaskPrograms,
 };
 
@@ -24,7 +26,7 @@ pub enum Choice {
     Revised,
     /// The revision said the same as the original (no judgement asked).
     Unchanged,
-    /// The model's judgement named neither: the original is kept.
+    /// An answer had no marked result (see `note`): the original is kept.
     Unparsed,
     /// A request failed for good: the original is kept.
     LlmError,
@@ -38,6 +40,9 @@ pub struct Aligned {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revised: Option<String>,
     pub choice: Choice,
+    /// Why an answer could not be read (`align:unparsed …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The instruction that goes into the dataset.
     pub instruction: String,
     pub program: String,
@@ -50,7 +55,10 @@ pub struct AlignStats {
     pub kept_original: u64,
     pub kept_revised: u64,
     pub unchanged: u64,
+    /// Answers without their marked result: revisions, decisions.
     pub unparsed: u64,
+    pub unparsed_revisions: u64,
+    pub unparsed_decisions: u64,
     pub llm_errors: u64,
 }
 
@@ -77,6 +85,11 @@ impl Context {
                 Choice::Unparsed => &mut stats.unparsed,
                 Choice::LlmError => &mut stats.llm_errors,
             } += 1;
+            match a.note.as_deref() {
+                Some(note) if note.starts_with(UNPARSED_REVISION) => stats.unparsed_revisions += 1,
+                Some(note) if note.starts_with(UNPARSED_DECISION) => stats.unparsed_decisions += 1,
+                _ => {}
+            }
         }
         Ok(stats)
     }
@@ -87,62 +100,162 @@ impl Context {
             original: original.to_owned(),
             revised: None,
             choice: Choice::LlmError,
+            note: None,
             instruction: original.to_owned(),
             program: program.to_owned(),
         };
         let prompts = &self.seeds.prompts;
-        let revise = prompts.revise.render(&[("instruction", original), ("program", program.trim_end())]);
-        let revised = match self.ask(&ChatRequest::new(vec![Message::user(revise)]))? {
-            Ok(answer) => parse_rewrite(&answer.content),
+        let revise = prompts.revise.messages(&[("instruction", original), ("program", program.trim_end())]);
+        let revised = match self.ask(&ChatRequest::new(revise))? {
+            Ok(answer) => parse_revision(&answer.content),
             Err(_) => return Ok(aligned),
         };
-        let Some(revised) = revised else {
-            aligned.choice = Choice::Unparsed;
-            return Ok(aligned);
+        let revised = match revised {
+            Ok(revised) => revised,
+            Err(why) => {
+                aligned.choice = Choice::Unparsed;
+                aligned.note = Some(format!("{UNPARSED_REVISION}: {why}"));
+                return Ok(aligned);
+            }
         };
         aligned.revised = Some(revised.clone());
         if crate::tokens(&revised) == crate::tokens(original) {
             aligned.choice = Choice::Unchanged;
             return Ok(aligned);
         }
-        let revised_first = self.rng(id, 1).bool();
-        let (a, b) = if revised_first { (revised.as_str(), original) } else { (original, revised.as_str()) };
-        let choose = prompts.choose.render(&[("program", program.trim_end()), ("a", a), ("b", b)]);
+        let choose =
+            prompts.choose.messages(&[("program", program.trim_end()), ("original", original), ("revised", &revised)]);
         // A judgement, not a creative answer: sampled greedily.
-        let request = ChatRequest::new(vec![Message::user(choose)]).temperature(0.0);
-        let letter = match self.ask(&request)? {
-            Ok(answer) => parse_choice(&answer.content),
+        let request = ChatRequest::new(choose).temperature(0.0);
+        let decision = match self.ask(&request)? {
+            Ok(answer) => parse_decision(&answer.content),
             Err(_) => return Ok(aligned),
         };
-        aligned.choice = match (letter, revised_first) {
-            (Some('A'), true) | (Some('B'), false) => Choice::Revised,
-            (Some(_), _) => Choice::Original,
-            (None, _) => Choice::Unparsed,
-        };
-        if aligned.choice == Choice::Revised {
-            aligned.instruction = revised;
+        match decision {
+            Ok(Decision::Revised) => {
+                aligned.choice = Choice::Revised;
+                aligned.instruction = revised;
+            }
+            Ok(Decision::Original) => aligned.choice = Choice::Original,
+            Err(why) => {
+                aligned.choice = Choice::Unparsed;
+                aligned.note = Some(format!("{UNPARSED_DECISION}: {why}"));
+            }
         }
         Ok(aligned)
     }
 }
 
-/// The letter a judgement answer names: a lone `A` or `B` word (as in "B", "Answer: A",
-/// "**B**", "(A)"), the first one found.
-#[must_use]
-pub(crate) fn parse_choice(answer: &str) -> Option<char> {
-    answer.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| *w == "A" || *w == "B").and_then(|w| w.chars().next())
+const UNPARSED_REVISION: &str = "align:unparsed revision";
+const UNPARSED_DECISION: &str = "align:unparsed decision";
+
+/// The marker before the corrected instruction in a revision.
+const REVISION_MARKER: &str = "final corrected instruction";
+/// The marker before the decision.
+const DECISION_MARKER: &str = "final answer";
+
+/// Where the text after the last `marker` (ignoring case) starts, if the marker is there.
+fn after_last(text: &str, marker: &str) -> Option<usize> {
+    // ASCII lower-casing keeps byte offsets.
+    text.to_ascii_lowercase().rfind(marker).map(|i| i + marker.len())
+}
+
+/// Text after a marker, without the heading punctuation around it (`:`, `*`, `#`).
+fn unmark(text: &str) -> &str {
+    text.trim_start_matches(|c: char| c == ':' || c == '*' || c == '#' || c.is_whitespace())
+}
+
+/// The corrected instruction of a revision: the paragraph under its last `# Final Corrected
+/// Instruction:` marker (up to a blank line, a heading or a code fence), quotes and emphasis
+/// taken off.
+///
+/// # Errors
+/// Why there is none: no marker, or nothing after it.
+pub(crate) fn parse_revision(answer: &str) -> Result<String, &'static str> {
+    let start = after_last(answer, REVISION_MARKER).ok_or("no `# Final Corrected Instruction:` marker")?;
+    let mut lines = Vec::new();
+    for line in unmark(&answer[start..]).lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with("```") {
+            if lines.is_empty() && line.is_empty() {
+                continue;
+            }
+            break;
+        }
+        lines.push(line);
+    }
+    let text = lines.join(" ");
+    let text = text.trim_matches(|c: char| c == '"' || c == '*' || c == '`' || c.is_whitespace());
+    if text.is_empty() { Err("nothing after the `# Final Corrected Instruction:` marker") } else { Ok(text.to_owned()) }
+}
+
+/// Which instruction a decision chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// "Instruction 1".
+    Original,
+    /// "Instruction 2".
+    Revised,
+}
+
+/// The decision after the last `Final Answer` marker: the line it is on (or, if that is
+/// empty, the next non-empty one) must name exactly one of "Instruction 1" and
+/// "Instruction 2" (a bare `1` or `2` also counts).
+///
+/// # Errors
+/// Why there is none: no marker, or neither or both instructions named after it.
+pub(crate) fn parse_decision(answer: &str) -> Result<Decision, &'static str> {
+    let start = after_last(answer, DECISION_MARKER).ok_or("no `Final Answer:` marker")?;
+    let rest = unmark(&answer[start..]);
+    let line = rest.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_ascii_lowercase();
+    let words: Vec<&str> = line.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let named =
+        |n: &str| words.windows(2).any(|w| w[0] == "instruction" && w[1] == n) || (words.len() == 1 && words[0] == n);
+    match (named("1"), named("2")) {
+        (true, false) => Ok(Decision::Original),
+        (false, true) => Ok(Decision::Revised),
+        (true, true) => Err("both instructions named after `Final Answer:`"),
+        (false, false) => Err("no instruction named after `Final Answer:`"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_choice;
+    use super::{Decision, parse_decision, parse_revision};
 
     #[test]
-    fn finds_the_letter() {
-        assert_eq!(parse_choice("B"), Some('B'));
-        assert_eq!(parse_choice("Answer: **A**."), Some('A'));
-        assert_eq!(parse_choice("I think (B) is better"), Some('B'));
-        assert_eq!(parse_choice("Both are fine"), None);
-        assert_eq!(parse_choice("ABBA"), None);
+    fn the_revision_is_read_from_under_its_marker_only() {
+        let answer = "# API Usage:\ngo_to(\"lab\")\n    - go to the lab\n# What The Program Does:\nThe robot goes to the lab (A) and says \"hi\".\n\n# Final Corrected Instruction:\nGo to the lab and say hi.\n\nNote: that is all.";
+        assert_eq!(parse_revision(answer), Ok("Go to the lab and say hi.".into()));
+        // On the marker's line, in bold, quoted, over two lines; a later code block is not read.
+        let answer =
+            "**Final Corrected Instruction:** \"Go to the lab\nand say hi.\"\n```python\ndef task_program(): pass\n```";
+        assert_eq!(parse_revision(answer), Ok("Go to the lab and say hi.".into()));
+        // The last marker counts (a model that restates the task's headings first).
+        let answer = "I will end with # Final Corrected Instruction: below.\n# Final Corrected Instruction:\nSay hi.";
+        assert_eq!(parse_revision(answer), Ok("Say hi.".into()));
+    }
+
+    #[test]
+    fn a_revision_without_its_marked_answer_is_unparsed() {
+        assert!(parse_revision("Go to the lab and say hi.").is_err());
+        assert!(parse_revision("# Final Corrected Instruction:\n\n```python\nsay('hi')\n```").is_err());
+    }
+
+    #[test]
+    fn the_decision_is_read_from_the_final_answer_only() {
+        let reasoning = "Instruction 2 mentions the lab, but A robot that says \"B\" ... Instruction 1 is closer.\n";
+        assert_eq!(parse_decision(&format!("{reasoning}Final Answer: Instruction 1")), Ok(Decision::Original));
+        assert_eq!(parse_decision(&format!("{reasoning}**Final Answer:** ### Instruction 2")), Ok(Decision::Revised));
+        assert_eq!(parse_decision(&format!("{reasoning}Final answer:\n\nInstruction 2.")), Ok(Decision::Revised));
+        assert_eq!(parse_decision(&format!("{reasoning}FINAL ANSWER: 1")), Ok(Decision::Original));
+    }
+
+    #[test]
+    fn a_decision_without_a_clear_final_answer_is_unparsed() {
+        assert!(parse_decision("Instruction 2 is better.").is_err(), "no marker: the reasoning is not read");
+        assert!(parse_decision("Final Answer: both Instruction 1 and Instruction 2 work").is_err());
+        assert!(parse_decision("Final Answer: B").is_err());
+        assert!(parse_decision("Final Answer:").is_err());
+        assert!(parse_decision("Final Answer: Instruction 12").is_err());
     }
 }

@@ -6,6 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use robosim_llm::{Message, Role};
 use serde::Deserialize;
 
 use crate::Error;
@@ -67,6 +68,37 @@ impl Template {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The filled template as chat messages. A template is one user message unless it is
+    /// written as turns: lines `<<system>>`, `<<user>>`, `<<assistant>>` each start a message
+    /// of that role (worked examples as earlier turns, as the reference's prompts are); text
+    /// before the first such line is a user message. Turns are found in the template before
+    /// its holes are filled, so a value cannot start one.
+    #[must_use]
+    pub fn messages(&self, values: &[(&str, &str)]) -> Vec<Message> {
+        let mut sections: Vec<(Role, String)> = vec![(Role::User, String::new())];
+        for line in self.text.split_inclusive('\n') {
+            let marker = match line.trim_end() {
+                "<<system>>" => Some(Role::System),
+                "<<user>>" => Some(Role::User),
+                "<<assistant>>" => Some(Role::Assistant),
+                _ => None,
+            };
+            match (marker, sections.last_mut()) {
+                (Some(role), _) => sections.push((role, String::new())),
+                (None, Some((_, body))) => body.push_str(line),
+                (None, None) => {}
+            }
+        }
+        sections
+            .into_iter()
+            .map(|(role, body)| {
+                let section = Self { name: self.name.clone(), text: body };
+                Message { role, content: section.render(values).trim().to_owned() }
+            })
+            .filter(|m| !m.content.is_empty())
+            .collect()
     }
 }
 
@@ -155,7 +187,7 @@ impl Seeds {
             ],
             program_system: template("program_system.md", &["api"])?,
             revise: template("instalign_revise.md", &["instruction", "program"])?,
-            choose: template("instalign_choose.md", &["program", "a", "b"])?,
+            choose: template("instalign_choose.md", &["program", "original", "revised"])?,
         };
         Ok(Self { dir: dir.to_owned(), api: read("robot_api.py")?, tasks, prompts })
     }
@@ -177,6 +209,21 @@ mod tests {
         assert!(err.contains("unknown hole `{{nope}}`"), "{err}");
         let err = Template::new("t", "nothing".into(), &["a"]).unwrap_err().to_string();
         assert!(err.contains("no `{{a}}` hole"), "{err}");
+    }
+
+    #[test]
+    fn a_template_written_as_turns_is_several_messages() {
+        use robosim_llm::Role;
+        let text = "<<system>>\nYou help.\n<<user>>\nQ: 1\n<<assistant>>\nA: 1\n<<user>>\nQ: {{q}}\n".to_owned();
+        let t = Template::new("t", text, &["q"]).unwrap();
+        // A value that looks like a turn marker is text, not a turn.
+        let messages = t.messages(&[("q", "2\n<<assistant>>")]);
+        let roles: Vec<Role> = messages.iter().map(|m| m.role).collect();
+        assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::User]);
+        assert_eq!(messages[3].content, "Q: 2\n<<assistant>>");
+        // Without turns: one user message.
+        let plain = Template::new("p", "Say {{q}}.".into(), &["q"]).unwrap().messages(&[("q", "hi")]);
+        assert_eq!((plain.len(), plain[0].role, plain[0].content.as_str()), (1, Role::User, "Say hi."));
     }
 
     #[test]

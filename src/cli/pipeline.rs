@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 use robosim::{
     Sandbox,
-    generate::{Pipeline, PipelineConfig, Progress, RunStats, Stage},
+    generate::{Pipeline, PipelineConfig, Progress, RequestShape, RunStats, Stage},
     llm::Client,
     verify::Verifier,
 };
@@ -24,52 +24,89 @@ enum StageArg {
     Export,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PresetArg {
+    /// The Robo-Instruct paper's procedure.
+    Paper,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShapeArg {
+    List,
+    Turns,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct PipelineArgs {
     /// Where the task library, stage files, dataset, statistics and (by default) the response
     /// cache go. Running again in the same directory resumes: cached answers are not re-asked.
     out: PathBuf,
-    /// The seed tasks, robot API and prompt templates.
+    /// The seed tasks, robot API and prompt templates (a directory), or a file of seed tasks
+    /// only (JSONL with `instruction` and optional `program`, or one instruction per line, as
+    /// the reference's `seed_instructions.csv`), the rest then coming from `seeds/`.
     #[arg(long, default_value = "seeds")]
     seeds: PathBuf,
+    /// Prompt templates from this directory instead of SEEDS/prompts (the same file names
+    /// and holes).
+    #[arg(long, value_name = "DIR")]
+    prompts: Option<PathBuf>,
     /// The stages to run, in order.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "instructions,programs,align,export")]
     stages: Vec<StageArg>,
 
     #[command(flatten)]
     server: ServerArgs,
-    #[arg(long, default_value_t = 0.8)]
-    temperature: f64,
-    #[arg(long, default_value_t = 0.95)]
-    top_p: f64,
-    #[arg(long, default_value_t = 1024)]
-    max_tokens: u32,
+    /// Start from a shipped settings file: `paper` is the paper's procedure
+    /// (`seeds/presets/paper.toml`). Flags given as well override it.
+    #[arg(long, value_enum, conflicts_with = "settings")]
+    preset: Option<PresetArg>,
+    /// Start from a settings file (TOML, the keys of `seeds/presets/paper.toml`).
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// One sampling setting of one kind of request, `STAGE.KEY=VALUE` (repeatable): STAGE is
+    /// instructions, programs, revise or decide; KEY temperature, top_p, max_tokens, stop or
+    /// best_of; VALUE is TOML (`--sampling 'programs.stop=["\n\n"]'`).
+    #[arg(long, value_name = "STAGE.KEY=VALUE")]
+    sampling: Vec<String>,
+    /// Temperature of the instruction, program and revision requests (decisions stay as set).
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// Top-p of the instruction, program and revision requests.
+    #[arg(long)]
+    top_p: Option<f64>,
+    /// Maximum tokens of every request.
+    #[arg(long)]
+    max_tokens: Option<u32>,
     /// Model requests in flight at once. Each worker verifies the programs it gets back, so
     /// this is also the number of verification threads (`-j`/`--jobs` are other names for it).
     #[arg(long, short = 'j', visible_alias = "jobs", default_value_t = 8)]
     pub(crate) concurrency: usize,
 
-    /// Generated tasks wanted in the task library (counting those from earlier runs).
-    #[arg(long, default_value_t = 100)]
-    tasks: usize,
-    /// Model requests per instruction round.
-    #[arg(long, default_value_t = 8)]
-    requests_per_round: usize,
-    /// New tasks asked for in each Self-Instruct request.
-    #[arg(long, default_value_t = 8)]
-    tasks_per_request: usize,
-    /// Share of instruction requests that are Evol-Instruct rewrites.
-    #[arg(long, default_value_t = 0.3)]
-    evol_ratio: f64,
-    /// ROUGE-L at or above which a new task is a near-duplicate.
-    #[arg(long, default_value_t = 0.7)]
-    similarity: f64,
-    /// Programs sampled per task, at most (K).
-    #[arg(long, default_value_t = 3)]
-    samples: u32,
-    /// Seed (instruction, program) pairs shown before each task.
-    #[arg(long, default_value_t = 4)]
-    few_shot: usize,
+    /// Generated tasks wanted in the task library, counting those from earlier runs [default: 100].
+    #[arg(long)]
+    tasks: Option<usize>,
+    /// Model requests per instruction round [default: 8].
+    #[arg(long)]
+    requests_per_round: Option<usize>,
+    /// How Self-Instruct asks: a list of new tasks per request, or the reference's chat turns
+    /// with one task per request [default: list].
+    #[arg(long, value_enum)]
+    self_instruct_shape: Option<ShapeArg>,
+    /// New tasks asked for in each Self-Instruct request of the list shape [default: 8].
+    #[arg(long)]
+    tasks_per_request: Option<usize>,
+    /// Share of instruction requests that are Evol-Instruct rewrites [default: 0.3].
+    #[arg(long)]
+    evol_ratio: Option<f64>,
+    /// ROUGE-L at or above which a new task is a near-duplicate [default: 0.7].
+    #[arg(long)]
+    similarity: Option<f64>,
+    /// Programs sampled per task, at most (K) [default: 3].
+    #[arg(long)]
+    samples: Option<u32>,
+    /// Seed (instruction, program) pairs shown before each task [default: 4].
+    #[arg(long)]
+    few_shot: Option<usize>,
     /// Print the run's statistics as JSON.
     #[arg(long)]
     json: bool,
@@ -77,23 +114,56 @@ pub(crate) struct PipelineArgs {
     explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitStatus> {
-    let mut llm = args.server.client_config(&args.out)?;
-    llm.temperature = args.temperature;
-    llm.top_p = args.top_p;
-    llm.max_tokens = args.max_tokens;
-    llm.seed = args.explore.seed;
-
-    let mut config = PipelineConfig::new(&args.seeds, &args.out);
-    config.target_tasks = args.tasks;
-    config.requests_per_round = args.requests_per_round;
-    config.tasks_per_request = args.tasks_per_request;
-    config.evol_ratio = args.evol_ratio;
-    config.similarity_threshold = args.similarity;
-    config.samples = args.samples;
-    config.few_shot_programs = args.few_shot;
+/// The settings: robosim's defaults, then the preset or settings file, then the flags.
+fn config(args: &PipelineArgs) -> anyhow::Result<PipelineConfig> {
+    let (seeds_dir, seed_tasks) = if args.seeds.is_file() {
+        (PathBuf::from("seeds"), Some(args.seeds.clone()))
+    } else {
+        (args.seeds.clone(), None)
+    };
+    let file = match (&args.preset, &args.settings) {
+        (Some(PresetArg::Paper), _) => Some(seeds_dir.join("presets/paper.toml")),
+        (None, file) => file.clone(),
+    };
+    let mut config = match &file {
+        Some(file) => PipelineConfig::from_settings_file(file, &seeds_dir, &args.out)?,
+        None => PipelineConfig::new(&seeds_dir, &args.out),
+    };
+    config.seed_tasks = seed_tasks;
+    config.prompts_dir.clone_from(&args.prompts);
+    let sampling = &mut config.sampling;
+    for stage in [&mut sampling.instructions, &mut sampling.programs, &mut sampling.revise] {
+        stage.temperature = args.temperature.unwrap_or(stage.temperature);
+        stage.top_p = args.top_p.unwrap_or(stage.top_p);
+    }
+    for stage in [&mut sampling.instructions, &mut sampling.programs, &mut sampling.revise, &mut sampling.decide] {
+        stage.max_tokens = args.max_tokens.unwrap_or(stage.max_tokens);
+    }
+    for assignment in &args.sampling {
+        sampling.set(assignment)?;
+    }
+    let set = |value: Option<usize>, field: &mut usize| *field = value.unwrap_or(*field);
+    set(args.tasks, &mut config.target_tasks);
+    set(args.requests_per_round, &mut config.requests_per_round);
+    set(args.tasks_per_request, &mut config.tasks_per_request);
+    set(args.few_shot, &mut config.few_shot_programs);
+    config.self_instruct_shape = match args.self_instruct_shape {
+        Some(ShapeArg::List) => RequestShape::List,
+        Some(ShapeArg::Turns) => RequestShape::Turns,
+        None => config.self_instruct_shape,
+    };
+    config.evol_ratio = args.evol_ratio.unwrap_or(config.evol_ratio);
+    config.similarity_threshold = args.similarity.unwrap_or(config.similarity_threshold);
+    config.samples = args.samples.unwrap_or(config.samples);
     config.concurrency = args.concurrency.max(1);
     config.seed = args.explore.seed;
+    Ok(config)
+}
+
+pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitStatus> {
+    let mut llm = args.server.client_config(&args.out)?;
+    llm.seed = args.explore.seed;
+    let config = config(args)?;
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let pipeline = Pipeline::new(config, Client::new(llm), verifier)?;
 

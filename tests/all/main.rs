@@ -12,6 +12,7 @@ mod grade;
 mod isolation;
 mod llm_client;
 mod pipeline;
+mod pipeline_settings;
 mod roboeval;
 mod sandbox_api;
 mod sandbox_isolation;

@@ -37,7 +37,7 @@ const EVOL_TAILS: [&str; 6] = [
     "Also pick up any empty coffee mug you see on the way and drop it off in the kitchen sink.",
 ];
 
-fn pool() -> Vec<String> {
+pub(crate) fn pool() -> Vec<String> {
     let text = fs::read_to_string(fixtures().join("pipeline/self_instruct_pool.txt")).expect("pool fixture");
     text.lines().map(str::to_owned).collect()
 }
@@ -45,7 +45,7 @@ fn pool() -> Vec<String> {
 /// The scripted "model". Faults first: request 0 is rate-limited, 1 is cut off mid-JSON, 2 has
 /// no choices (all retried). Then by prompt: a numbered list of tasks from the pool, a rewrite,
 /// a program (by keywords of the task), a revised instruction, a judgement.
-fn model(request: &Received, n: usize, pool: &[String], slow_telescope: bool) -> Reply {
+pub(crate) fn model(request: &Received, n: usize, pool: &[String], slow_telescope: bool) -> Reply {
     match n {
         0 => return Reply::raw(429, r#"{"error":"rate limited"}"#).header("retry-after", "0"),
         1 => return Reply::raw(200, r#"{"choices":[{"message":{"role":"assistant","content":"1. Go"#),
@@ -56,6 +56,10 @@ fn model(request: &Received, n: usize, pool: &[String], slow_telescope: bool) ->
     let seed = request.body["seed"].as_u64().unwrap_or(0) as usize;
     let user = request.last_user();
     let field = |label: &str| user.lines().find_map(|l| l.strip_prefix(label)).unwrap_or("").trim().to_owned();
+    if user.starts_with("Write one new and interesting task") {
+        // The reference's shape: one task per request.
+        return Reply::content(pool[seed % pool.len()].clone());
+    }
     if user.contains("new tasks for the robot") {
         let items: String = (0..4).map(|i| format!("{}. {}\n", i + 1, pool[(seed * 4 + i) % pool.len()])).collect();
         return Reply::content(format!("Here are four new tasks:\n\n{items}"));
@@ -127,11 +131,11 @@ fn config(out: &Path) -> PipelineConfig {
     config
 }
 
-fn seeds() -> PathBuf {
+pub(crate) fn seeds() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds")
 }
 
-fn client(server: &ScriptedServer, cache: PathBuf) -> Client {
+pub(crate) fn client(server: &ScriptedServer, cache: PathBuf) -> Client {
     let mut llm = ClientConfig::new(server.base_url(), "scripted");
     llm.cache_dir = Some(cache);
     llm.timeout = Duration::from_millis(400);
@@ -139,7 +143,7 @@ fn client(server: &ScriptedServer, cache: PathBuf) -> Client {
     Client::new(llm)
 }
 
-fn jsonl(path: &Path) -> Vec<Value> {
+pub(crate) fn jsonl(path: &Path) -> Vec<Value> {
     fs::read_to_string(path).expect("stage file").lines().map(|l| serde_json::from_str(l).expect("JSON")).collect()
 }
 
@@ -393,8 +397,9 @@ fn the_seed_programs_are_accepted_by_robosim() {
     let seeds = robosim::generate::Seeds::load(seeds()).unwrap();
     let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
     for task in &seeds.tasks {
-        let verdict = verifier.verify(&task.program);
+        let program = task.program.as_deref().expect("every shipped seed has its program");
+        let verdict = verifier.verify(program);
         assert!(verdict.accepted, "{}: {:?}", task.id, verdict.failure.map(|f| f.error));
-        assert!(robosim::generate::calls_robot_api(&task.program));
+        assert!(robosim::generate::calls_robot_api(program));
     }
 }

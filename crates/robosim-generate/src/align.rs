@@ -6,13 +6,13 @@
 //! answers are read: reasoning that mentions "Instruction 2" or contains a lone "A" decides
 //! nothing, and an answer without its marker is recorded as unparsed, never guessed.
 
-use robosim_llm::ChatRequest;
+use robosim_llm::Message;
 use serde::{Deserialize, Serialize};
 
 use robosim_parallel::map_collect;
 
 use crate::{
-    Error, OnProgress, Progress, Stage,
+    Error, OnProgress, Progress, Stage, StageSampling,
     context::Context,
     files::{self, read_jsonl, write_jsonl},
     programs::TaskPrograms,
@@ -105,11 +105,10 @@ impl Context {
             program: program.to_owned(),
         };
         let prompts = &self.seeds.prompts;
+        let sampling = &self.config.sampling;
         let revise = prompts.revise.messages(&[("instruction", original), ("program", program.trim_end())]);
-        let revised = match self.ask(&ChatRequest::new(revise))? {
-            Ok(answer) => parse_revision(&answer.content),
-            Err(_) => return Ok(aligned),
-        };
+        let Some(answers) = self.ask_all(&sampling.revise, &revise)? else { return Ok(aligned) };
+        let revised = vote(answers.iter().map(|a| parse_revision(a)), |r| crate::tokens(r));
         let revised = match revised {
             Ok(revised) => revised,
             Err(why) => {
@@ -125,13 +124,8 @@ impl Context {
         }
         let choose =
             prompts.choose.messages(&[("program", program.trim_end()), ("original", original), ("revised", &revised)]);
-        // A judgement, not a creative answer: sampled greedily.
-        let request = ChatRequest::new(choose).temperature(0.0);
-        let decision = match self.ask(&request)? {
-            Ok(answer) => parse_decision(&answer.content),
-            Err(_) => return Ok(aligned),
-        };
-        match decision {
+        let Some(answers) = self.ask_all(&sampling.decide, &choose)? else { return Ok(aligned) };
+        match vote(answers.iter().map(|a| parse_decision(a)), |d| *d) {
             Ok(Decision::Revised) => {
                 aligned.choice = Choice::Revised;
                 aligned.instruction = revised;
@@ -144,6 +138,44 @@ impl Context {
         }
         Ok(aligned)
     }
+}
+
+impl Context {
+    /// `stage.best_of` answers to `messages` (samples 0, 1, …), the failed requests left
+    /// out; `None` when every request failed.
+    fn ask_all(&self, stage: &StageSampling, messages: &[Message]) -> Result<Option<Vec<String>>, Error> {
+        let mut answers = Vec::new();
+        for sample in 0..stage.best_of.max(1) {
+            if let Ok(answer) = self.ask(&Self::request(stage, messages.to_vec(), sample))? {
+                answers.push(answer.content);
+            }
+        }
+        Ok((!answers.is_empty()).then_some(answers))
+    }
+}
+
+/// The answer most of the parsed answers give (`key` says which are the same); among equally
+/// common ones, the first given. Unparsed answers do not vote; with none parsed, the first
+/// one's reason.
+fn vote<T, K: PartialEq>(
+    parsed: impl Iterator<Item = Result<T, &'static str>>,
+    key: impl Fn(&T) -> K,
+) -> Result<T, &'static str> {
+    let mut first_error = None;
+    let mut candidates: Vec<(T, usize)> = Vec::new();
+    for answer in parsed {
+        match answer {
+            Ok(value) => match candidates.iter_mut().find(|(c, _)| key(c) == key(&value)) {
+                Some((_, votes)) => *votes += 1,
+                None => candidates.push((value, 1)),
+            },
+            Err(why) => {
+                first_error.get_or_insert(why);
+            }
+        }
+    }
+    let best = candidates.iter().map(|(_, v)| *v).max().unwrap_or(0);
+    candidates.into_iter().find(|(_, v)| *v == best).map(|(c, _)| c).ok_or_else(|| first_error.unwrap_or("no answer"))
 }
 
 const UNPARSED_REVISION: &str = "align:unparsed revision";

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use robosim_llm::{ChatRequest, Client, Completion};
+use robosim_llm::{ChatRequest, Client, Completion, Message};
 use robosim_verify::Verifier;
 
-use crate::{Error, PipelineConfig, Seeds};
+use crate::{Error, PipelineConfig, Seeds, StageSampling};
 
 /// The pipeline's parts, shared by the stages (each stage is a method, in its own module).
 #[derive(Debug)]
@@ -23,6 +23,18 @@ impl Context {
         match self.client.chat(request) {
             Err(robosim_llm::Error::Cache { path, source }) => Err(Error::Io { path, source }),
             answer => Ok(answer),
+        }
+    }
+
+    /// A request sampled as `stage` says.
+    pub(crate) fn request(stage: &StageSampling, messages: Vec<Message>, sample: u32) -> ChatRequest {
+        ChatRequest {
+            messages,
+            temperature: Some(stage.temperature),
+            top_p: Some(stage.top_p),
+            max_tokens: Some(stage.max_tokens),
+            stop: stage.stop.clone(),
+            sample,
         }
     }
 

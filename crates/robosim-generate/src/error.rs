@@ -31,6 +31,9 @@ pub enum Error {
     /// `stats.json` exists but is not a statistics object (it is not overwritten).
     #[error("{path} is not a statistics file ({detail}); move it away or fix it")]
     Stats { path: PathBuf, detail: String },
+    /// Settings (a file or a flag) that do not read.
+    #[error("settings from {origin}: {detail}")]
+    Settings { origin: String, detail: String },
     #[error(transparent)]
     Llm(#[from] robosim_llm::Error),
 }

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use robosim_llm::{ChatRequest, Completion, Message};
+
+use crate::config::RequestShape;
 use serde::Serialize;
 
 use robosim_parallel::map_collect;
@@ -36,9 +38,20 @@ pub struct InstructionStats {
 }
 
 enum Job {
+    /// Several new tasks, as a list ([`RequestShape::List`]).
     SelfInstruct,
-    Evol { style: EvolStyle, parent: Option<String>, instruction: String },
+    /// One new task ([`RequestShape::Turns`]).
+    SelfInstructOne,
+    Evol {
+        style: EvolStyle,
+        parent: Option<String>,
+        instruction: String,
+    },
 }
+
+/// The request of each turn of a [`RequestShape::Turns`] Self-Instruct prompt.
+const ASK_FOR_A_TASK: &str =
+    "Write one new and interesting task for this robot, one it can carry out with the capabilities above.";
 
 impl Context {
     pub(crate) fn instructions(&self, on_progress: OnProgress<'_>) -> Result<InstructionStats, Error> {
@@ -58,7 +71,7 @@ impl Context {
             let before = library.tasks().len();
             for ((job, _), answer) in jobs.iter().zip(answers) {
                 match job {
-                    Job::SelfInstruct => stats.self_instruct_requests += 1,
+                    Job::SelfInstruct | Job::SelfInstructOne => stats.self_instruct_requests += 1,
                     Job::Evol { .. } => stats.evol_requests += 1,
                 }
                 let answer = match answer? {
@@ -102,6 +115,7 @@ impl Context {
         (0..self.config.requests_per_round)
             .map(|i| {
                 let sample = u32::try_from(round * self.config.requests_per_round + i).unwrap_or(u32::MAX);
+                let one = self.config.self_instruct_shape == RequestShape::Turns;
                 let job = if rng.f64() < self.config.evol_ratio {
                     let style = EvolStyle::ALL[rng.usize(..EvolStyle::ALL.len())];
                     let pick = rng.usize(..seeds.len() + tasks.len());
@@ -110,30 +124,59 @@ impl Context {
                         Some(j) => (Some(tasks[j].id.clone()), tasks[j].instruction.clone()),
                     };
                     Job::Evol { style, parent, instruction }
+                } else if one {
+                    Job::SelfInstructOne
                 } else {
                     Job::SelfInstruct
                 };
-                let prompt = match &job {
-                    Job::SelfInstruct => self.self_instruct_prompt(&mut rng, tasks),
+                let messages = match &job {
+                    Job::SelfInstruct => vec![Message::user(self.self_instruct_prompt(&mut rng, tasks))],
+                    Job::SelfInstructOne => self.self_instruct_turns(&mut rng, tasks),
                     Job::Evol { style, instruction, .. } => {
-                        self.seeds.prompts.evol[*style as usize].render(&[("instruction", instruction)])
+                        vec![Message::user(
+                            self.seeds.prompts.evol[*style as usize].render(&[("instruction", instruction)]),
+                        )]
                     }
                 };
-                (job, ChatRequest::new(vec![Message::user(prompt)]).sample(sample))
+                (job, Self::request(&self.config.sampling.instructions, messages, sample))
             })
             .collect()
     }
 
-    fn self_instruct_prompt(&self, rng: &mut fastrand::Rng, tasks: &[Task]) -> String {
-        let mut examples: Vec<&str> = sample(rng, &self.seeds.tasks, self.config.seed_examples)
-            .into_iter()
-            .map(|t| t.instruction.as_str())
-            .collect();
-        // Generated tasks join the examples once there are enough of them (Self-Instruct).
-        if tasks.len() >= self.config.generated_examples {
-            examples
-                .extend(sample(rng, tasks, self.config.generated_examples).into_iter().map(|t| t.instruction.as_str()));
+    /// The example tasks of a Self-Instruct prompt: seed tasks, and generated ones once the
+    /// library has enough (instead of some seeds, or besides them).
+    fn examples<'a>(&'a self, rng: &mut fastrand::Rng, tasks: &'a [Task]) -> Vec<&'a str> {
+        let config = &self.config;
+        let generated = if tasks.len() >= config.generated_examples_after { config.generated_examples } else { 0 };
+        let seeds = if config.generated_replace_seeds {
+            config.seed_examples.saturating_sub(generated)
+        } else {
+            config.seed_examples
+        };
+        let mut examples: Vec<&str> =
+            sample(rng, &self.seeds.tasks, seeds).into_iter().map(|t| t.instruction.as_str()).collect();
+        examples.extend(sample(rng, tasks, generated).into_iter().map(|t| t.instruction.as_str()));
+        examples
+    }
+
+    /// The reference's shape: the robot's capabilities as the system prompt, each example as
+    /// an earlier answer to the same request, and the request once more.
+    fn self_instruct_turns(&self, rng: &mut fastrand::Rng, tasks: &[Task]) -> Vec<Message> {
+        let system = format!(
+            "You are a helpful assistant. This robot has the following capabilities:\n\n{}",
+            self.seeds.api.trim_end()
+        );
+        let mut messages = vec![Message::system(system)];
+        for example in self.examples(rng, tasks) {
+            messages.push(Message::user(ASK_FOR_A_TASK));
+            messages.push(Message::assistant(example));
         }
+        messages.push(Message::user(ASK_FOR_A_TASK));
+        messages
+    }
+
+    fn self_instruct_prompt(&self, rng: &mut fastrand::Rng, tasks: &[Task]) -> String {
+        let examples = self.examples(rng, tasks);
         let examples: String = examples.iter().enumerate().map(|(i, e)| format!("{}. {e}\n", i + 1)).collect();
         let count = self.config.tasks_per_request.to_string();
         self.seeds.prompts.self_instruct.render(&[
@@ -167,6 +210,9 @@ fn candidates(job: &Job, answer: &Completion, round: usize) -> Vec<(Task, Option
                 .map(|i| (task(i, "self_instruct".into(), None), None))
                 .collect()
         }
+        Job::SelfInstructOne => {
+            parse_rewrite(&answer.content).map(|i| (task(i, "self_instruct".into(), None), None)).into_iter().collect()
+        }
         Job::Evol { style, parent, .. } => parse_rewrite(&answer.content)
             .map(|i| (task(i, format!("evol:{}", style.name()), parent.clone()), Some(*style)))
             .into_iter()
@@ -176,7 +222,7 @@ fn candidates(job: &Job, answer: &Completion, round: usize) -> Vec<(Task, Option
 
 fn parent_of(job: &Job) -> Option<&str> {
     match job {
-        Job::SelfInstruct => None,
+        Job::SelfInstruct | Job::SelfInstructOne => None,
         Job::Evol { instruction, .. } => Some(instruction),
     }
 }

@@ -48,7 +48,7 @@ mod seeds;
 mod similarity;
 
 pub use align::{AlignStats, Aligned, Choice};
-pub use config::PipelineConfig;
+pub use config::{PipelineConfig, RequestShape, Sampling, StageSampling};
 pub use error::Error;
 pub use export::{ExportStats, calls_robot_api};
 pub use instructions::{InstructionStats, parse_instruction_list, parse_rewrite};

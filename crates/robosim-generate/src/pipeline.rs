@@ -30,13 +30,15 @@ pub struct RunStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export: Option<ExportStats>,
     pub llm: ClientStats,
+    /// Every setting the run used.
+    pub settings: PipelineConfig,
 }
 
 impl Pipeline {
     /// # Errors
     /// When the seeds do not load or the output directory cannot be made.
     pub fn new(config: PipelineConfig, client: Client, verifier: Verifier) -> Result<Self, Error> {
-        let seeds = Seeds::load(&config.seeds_dir)?;
+        let seeds = Seeds::load_with(&config.seeds_dir, config.seed_tasks.as_deref(), config.prompts_dir.as_deref())?;
         fs::create_dir_all(&config.out_dir).map_err(|e| Error::io(&config.out_dir, e))?;
         Ok(Self { context: Context { config, seeds, client, verifier } })
     }
@@ -65,6 +67,7 @@ impl Pipeline {
             on_progress(Progress::Finished { stage });
         }
         stats.llm = cx.client.stats();
+        stats.settings = cx.config.clone();
         self.merge_stats(&stats)?;
         Ok(stats)
     }

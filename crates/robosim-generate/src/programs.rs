@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use robosim_llm::{ChatRequest, Completion, Message};
+use robosim_llm::{Completion, Message};
 use robosim_verify::extract_program;
 use serde::{Deserialize, Serialize};
 
@@ -109,7 +109,7 @@ impl Context {
         let messages = self.program_messages(task);
         let mut attempts = Vec::new();
         for k in 0..self.config.samples {
-            let attempt = match self.ask(&ChatRequest::new(messages.clone()).sample(k))? {
+            let attempt = match self.ask(&Self::request(&self.config.sampling.programs, messages.clone(), k))? {
                 Err(e) => Attempt {
                     class: Some(format!("llm:{}", e.kind())),
                     error: Some(e.to_string()),
@@ -155,9 +155,11 @@ impl Context {
     fn program_messages(&self, task: &Task) -> Vec<Message> {
         let mut rng = self.rng(&task.id, 0);
         let mut messages = vec![Message::system(self.seeds.prompts.program_system.render(&[("api", &self.seeds.api)]))];
-        for seed in sample(&mut rng, &self.seeds.tasks, self.config.few_shot_programs) {
-            messages.push(Message::user(&seed.instruction));
-            messages.push(Message::assistant(format!("```python\n{}```", seed.program)));
+        let with_programs: Vec<(&str, &str)> =
+            self.seeds.tasks.iter().filter_map(|t| Some((t.instruction.as_str(), t.program.as_deref()?))).collect();
+        for (instruction, program) in sample(&mut rng, &with_programs, self.config.few_shot_programs) {
+            messages.push(Message::user(*instruction));
+            messages.push(Message::assistant(format!("```python\n{program}```")));
         }
         messages.push(Message::user(&task.instruction));
         messages

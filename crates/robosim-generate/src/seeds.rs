@@ -11,12 +11,15 @@ use serde::Deserialize;
 
 use crate::Error;
 
-/// A seed task: an instruction and a program that carries it out.
+/// A seed task: an instruction and, usually, a program that carries it out (seeds without
+/// one are Self-Instruct examples only, not few-shot program examples).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct SeedTask {
+    #[serde(default)]
     pub id: String,
     pub instruction: String,
-    pub program: String,
+    #[serde(default)]
+    pub program: Option<String>,
 }
 
 /// A prompt with `{{name}}` holes.
@@ -162,19 +165,44 @@ impl Seeds {
     /// # Errors
     /// A missing or unreadable file, a bad seed line, a template with wrong holes.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::load_with(dir, None, None)
+    }
+
+    /// As [`Seeds::load`], with the seed tasks from `tasks` and the prompt templates from
+    /// `prompts` where given. A seed file is JSONL (`instruction`, optional `program` and
+    /// `id`) or, with another extension, one instruction per line (a CSV's first column,
+    /// as the reference's `seed_instructions.csv`).
+    ///
+    /// # Errors
+    /// As [`Seeds::load`].
+    pub fn load_with(dir: impl AsRef<Path>, tasks: Option<&Path>, prompts: Option<&Path>) -> Result<Self, Error> {
         let dir = dir.as_ref();
-        let read = |name: &str| {
-            let path = dir.join(name);
-            fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
-        };
-        let template = |file: &str, holes: &[&str]| Template::new(file, read(&format!("prompts/{file}"))?, holes);
-        let mut tasks = Vec::new();
-        for (i, line) in read("tasks.jsonl")?.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let task = serde_json::from_str(line).map_err(|e| Error::Seed { line: i + 1, detail: e.to_string() })?;
+        let read_path = |path: PathBuf| fs::read_to_string(&path).map_err(|source| Error::Io { path, source });
+        let read = |name: &str| read_path(dir.join(name));
+        let prompts_dir = prompts.map_or_else(|| dir.join("prompts"), Path::to_owned);
+        let template = |file: &str, holes: &[&str]| Template::new(file, read_path(prompts_dir.join(file))?, holes);
+        let tasks_path = tasks.map_or_else(|| dir.join("tasks.jsonl"), Path::to_owned);
+        let text = read_path(tasks_path.clone())?;
+        let jsonl = tasks_path.extension().is_none_or(|e| e == "jsonl" || e == "json");
+        let mut tasks: Vec<SeedTask> = Vec::new();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let mut task: SeedTask = if jsonl {
+                serde_json::from_str(line).map_err(|e| Error::Seed { line: i + 1, detail: e.to_string() })?
+            } else {
+                // A quoted first column ("a, b",…) or the whole line.
+                let first = line.strip_prefix('"').map_or_else(
+                    || line.to_owned(),
+                    |quoted| quoted.split("\",").next().unwrap_or_default().trim_end_matches('"').replace("\"\"", "\""),
+                );
+                SeedTask { id: String::new(), instruction: first.trim().to_owned(), program: None }
+            };
+            if task.id.is_empty() {
+                task.id = format!("seed-{:02}", tasks.len() + 1);
+            }
             tasks.push(task);
         }
         if tasks.is_empty() {
-            return Err(Error::Seed { line: 0, detail: "tasks.jsonl has no seed tasks".into() });
+            return Err(Error::Seed { line: 0, detail: format!("{} has no seed tasks", tasks_path.display()) });
         }
         let evol = |style: EvolStyle| template(style.file(), &["instruction"]);
         let prompts = Prompts {

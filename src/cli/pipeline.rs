@@ -244,10 +244,17 @@ fn print_summary(out: &mut impl Write, stats: &RunStats, args: &PipelineArgs) ->
         )?;
     }
     if let Some(s) = &stats.export {
+        let variants: Vec<String> = s.variants.iter().map(|(name, v)| format!("{name} {}", v.written)).collect();
         writeln!(
             out,
-            "export: {} pairs written ({} duplicate instructions, {} duplicate programs, {} without robot calls) to {dir}/dataset.messages.jsonl and {dir}/dataset.instruction.jsonl",
-            s.written, s.duplicate_instructions, s.duplicate_programs, s.no_robot_call,
+            "export: {} pairs written ({} duplicate instructions, {} duplicate programs, {} without robot calls) to {dir}/dataset.{{messages,instruction,text}}.jsonl; variants in {dir}/variants: {}; first programs rejected by RoboSim: {:.1}% of {}",
+            s.full.written,
+            s.full.duplicate_instructions,
+            s.full.duplicate_programs,
+            s.full.no_robot_call,
+            variants.join(", "),
+            100.0 * s.first_programs_rejected_rate,
+            s.first_programs_verified,
         )?;
     }
     let s = &stats.llm;

@@ -218,9 +218,42 @@ fn every_stage_against_a_scripted_server() {
     let pairs = jsonl(&dir.path("dataset.instruction.jsonl"));
     assert_eq!(messages.len(), pairs.len());
     let export = stats.export.as_ref().unwrap();
-    assert_eq!(export.written, pairs.len() as u64);
-    assert!(export.no_robot_call >= 1);
-    assert!(export.duplicate_programs >= 1, "the two lobby tasks share a program");
+    assert_eq!(export.full.written, pairs.len() as u64);
+    assert!(export.full.no_robot_call >= 1);
+    assert!(export.full.duplicate_programs >= 1, "the two lobby tasks share a program");
+    // The paper's variants, counted from the recorded attempts.
+    let programs = jsonl(&dir.path("programs.jsonl"));
+    let first_with_code = programs.iter().filter(|t| t["attempts"][0]["program"].is_string()).count();
+    let accepted = programs.iter().filter(|t| t["accepted"] == true).count();
+    let variant = |name: &str| export.variants[name].clone();
+    assert_eq!(variant("self-instruct").input as usize, first_with_code);
+    assert_eq!(variant("reject-unsolvable").input as usize, accepted);
+    assert_eq!(variant("robo-instruct"), export.full);
+    let firsts: Vec<&str> = programs.iter().map(|t| t["attempts"][0]["status"].as_str().unwrap()).collect();
+    let verified = firsts.iter().filter(|s| ["accepted", "rejected"].contains(s)).count();
+    let rejected = firsts.iter().filter(|s| **s == "rejected").count();
+    assert_eq!(export.first_programs_verified as usize, verified);
+    assert!((export.first_programs_rejected_rate - rejected as f64 / verified as f64).abs() < 1e-3);
+    for name in ["self-instruct", "reject-unsolvable", "robo-instruct"] {
+        let written = jsonl(&dir.path(&format!("variants/{name}/dataset.text.jsonl"))).len() as u64;
+        assert_eq!(written, variant(name).written, "{name}");
+    }
+    // The unverified variant keeps a program RoboSim rejected; the verified ones do not.
+    let self_instruct = jsonl(&dir.path("variants/self-instruct/dataset.instruction.jsonl"));
+    assert!(self_instruct.iter().any(|p| !verifier.verify(p["output"].as_str().unwrap()).accepted));
+    // The text format: the API, the instruction, the program.
+    let text = jsonl(&dir.path("dataset.text.jsonl"));
+    assert_eq!(text.len(), pairs.len());
+    let sample = robosim::generate::text_field("PREFIX", "Go to the lab.", "def task_program():\n    go_to(\"lab\")\n");
+    insta::assert_snapshot!("text_format", sample);
+    assert_eq!(
+        text[0]["text"],
+        robosim::generate::text_field(
+            fs::read_to_string(seeds().join("robot_api.py")).unwrap().trim_end(),
+            pairs[0]["instruction"].as_str().unwrap(),
+            pairs[0]["output"].as_str().unwrap()
+        )
+    );
     for (m, p) in messages.iter().zip(&pairs) {
         assert_eq!(m["messages"][0]["role"], "user");
         assert_eq!(m["messages"][0]["content"], p["instruction"]);

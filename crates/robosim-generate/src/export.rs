@@ -1,8 +1,12 @@
-//! The `export` stage (4 of 4): the dataset. Final de-duplication (instruction, then program), programs that
-//! call no robot function dropped, written as chat `messages` and as instruction/output
-//! JSONL.
+//! The `export` stage (4 of 4): the datasets. From one run, the paper's three variants —
+//! `robo-instruct` (verified programs with InstAlign's instructions), `reject-unsolvable`
+//! (verified programs with their tasks' own instructions, no InstAlign) and `self-instruct`
+//! (each task's first program, unverified) — each de-duplicated (instruction, then program),
+//! programs that call no robot function dropped, and written as chat `messages`,
+//! instruction/output (Alpaca) and `text` (a prefix, `# Instruction:`, the program: what the
+//! paper trains on) JSONL. The full variant is also written at the top of the run directory.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use robosim_protocol::RobotFunction;
 use serde::Serialize;
@@ -13,11 +17,37 @@ use crate::{
     align::Aligned,
     context::Context,
     files::{self, read_jsonl, write_jsonl},
+    programs::{AttemptStatus, TaskPrograms, ratio},
 };
 
-/// What went into the dataset.
+/// A dataset variant of the paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Variant {
+    /// Each task's first program, not verified (Self-Instruct).
+    SelfInstruct,
+    /// Verified programs, the tasks' own instructions (RoboSim's rejection sampling alone).
+    RejectUnsolvable,
+    /// Verified programs, InstAlign's instructions (Robo-Instruct).
+    RoboInstruct,
+}
+
+impl Variant {
+    pub const ALL: [Self; 3] = [Self::SelfInstruct, Self::RejectUnsolvable, Self::RoboInstruct];
+
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::SelfInstruct => "self-instruct",
+            Self::RejectUnsolvable => "reject-unsolvable",
+            Self::RoboInstruct => "robo-instruct",
+        }
+    }
+}
+
+/// What went into one variant's dataset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ExportStats {
+pub struct VariantStats {
+    /// Pairs before the final filters.
     pub input: u64,
     pub written: u64,
     pub duplicate_instructions: u64,
@@ -25,6 +55,22 @@ pub struct ExportStats {
     pub no_robot_call: u64,
     pub instruction_words: Lengths,
     pub program_lines: Lengths,
+}
+
+/// What went into the datasets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExportStats {
+    /// The `robo-instruct` variant (the files at the top of the run directory).
+    #[serde(flatten)]
+    pub full: VariantStats,
+    /// Every variant written (`robo-instruct` only when the align stage has run).
+    pub variants: BTreeMap<&'static str, VariantStats>,
+    /// Tasks whose first program was verified (accepted or rejected) and the share of them
+    /// RoboSim rejected: the paper's "Self-Instruct programs that fail RoboSim".
+    pub first_programs_verified: u64,
+    pub first_programs_rejected_rate: f64,
+    /// Tasks with a verified program / tasks (rejection sampling's yield).
+    pub task_acceptance_rate: f64,
 }
 
 /// A length distribution.
@@ -52,45 +98,132 @@ impl Lengths {
     }
 }
 
+/// One (instruction, program) pair of a variant.
+struct Pair {
+    id: String,
+    instruction: String,
+    program: String,
+}
+
 impl Context {
     pub(crate) fn export(&self, on_progress: OnProgress<'_>) -> Result<ExportStats, Error> {
-        let aligned: Vec<Aligned> = read_jsonl(&self.path(files::ALIGNED), "align")?;
-        on_progress(Progress::Started { stage: Stage::Export, total: aligned.len() as u64 });
-        let mut stats = ExportStats { input: aligned.len() as u64, ..ExportStats::default() };
-        let (mut instructions, mut programs) = (HashSet::new(), HashSet::new());
-        let mut kept = Vec::new();
-        for pair in aligned {
-            on_progress(Progress::Advanced { stage: Stage::Export });
-            if !calls_robot_api(&pair.program) {
-                stats.no_robot_call += 1;
-            } else if !instructions.insert(crate::tokens(&pair.instruction)) {
-                stats.duplicate_instructions += 1;
-            } else if !programs.insert(normalize_program(&pair.program)) {
-                stats.duplicate_programs += 1;
-            } else {
-                kept.push(pair);
-            }
+        let programs: Vec<TaskPrograms> = read_jsonl(&self.path(files::PROGRAMS), "programs")?;
+        let aligned: Option<Vec<Aligned>> = match read_jsonl(&self.path(files::ALIGNED), "align") {
+            Ok(aligned) => Some(aligned),
+            Err(Error::MissingInput { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let mut variants: Vec<(Variant, Vec<Pair>)> = vec![
+            (Variant::SelfInstruct, programs.iter().filter_map(first_program).collect()),
+            (
+                Variant::RejectUnsolvable,
+                programs
+                    .iter()
+                    .filter_map(|t| {
+                        Some(Pair {
+                            id: t.task_id.clone(),
+                            instruction: t.instruction.clone(),
+                            program: t.program.clone()?,
+                        })
+                    })
+                    .collect(),
+            ),
+        ];
+        if let Some(aligned) = aligned {
+            let pairs = aligned
+                .into_iter()
+                .map(|a| Pair { id: a.task_id, instruction: a.instruction, program: a.program })
+                .collect();
+            variants.push((Variant::RoboInstruct, pairs));
         }
-        let messages: Vec<_> = kept
-            .iter()
-            .map(|p| {
-                json!({"id": p.task_id, "messages": [
-                    {"role": "user", "content": p.instruction},
-                    {"role": "assistant", "content": p.program},
-                ]})
-            })
-            .collect();
-        let pairs: Vec<_> = kept
-            .iter()
-            .map(|p| json!({"id": p.task_id, "instruction": p.instruction, "input": "", "output": p.program}))
-            .collect();
-        write_jsonl(&self.path(files::MESSAGES), &messages)?;
-        write_jsonl(&self.path(files::INSTRUCTION_OUTPUT), &pairs)?;
-        stats.written = kept.len() as u64;
-        stats.instruction_words = Lengths::of(kept.iter().map(|p| p.instruction.split_whitespace().count()).collect());
-        stats.program_lines = Lengths::of(kept.iter().map(|p| p.program.lines().count()).collect());
+        let total: usize = variants.iter().map(|(_, p)| p.len()).sum();
+        on_progress(Progress::Started { stage: Stage::Export, total: total as u64 });
+        let mut stats = ExportStats::default();
+        let prefix = self.text_prefix();
+        for (variant, pairs) in variants {
+            let (kept, mut vstats) = filter(pairs, &|| on_progress(Progress::Advanced { stage: Stage::Export }));
+            vstats.instruction_words =
+                Lengths::of(kept.iter().map(|p| p.instruction.split_whitespace().count()).collect());
+            vstats.program_lines = Lengths::of(kept.iter().map(|p| p.program.lines().count()).collect());
+            let dir = self.path(files::VARIANTS).join(variant.name());
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            write_formats(&kept, &prefix, &|file| dir.join(file))?;
+            if variant == Variant::RoboInstruct {
+                write_formats(&kept, &prefix, &|file| self.path(file))?;
+                stats.full = vstats.clone();
+            }
+            stats.variants.insert(variant.name(), vstats);
+        }
+        let first: Vec<AttemptStatus> = programs.iter().filter_map(|t| t.attempts.first().map(|a| a.status)).collect();
+        let verified = first.iter().filter(|s| matches!(s, AttemptStatus::Accepted | AttemptStatus::Rejected)).count();
+        let rejected = first.iter().filter(|s| **s == AttemptStatus::Rejected).count();
+        stats.first_programs_verified = verified as u64;
+        stats.first_programs_rejected_rate = ratio(rejected as u64, verified as u64);
+        stats.task_acceptance_rate =
+            ratio(programs.iter().filter(|t| t.accepted).count() as u64, programs.len() as u64);
         Ok(stats)
     }
+
+    /// What the `text` format puts before `# Instruction:`: the robot API as prompts show it.
+    fn text_prefix(&self) -> String {
+        self.seeds.api.trim_end().to_owned()
+    }
+}
+
+/// A task's first program, whatever RoboSim made of it (the Self-Instruct baseline).
+fn first_program(task: &TaskPrograms) -> Option<Pair> {
+    let first = task.attempts.first()?;
+    Some(Pair { id: task.task_id.clone(), instruction: task.instruction.clone(), program: first.program.clone()? })
+}
+
+/// The pairs that pass the final filters, and what they dropped.
+fn filter(pairs: Vec<Pair>, advanced: &dyn Fn()) -> (Vec<Pair>, VariantStats) {
+    let mut stats = VariantStats { input: pairs.len() as u64, ..VariantStats::default() };
+    let (mut instructions, mut programs) = (HashSet::new(), HashSet::new());
+    let mut kept = Vec::new();
+    for pair in pairs {
+        advanced();
+        if !calls_robot_api(&pair.program) {
+            stats.no_robot_call += 1;
+        } else if !instructions.insert(crate::tokens(&pair.instruction)) {
+            stats.duplicate_instructions += 1;
+        } else if !programs.insert(normalize_program(&pair.program)) {
+            stats.duplicate_programs += 1;
+        } else {
+            kept.push(pair);
+        }
+    }
+    stats.written = kept.len() as u64;
+    (kept, stats)
+}
+
+/// The `text` field of a pair: the prefix, `# Instruction:` and the instruction, the program
+/// (the reference's training text).
+#[must_use]
+pub fn text_field(prefix: &str, instruction: &str, program: &str) -> String {
+    format!("{prefix}\n\n# Instruction: {instruction}\n{program}")
+}
+
+/// The three formats of a dataset, to the files `path` names.
+fn write_formats(pairs: &[Pair], prefix: &str, path: &dyn Fn(&str) -> std::path::PathBuf) -> Result<(), Error> {
+    let messages: Vec<_> = pairs
+        .iter()
+        .map(|p| {
+            json!({"id": p.id, "messages": [
+                {"role": "user", "content": p.instruction},
+                {"role": "assistant", "content": p.program},
+            ]})
+        })
+        .collect();
+    let alpaca: Vec<_> = pairs
+        .iter()
+        .map(|p| json!({"id": p.id, "instruction": p.instruction, "input": "", "output": p.program}))
+        .collect();
+    let text: Vec<_> =
+        pairs.iter().map(|p| json!({"id": p.id, "text": text_field(prefix, &p.instruction, &p.program)})).collect();
+    write_jsonl(&path(files::MESSAGES), &messages)?;
+    write_jsonl(&path(files::INSTRUCTION_OUTPUT), &alpaca)?;
+    write_jsonl(&path(files::TEXT), &text)
 }
 
 /// The program without comments, blank lines and trailing spaces: two programs that differ

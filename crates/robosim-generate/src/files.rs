@@ -9,6 +9,9 @@ pub const PROGRAMS: &str = "programs.jsonl";
 pub const ALIGNED: &str = "aligned.jsonl";
 pub const MESSAGES: &str = "dataset.messages.jsonl";
 pub const INSTRUCTION_OUTPUT: &str = "dataset.instruction.jsonl";
+pub const TEXT: &str = "dataset.text.jsonl";
+/// The variants' datasets: `variants/<name>/dataset.*.jsonl`.
+pub const VARIANTS: &str = "variants";
 pub const STATS: &str = "stats.json";
 
 /// Writes `records` as JSONL to `path` through a temporary file in the same directory, so a

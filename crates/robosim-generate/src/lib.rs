@@ -50,7 +50,7 @@ mod similarity;
 pub use align::{AlignStats, Aligned, Choice};
 pub use config::{PipelineConfig, RequestShape, Sampling, StageSampling};
 pub use error::Error;
-pub use export::{ExportStats, calls_robot_api};
+pub use export::{ExportStats, Variant, VariantStats, calls_robot_api, text_field};
 pub use instructions::{InstructionStats, parse_instruction_list, parse_rewrite};
 pub use library::{Rejection, Task, TaskLibrary};
 pub use pipeline::{Pipeline, RunStats};

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 use robosim::{
     Sandbox,
-    generate::{Pipeline, PipelineConfig, Progress, RequestShape, RunStats, Stage},
+    generate::{DedupMethod, Pipeline, PipelineConfig, Progress, RequestShape, RunStats, Stage},
     llm::Client,
     verify::Verifier,
 };
@@ -28,6 +28,14 @@ enum StageArg {
 enum PresetArg {
     /// The Robo-Instruct paper's procedure.
     Paper,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DedupArg {
+    /// ROUGE-L F over word tokens (Self-Instruct's).
+    RougeL,
+    /// Edit similarity over word tokens or `--tokenizer`'s (the reference's).
+    Edit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,9 +106,27 @@ pub(crate) struct PipelineArgs {
     /// Share of instruction requests that are Evol-Instruct rewrites [default: 0.3].
     #[arg(long)]
     evol_ratio: Option<f64>,
-    /// ROUGE-L at or above which a new task is a near-duplicate [default: 0.7].
+    /// How near-duplicate tasks are told [default: rouge-l].
+    #[arg(long, value_enum)]
+    dedup: Option<DedupArg>,
+    /// ROUGE-L at or above which (rouge-l), or edit similarity above which (edit), a task is a
+    /// near-duplicate [default: 0.7].
     #[arg(long)]
     similarity: Option<f64>,
+    /// A Hugging Face `tokenizer.json` for edit similarity (as the reference uses its model's
+    /// tokenizer) [default: word tokens].
+    #[arg(long, value_name = "FILE")]
+    tokenizer: Option<PathBuf>,
+    /// Task directories whose prompts generated tasks and seeds must not copy (repeatable)
+    /// [default: SEEDS/roboeval and SEEDS/examples].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_decontaminate")]
+    decontaminate: Vec<PathBuf>,
+    /// Do not check against any benchmark's prompts.
+    #[arg(long)]
+    no_decontaminate: bool,
+    /// Pairs kept per dataset variant, at most (the paper keeps 5,000).
+    #[arg(long, value_name = "N")]
+    max_examples: Option<usize>,
     /// Programs sampled per task, at most (K) [default: 3].
     #[arg(long)]
     samples: Option<u32>,
@@ -154,6 +180,20 @@ fn config(args: &PipelineArgs) -> anyhow::Result<PipelineConfig> {
     };
     config.evol_ratio = args.evol_ratio.unwrap_or(config.evol_ratio);
     config.similarity_threshold = args.similarity.unwrap_or(config.similarity_threshold);
+    config.dedup = match args.dedup {
+        Some(DedupArg::RougeL) => DedupMethod::RougeL,
+        Some(DedupArg::Edit) => DedupMethod::Edit,
+        None => config.dedup,
+    };
+    if args.tokenizer.is_some() {
+        config.tokenizer.clone_from(&args.tokenizer);
+    }
+    if args.no_decontaminate {
+        config.decontaminate = Some(Vec::new());
+    } else if !args.decontaminate.is_empty() {
+        config.decontaminate = Some(args.decontaminate.clone());
+    }
+    config.max_examples = args.max_examples.or(config.max_examples);
     config.samples = args.samples.unwrap_or(config.samples);
     config.concurrency = args.concurrency.max(1);
     config.seed = args.explore.seed;

@@ -128,6 +128,9 @@ fn config(out: &Path) -> PipelineConfig {
     config.tasks_per_request = 4;
     config.evol_ratio = 0.25;
     config.concurrency = 4;
+    // The pool borrows an example task's prompt (stapler delivery); decontamination has its
+    // own test (pipeline_settings).
+    config.decontaminate = Some(Vec::new());
     config
 }
 

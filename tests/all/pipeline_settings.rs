@@ -109,3 +109,67 @@ fn a_sampling_flag_sets_one_value_and_names_what_is_wrong() {
         assert!(err.contains(says), "{bad}: {err}");
     }
 }
+
+#[test]
+fn decontamination_drops_planted_copies_of_benchmark_prompts_and_keeps_the_rest() {
+    use robosim::llm::mock::Reply;
+    let dir = Dir::new("pipeline-decontaminate");
+    // The benchmark: RoboEval's tasks. Planted: a rewording of one of its prompts; kept: a new task.
+    let tasks = robosim::grade::Task::load_dir(&seeds().join("roboeval")).unwrap();
+    let prompt = tasks.iter().find(|t| t.name == "StaplerSupply").unwrap().prompts[0].clone();
+    let planted = format!("{} Thanks!", prompt.trim_end_matches('.'));
+    let fresh = "Water the plants in the greenhouse and tell the gardener when you are done.".to_owned();
+    // A seed file with a copy of a benchmark prompt among real seeds.
+    let seeds_file = dir.path("seeds.jsonl");
+    let mut seed_lines = std::fs::read_to_string(seeds().join("tasks.jsonl")).unwrap();
+    seed_lines.push_str(&serde_json::json!({"id": "copied", "instruction": prompt}).to_string());
+    seed_lines.push('\n');
+    std::fs::write(&seeds_file, seed_lines).unwrap();
+    let server = {
+        let (planted, fresh) = (planted.clone(), fresh.clone());
+        ScriptedServer::start(move |r, _| {
+            let seed = r.body["seed"].as_u64().unwrap();
+            Reply::content(if seed % 2 == 0 { planted.clone() } else { fresh.clone() })
+        })
+        .unwrap()
+    };
+    let mut config = PipelineConfig::new(seeds(), &dir.0);
+    config.seed_tasks = Some(seeds_file);
+    config.self_instruct_shape = RequestShape::Turns;
+    config.evol_ratio = 0.0;
+    config.target_tasks = 5;
+    config.requests_per_round = 2;
+    config.dedup = robosim::generate::DedupMethod::Edit;
+    config.similarity_threshold = 0.6;
+    let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
+    let pipeline = Pipeline::new(config, client(&server, dir.path("cache")), verifier).unwrap();
+    let stats = pipeline.run(&[Stage::Instructions], &|_| {}).unwrap();
+
+    let library = jsonl(&dir.path("tasks.jsonl"));
+    let instructions: Vec<&str> = library.iter().map(|t| t["instruction"].as_str().unwrap()).collect();
+    assert_eq!(instructions, [fresh.as_str()], "the planted copy stayed out, the fresh task went in once");
+    let counts = stats.instructions.unwrap();
+    assert!(counts.dropped_contaminated >= 1, "{counts:?}");
+    assert!(counts.dropped_similar >= 1, "the fresh task's repeats are near-duplicates: {counts:?}");
+    assert_eq!(stats.decontamination.seeds_dropped, ["copied"]);
+    let examples = robosim::grade::Task::load_dir(&seeds().join("examples")).unwrap();
+    let prompts: usize = tasks.iter().chain(&examples).map(|t| t.prompts.len()).sum();
+    assert_eq!(stats.decontamination.benchmark_prompts, prompts, "RoboEval's and the examples' prompts");
+    // The copied seed is not shown to the model as an example.
+    assert!(!server.received().iter().any(|r| r.text().contains(prompt.as_str())));
+}
+
+#[test]
+fn edit_similarity_compares_the_given_tokenizers_tokens() {
+    use robosim::generate::{DedupMethod, Similarity};
+    // A word-level tokenizer that knows eight words; every other word is [UNK] (id 0).
+    let file = crate::fixtures().join("pipeline/tokenizer.json");
+    let with = Similarity::new(DedupMethod::Edit, 0.6, Some(&file)).unwrap();
+    assert_eq!(with.tokens("Go to the lab"), [1, 2, 3, 4]);
+    let (a, b) = ("fetch quickly tea cups", "bring slowly coffee mugs");
+    assert!(with.similar(&with.tokens(a), &with.tokens(b)), "all unknown: the same ids");
+    let words = Similarity::new(DedupMethod::Edit, 0.6, None).unwrap();
+    assert!(!words.similar(&words.tokens(a), &words.tokens(b)), "word tokens tell them apart");
+    let err = Similarity::new(DedupMethod::Edit, 0.6, Some(&crate::fixtures().join("nope.json"))).unwrap_err();
+    assert!(err.to_string().contains("nope.json"), "{err}");
+}

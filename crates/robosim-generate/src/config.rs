@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{DedupMethod, Error};
 
 /// How the model is sampled for one kind of request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,8 +134,20 @@ pub struct PipelineConfig {
     pub generated_replace_seeds: bool,
     /// Share of instruction requests that are Evol-Instruct rewrites of a library task.
     pub evol_ratio: f64,
-    /// ROUGE-L F at or above which a new task counts as a near-duplicate.
+    /// How near-duplicate tasks are told ([`DedupMethod`]), among generated tasks, against the
+    /// seeds and against the benchmark's prompts.
+    pub dedup: DedupMethod,
+    /// ROUGE-L F at or above which (`rouge-l`), or edit similarity above which (`edit`), two
+    /// tasks are the same.
     pub similarity_threshold: f64,
+    /// A Hugging Face `tokenizer.json` whose tokens edit similarity compares (the reference
+    /// uses its model's); without one, word tokens.
+    pub tokenizer: Option<PathBuf>,
+    /// Task directories whose prompts generated tasks and seeds must not copy [default: the
+    /// seeds directory's `roboeval` and `examples`, those that exist; `[]` turns it off].
+    pub decontaminate: Option<Vec<PathBuf>>,
+    /// Pairs kept per dataset variant, at most (the first ones, after de-duplication).
+    pub max_examples: Option<usize>,
     /// Instruction rounds, at most, in this run; it also stops after 3 rounds that add nothing.
     pub max_rounds: usize,
     /// Programs sampled per task, at most (K).
@@ -165,7 +177,11 @@ impl Default for PipelineConfig {
             generated_examples_after: 2,
             generated_replace_seeds: false,
             evol_ratio: 0.3,
+            dedup: DedupMethod::RougeL,
             similarity_threshold: 0.7,
+            tokenizer: None,
+            decontaminate: None,
+            max_examples: None,
             max_rounds: 1000,
             samples: 3,
             few_shot_programs: 4,
@@ -180,6 +196,14 @@ impl PipelineConfig {
     #[must_use]
     pub fn new(seeds_dir: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
         Self { seeds_dir: seeds_dir.into(), out_dir: out_dir.into(), ..Self::default() }
+    }
+
+    /// The task directories to decontaminate against (see [`PipelineConfig::decontaminate`]).
+    #[must_use]
+    pub fn benchmark_dirs(&self) -> Vec<PathBuf> {
+        self.decontaminate.clone().unwrap_or_else(|| {
+            ["roboeval", "examples"].iter().map(|d| self.seeds_dir.join(d)).filter(|d| d.is_dir()).collect()
+        })
     }
 
     /// Settings from a TOML file over robosim's defaults (a key the file leaves out keeps its

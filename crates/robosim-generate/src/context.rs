@@ -5,15 +5,21 @@ use std::path::PathBuf;
 use robosim_llm::{ChatRequest, Client, Completion, Message};
 use robosim_verify::Verifier;
 
-use crate::{Error, PipelineConfig, Seeds, StageSampling};
+use crate::{Error, PipelineConfig, Seeds, Similarity, StageSampling};
 
 /// The pipeline's parts, shared by the stages (each stage is a method, in its own module).
 #[derive(Debug)]
 pub(crate) struct Context {
     pub(crate) config: PipelineConfig,
+    /// The seeds, those too close to a benchmark prompt left out.
     pub(crate) seeds: Seeds,
     pub(crate) client: Client,
     pub(crate) verifier: Verifier,
+    pub(crate) similarity: Similarity,
+    /// The benchmark's prompts (decontamination).
+    pub(crate) benchmark: Vec<String>,
+    /// Ids of the seeds left out as too close to a benchmark prompt.
+    pub(crate) contaminated_seeds: Vec<String>,
 }
 
 impl Context {

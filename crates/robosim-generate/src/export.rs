@@ -53,6 +53,8 @@ pub struct VariantStats {
     pub duplicate_instructions: u64,
     pub duplicate_programs: u64,
     pub no_robot_call: u64,
+    /// Pairs past `max_examples`.
+    pub over_cap: u64,
     pub instruction_words: Lengths,
     pub program_lines: Lengths,
 }
@@ -141,7 +143,14 @@ impl Context {
         let mut stats = ExportStats::default();
         let prefix = self.text_prefix();
         for (variant, pairs) in variants {
-            let (kept, mut vstats) = filter(pairs, &|| on_progress(Progress::Advanced { stage: Stage::Export }));
+            let (mut kept, mut vstats) = filter(pairs, &|| on_progress(Progress::Advanced { stage: Stage::Export }));
+            if let Some(cap) = self.config.max_examples
+                && kept.len() > cap
+            {
+                vstats.over_cap = (kept.len() - cap) as u64;
+                kept.truncate(cap);
+                vstats.written = cap as u64;
+            }
             vstats.instruction_words =
                 Lengths::of(kept.iter().map(|p| p.instruction.split_whitespace().count()).collect());
             vstats.program_lines = Lengths::of(kept.iter().map(|p| p.program.lines().count()).collect());

@@ -13,7 +13,7 @@ use crate::{
     Error, OnProgress, Progress, Stage,
     context::Context,
     files,
-    library::{Task, TaskLibrary},
+    library::{Rejection, Task, TaskLibrary},
     seeds::EvolStyle,
 };
 
@@ -29,6 +29,8 @@ pub struct InstructionStats {
     /// Kept rewrites, per style.
     pub kept_evol: BTreeMap<&'static str, u64>,
     pub dropped_similar: u64,
+    /// Near-duplicates of a benchmark prompt.
+    pub dropped_contaminated: u64,
     /// Dropped for their form, by reason (too short, too long, code, refusal, unchanged, …).
     pub dropped_invalid: BTreeMap<&'static str, u64>,
     /// Requests that failed for good (after retries).
@@ -56,7 +58,7 @@ const ASK_FOR_A_TASK: &str =
 impl Context {
     pub(crate) fn instructions(&self, on_progress: OnProgress<'_>) -> Result<InstructionStats, Error> {
         let seeds: Vec<&str> = self.seeds.tasks.iter().map(|t| t.instruction.as_str()).collect();
-        let mut library = TaskLibrary::open(self.path(files::TASKS), &seeds, self.config.similarity_threshold)?;
+        let mut library = TaskLibrary::open(self.path(files::TASKS), &seeds, &self.benchmark, self.similarity.clone())?;
         let target = self.config.target_tasks;
         let mut stats = InstructionStats::default();
         on_progress(Progress::Started {
@@ -88,8 +90,11 @@ impl Context {
                     }
                     if let Err(reason) = validate(&task.instruction, job) {
                         *stats.dropped_invalid.entry(reason).or_default() += 1;
-                    } else if library.add(task, parent_of(job)).is_err() {
-                        stats.dropped_similar += 1;
+                    } else if let Err(rejection) = library.add(task, parent_of(job)) {
+                        match rejection {
+                            Rejection::TooSimilar => stats.dropped_similar += 1,
+                            Rejection::Contaminated => stats.dropped_contaminated += 1,
+                        }
                     } else {
                         match origin {
                             None => stats.kept_self_instruct += 1,

@@ -1,6 +1,7 @@
 //! The task library (the GenSim idea): every accepted generated task, persisted as JSONL,
-//! de-duplicated by ROUGE-L against everything already in it and against the seeds, and
-//! drawn on for few-shot examples in later rounds and later runs.
+//! de-duplicated (see [`Similarity`]) against everything already in it and against the seeds,
+//! kept apart from the benchmark's prompts (decontamination), and drawn on for few-shot
+//! examples in later rounds and later runs.
 
 use std::{
     fs::{self, OpenOptions},
@@ -10,11 +11,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    Error,
-    files::write_jsonl,
-    similarity::{rouge_l, tokens},
-};
+use crate::{Error, files::write_jsonl, similarity::Similarity};
 
 /// A generated task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +29,10 @@ pub struct Task {
 /// Why a candidate did not go in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
-    /// ROUGE-L with an existing task (seed or generated) at or over the threshold.
+    /// A near-duplicate of an existing task (seed or generated).
     TooSimilar,
+    /// A near-duplicate of one of the benchmark's prompts.
+    Contaminated,
 }
 
 /// The library: seed instructions (for similarity only) and generated tasks.
@@ -42,17 +41,25 @@ pub struct TaskLibrary {
     path: PathBuf,
     tasks: Vec<Task>,
     /// Tokens of seeds then tasks, for similarity.
-    known: Vec<Vec<String>>,
-    threshold: f64,
+    known: Vec<Vec<u64>>,
+    /// Tokens of the benchmark's prompts.
+    benchmark: Vec<Vec<u64>>,
+    similarity: Similarity,
 }
 
 impl TaskLibrary {
-    /// Opens (or starts) the library at `path`; `seeds` count for similarity.
+    /// Opens (or starts) the library at `path`; `seeds` count for similarity, `benchmark`
+    /// (prompts) for decontamination.
     ///
     /// # Errors
     /// An unreadable file or a line that is not a task (a torn last line from an interrupted
     /// run is dropped instead).
-    pub fn open(path: impl Into<PathBuf>, seeds: &[&str], threshold: f64) -> Result<Self, Error> {
+    pub fn open(
+        path: impl Into<PathBuf>,
+        seeds: &[&str],
+        benchmark: &[String],
+        similarity: Similarity,
+    ) -> Result<Self, Error> {
         let path = path.into();
         let mut tasks: Vec<Task> = Vec::new();
         let mut torn = false;
@@ -72,8 +79,10 @@ impl TaskLibrary {
             // Drop the torn line (atomically: a second kill leaves the old file or the new).
             write_jsonl(&path, &tasks)?;
         }
+        let tokens = |text: &str| similarity.tokens(text);
         let known = seeds.iter().map(|s| tokens(s)).chain(tasks.iter().map(|t| tokens(&t.instruction))).collect();
-        Ok(Self { path, tasks, known, threshold })
+        let benchmark = benchmark.iter().map(|p| tokens(p)).collect();
+        Ok(Self { path, tasks, known, benchmark, similarity })
     }
 
     #[must_use]
@@ -99,9 +108,12 @@ impl TaskLibrary {
     /// # Errors
     /// The rejection.
     pub fn check(&self, instruction: &str, parent: Option<&str>) -> Result<(), Rejection> {
-        let candidate = tokens(instruction);
-        let parent = parent.map(tokens);
-        if self.known.iter().any(|k| Some(k) != parent.as_ref() && rouge_l(&candidate, k) >= self.threshold) {
+        let candidate = self.similarity.tokens(instruction);
+        if self.benchmark.iter().any(|b| self.similarity.similar(&candidate, b)) {
+            return Err(Rejection::Contaminated);
+        }
+        let parent = parent.map(|p| self.similarity.tokens(p));
+        if self.known.iter().any(|k| Some(k) != parent.as_ref() && self.similarity.similar(&candidate, k)) {
             return Err(Rejection::TooSimilar);
         }
         Ok(())
@@ -115,7 +127,7 @@ impl TaskLibrary {
     pub fn add(&mut self, mut task: Task, parent: Option<&str>) -> Result<(), Rejection> {
         self.check(&task.instruction, parent)?;
         task.id = format!("task-{:05}", self.tasks.len() + 1);
-        self.known.push(tokens(&task.instruction));
+        self.known.push(self.similarity.tokens(&task.instruction));
         self.tasks.push(task);
         Ok(())
     }
@@ -141,7 +153,12 @@ impl TaskLibrary {
 
 #[cfg(test)]
 mod tests {
-    use super::{Task, TaskLibrary};
+    use super::{Rejection, Task, TaskLibrary};
+    use crate::{DedupMethod, Similarity};
+
+    fn rouge() -> Similarity {
+        Similarity::new(DedupMethod::RougeL, 0.7, None).unwrap()
+    }
 
     fn task(instruction: &str) -> Task {
         Task {
@@ -157,18 +174,25 @@ mod tests {
     fn a_torn_last_line_is_dropped_and_damage_elsewhere_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tasks.jsonl");
-        let mut library = TaskLibrary::open(&path, &["Say hello to Bob."], 0.7).unwrap();
+        let benchmark = ["Go to the mail room and bring every parcel to reception.".to_owned()];
+        let mut library = TaskLibrary::open(&path, &["Say hello to Bob."], &benchmark, rouge()).unwrap();
         library.add(task("Go to the kitchen and pick up the red apple."), None).unwrap();
         library.add(task("Ask Ana whether she wants tea or coffee."), None).unwrap();
-        assert!(library.add(task("Say hello to Bob!"), None).is_err(), "near-duplicate of a seed");
+        assert_eq!(
+            library.add(task("Say hello to Bob!"), None),
+            Err(Rejection::TooSimilar),
+            "near-duplicate of a seed"
+        );
+        let copy = task("Go to the mail room, and bring every parcel to the reception desk.");
+        assert_eq!(library.add(copy, None), Err(Rejection::Contaminated));
         library.append_from(0).unwrap();
         let whole = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{whole}{{\"id\": \"task-0000")).unwrap();
-        let reopened = TaskLibrary::open(&path, &[], 0.7).unwrap();
+        let reopened = TaskLibrary::open(&path, &[], &[], rouge()).unwrap();
         assert_eq!(reopened.tasks().len(), 2);
         assert_eq!(reopened.tasks()[1].id, "task-00002");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "the torn line is gone from the file");
         std::fs::write(&path, format!("{{oops\n{whole}")).unwrap();
-        assert!(TaskLibrary::open(&path, &[], 0.7).unwrap_err().to_string().contains("line 1"));
+        assert!(TaskLibrary::open(&path, &[], &[], rouge()).unwrap_err().to_string().contains("line 1"));
     }
 }

@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{
-    AlignStats, Error, ExportStats, InstructionStats, OnProgress, PipelineConfig, ProgramStats, Progress, Seeds, Stage,
-    context::Context, files,
+    AlignStats, Error, ExportStats, InstructionStats, OnProgress, PipelineConfig, ProgramStats, Progress, Seeds,
+    Similarity, Stage, context::Context, files, similarity::benchmark_prompts,
 };
 
 /// The pipeline: seeds, the model, the verifier.
@@ -30,17 +30,42 @@ pub struct RunStats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export: Option<ExportStats>,
     pub llm: ClientStats,
+    pub decontamination: Decontamination,
     /// Every setting the run used.
     pub settings: PipelineConfig,
+}
+
+/// What decontamination compared against, and what it left out before the stages ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Decontamination {
+    /// Prompts of the benchmark's task files.
+    pub benchmark_prompts: usize,
+    /// Seeds left out as near-duplicates of a benchmark prompt.
+    pub seeds_dropped: Vec<String>,
 }
 
 impl Pipeline {
     /// # Errors
     /// When the seeds do not load or the output directory cannot be made.
     pub fn new(config: PipelineConfig, client: Client, verifier: Verifier) -> Result<Self, Error> {
-        let seeds = Seeds::load_with(&config.seeds_dir, config.seed_tasks.as_deref(), config.prompts_dir.as_deref())?;
+        let mut seeds =
+            Seeds::load_with(&config.seeds_dir, config.seed_tasks.as_deref(), config.prompts_dir.as_deref())?;
+        let similarity = Similarity::new(config.dedup, config.similarity_threshold, config.tokenizer.as_deref())?;
+        let benchmark = benchmark_prompts(&config.benchmark_dirs())?;
+        // A seed that copies a benchmark prompt would teach the benchmark: it is left out.
+        let prompts: Vec<Vec<u64>> = benchmark.iter().map(|p| similarity.tokens(p)).collect();
+        let mut contaminated_seeds = Vec::new();
+        seeds.tasks.retain(|seed| {
+            let tokens = similarity.tokens(&seed.instruction);
+            let copied = prompts.iter().any(|p| similarity.similar(&tokens, p));
+            if copied {
+                contaminated_seeds.push(seed.id.clone());
+            }
+            !copied
+        });
         fs::create_dir_all(&config.out_dir).map_err(|e| Error::io(&config.out_dir, e))?;
-        Ok(Self { context: Context { config, seeds, client, verifier } })
+        let context = Context { config, seeds, client, verifier, similarity, benchmark, contaminated_seeds };
+        Ok(Self { context })
     }
 
     #[must_use]
@@ -68,6 +93,8 @@ impl Pipeline {
         }
         stats.llm = cx.client.stats();
         stats.settings = cx.config.clone();
+        stats.decontamination =
+            Decontamination { benchmark_prompts: cx.benchmark.len(), seeds_dropped: cx.contaminated_seeds.clone() };
         self.merge_stats(&stats)?;
         Ok(stats)
     }

@@ -39,7 +39,7 @@ pub(crate) struct BatchArgs {
     pub(crate) explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
     let mut config = BatchConfig::new(&args.input);
     if let Some(out) = &args.out {
         config.output.clone_from(out);
@@ -49,12 +49,13 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<Ex
     config.resume = args.resume;
     config.max_program_bytes = args.max_program_bytes;
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
+    let backend = super::worker::verifier(cli, &verifier, config.jobs)?;
 
     // indicatif draws nothing when stderr is not a terminal.
     let bar = super::shared::progress_bar();
     bar.enable_steady_tick(Duration::from_millis(200));
     let (mut accepted, mut rejected, mut invalid) = (0u64, 0u64, 0u64);
-    let summary = batch::run(&config, &verifier, &mut |event| match event {
+    let summary = batch::run_with(&config, &verifier, backend.as_ref(), &mut |event| match event {
         Progress::Started { total, resumed } => {
             bar.set_length(total);
             bar.set_position(resumed);

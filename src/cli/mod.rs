@@ -63,6 +63,9 @@ enum Command {
     /// The worker process of parallel grading: JSON requests on stdin, results on stdout.
     #[command(hide = true)]
     GradeWorker(worker::GradeWorkerArgs),
+    /// The worker process of parallel verification: programs on stdin, verdicts on stdout.
+    #[command(hide = true)]
+    VerifyWorker(worker::VerifyWorkerArgs),
 }
 
 /// The sandbox for a command running up to `jobs` programs at once.
@@ -80,9 +83,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
             run::run(&sandbox, args)
         }
+        // As graders, verification runs in worker processes when there are several jobs.
         Command::VerifyBatch(args) => {
-            let sandbox = sandbox(&cli, VerifyConfig::default().limits, args.jobs.get())?;
-            batch::run(&sandbox, args)
+            let sandbox = sandbox(&cli, VerifyConfig::default().limits, 1)?;
+            batch::run(&cli, &sandbox, args)
         }
         Command::Verify(args) => {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, 1)?;
@@ -112,6 +116,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
             let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.grading_jobs())?;
             eval::run(grader.as_ref(), args)
+        }
+        Command::VerifyWorker(args) => {
+            let sandbox = sandbox(&cli, args.limits()?, 1)?;
+            worker::verify_run(&sandbox, args)
         }
         Command::GradeWorker(args) => {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;

@@ -1,5 +1,6 @@
-//! Grading in worker processes: `robosim grade-worker` (hidden) is the worker, and [`grader`]
-//! gives the commands that grade a [`Grader`] that hands each completion to one.
+//! Grading and verifying in worker processes: `robosim grade-worker` and `robosim
+//! verify-worker` (hidden) are the workers; [`grader`] and [`verifier`] give the commands that
+//! grade or verify a backend that hands each item to one.
 //!
 //! Why processes and not threads: see `robosim_parallel::ProcessPool` (on a virtual machine,
 //! threads running copy-on-write snapshots slow each other down with TLB shootdowns).
@@ -8,9 +9,10 @@ use std::{borrow::Cow, collections::HashMap, path::PathBuf};
 
 use clap::Args;
 use robosim::{
-    Sandbox,
+    Outcome, Sandbox,
     grade::{Grader, InProcess, Task, WorldResult, not_run},
     parallel::{ProcessPool, serve},
+    verify::{ErrorClass, Failure, Verdict, Verifier, Verify, VerifyConfig},
 };
 use serde::{Deserialize, Serialize};
 
@@ -86,4 +88,89 @@ pub(crate) fn grader<'a>(
     args.extend(limits.to_args().into_iter().map(Into::into));
     let exe = std::env::current_exe()?;
     Ok(Box::new(Workers { pool: ProcessPool::new(exe, args) }))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyWorkerArgs {
+    /// The verifier's settings, as JSON (the parent's, so that both verify alike).
+    #[arg(long)]
+    settings: String,
+}
+
+impl VerifyWorkerArgs {
+    fn config(&self) -> anyhow::Result<VerifyConfig> {
+        let mut config: VerifyConfig = serde_json::from_str(&self.settings)?;
+        // Not part of the serialised settings: a batch always calls `task_program()`.
+        config.entry = VerifyConfig::default().entry;
+        Ok(config)
+    }
+
+    pub(crate) fn limits(&self) -> anyhow::Result<robosim::Limits> {
+        Ok(self.config()?.limits)
+    }
+}
+
+/// One request: verify `program`.
+#[derive(Debug, Serialize, Deserialize)]
+struct VerifyRequest<'a> {
+    program: Cow<'a, str>,
+}
+
+/// The worker: answers each request line on stdin with the program's verdict on stdout.
+pub(crate) fn verify_run(sandbox: &std::sync::Arc<Sandbox>, args: &VerifyWorkerArgs) -> anyhow::Result<ExitStatus> {
+    let verifier = Verifier::with_sandbox(sandbox.clone(), args.config()?);
+    serve(|request: VerifyRequest<'_>| verifier.verify(&request.program))?;
+    Ok(ExitStatus::Success)
+}
+
+/// Verifying through worker processes.
+struct VerifyWorkers {
+    pool: ProcessPool,
+}
+
+impl Verify for VerifyWorkers {
+    fn verify(&self, source: &str) -> Verdict {
+        match self.pool.call::<Verdict>(&VerifyRequest { program: Cow::Borrowed(source) }) {
+            Ok(verdict) => verdict,
+            Err(e) => {
+                let message = format!("the verification worker failed: {e}");
+                let failure = Failure {
+                    class: ErrorClass::Trap,
+                    line: None,
+                    error: format!("Trap: {message}"),
+                    outcome: Outcome::Trap { message },
+                    choices: Vec::new(),
+                    decisions: Vec::new(),
+                    decisions_omitted: 0,
+                    trace: Vec::new(),
+                    trace_omitted: 0,
+                };
+                Verdict {
+                    accepted: false,
+                    paths: 0,
+                    exhausted: false,
+                    fuel_used: 0,
+                    wall_time: std::time::Duration::ZERO,
+                    failure: Some(failure),
+                }
+            }
+        }
+    }
+}
+
+/// The backend for a command verifying with `jobs` workers under `verifier`'s settings: the
+/// verifier itself for one, else worker processes (this executable, `verify-worker`).
+pub(crate) fn verifier<'a>(cli: &Cli, verifier: &'a Verifier, jobs: usize) -> anyhow::Result<Box<dyn Verify + 'a>> {
+    if jobs <= 1 {
+        return Ok(Box::new(verifier.clone()));
+    }
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(dir) = &cli.cache_dir {
+        args.extend(["--cache-dir".into(), dir.clone().into_os_string()]);
+    }
+    if cli.no_snapshot {
+        args.push("--no-snapshot".into());
+    }
+    args.extend(["verify-worker".into(), "--settings".into(), serde_json::to_string(verifier.config())?.into()]);
+    Ok(Box::new(VerifyWorkers { pool: ProcessPool::new(std::env::current_exe()?, args) }))
 }

@@ -245,3 +245,43 @@ fn an_input_robosim_field_is_replaced() {
     assert_eq!(line.matches("\"robosim\":").count(), 1, "{line}");
     assert_eq!(fs::read_to_string(dir.path("again.accepted.jsonl")).expect("training set").lines().count(), 1);
 }
+
+/// With several jobs the programs go to worker processes (`verify-worker`); the records are
+/// those of one job verifying in process, apart from timings.
+#[test]
+fn worker_processes_write_the_records_one_job_writes() {
+    let dir = Dir::new("batch-workers");
+    let programs = crate::fixtures().join("programs");
+    let mut names: Vec<String> = fs::read_dir(&programs)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut lines: Vec<String> =
+        names.iter().map(|n| record_line(n, &fs::read_to_string(programs.join(n)).expect("fixture"))).collect();
+    lines.push("{not json".into());
+    let input = dir.path("fixtures.jsonl");
+    fs::write(&input, lines.join("\n") + "\n").expect("write batch");
+    let run = |jobs: &str| {
+        let out = dir.path(&format!("j{jobs}.jsonl"));
+        let output = batch(&input, &["--jobs", jobs, "--out", out.to_str().expect("utf-8"), "--no-accepted"]);
+        assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+        records(&out)
+            .into_iter()
+            .map(|mut r| {
+                if let Some(verdict) = r["robosim"]["verdict"].as_object_mut() {
+                    verdict.remove("wall_time");
+                }
+                r
+            })
+            .collect::<Vec<Value>>()
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert_eq!(one.len(), names.len() + 1);
+    assert!(
+        one.iter().any(|r| r["robosim"]["status"] == "rejected")
+            && one.iter().any(|r| r["robosim"]["status"] == "accepted")
+    );
+    assert_eq!(one, two);
+}

@@ -38,4 +38,4 @@ pub use summary::{Slow, Summary};
 pub use training::TrainingSetStats;
 
 pub use robosim_verify::DEFAULT_MAX_PROGRAM_BYTES;
-pub use run::{BatchConfig, Progress, beside, manifest, run};
+pub use run::{BatchConfig, Progress, beside, manifest, run, run_with};

@@ -8,7 +8,7 @@ use std::{
 };
 
 use robosim_parallel::{Window, json_weight, ordered_map};
-use robosim_verify::Verifier;
+use robosim_verify::{Verifier, Verify};
 
 use crate::{
     DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Status, Summary, line_hash, output, parse_line,
@@ -76,12 +76,26 @@ pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Result<Manifes
     })
 }
 
-/// Verifies every line of `config.input`; returns the summary.
+/// Verifies every line of `config.input` with `verifier`; returns the summary.
+///
+/// # Errors
+/// As [`run_with`].
+pub fn run(config: &BatchConfig, verifier: &Verifier, on_progress: &mut dyn FnMut(Progress)) -> Result<Summary, Error> {
+    run_with(config, verifier, verifier, on_progress)
+}
+
+/// [`run`] with the verdicts reached by `backend` (worker processes, say) under `verifier`'s
+/// settings, which the manifest records: `backend` must verify with the same ones.
 ///
 /// # Errors
 /// I/O errors on the files, and a `resume` into a file that does not match the input or the
 /// settings. Nothing about a program or an input line is an error.
-pub fn run(config: &BatchConfig, verifier: &Verifier, on_progress: &mut dyn FnMut(Progress)) -> Result<Summary, Error> {
+pub fn run_with(
+    config: &BatchConfig,
+    verifier: &Verifier,
+    backend: &dyn Verify,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<Summary, Error> {
     let started = Instant::now();
     let total = lines(&config.input)?.count() as u64;
     let manifest = manifest(verifier, config.max_program_bytes)?;
@@ -108,7 +122,7 @@ pub fn run(config: &BatchConfig, verifier: &Verifier, on_progress: &mut dyn FnMu
         config.jobs,
         Window::items(config.jobs.max(1) * 16),
         |line| match line {
-            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(verifier.verify(program)),
+            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(backend.verify(program)),
             _ => None,
         },
         json_weight,

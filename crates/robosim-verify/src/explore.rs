@@ -67,6 +67,18 @@ impl Default for VerifyConfig {
     }
 }
 
+/// What reaches a verdict on a program: a [`Verifier`] in this process, or anything that
+/// answers the same (robosim's CLI hands programs to worker processes).
+pub trait Verify: Sync {
+    fn verify(&self, source: &str) -> Verdict;
+}
+
+impl Verify for Verifier {
+    fn verify(&self, source: &str) -> Verdict {
+        Self::verify(self, source)
+    }
+}
+
 /// Explores programs and reaches verdicts. Cheap to clone (the [`Sandbox`] is shared) and
 /// usable from many threads at once.
 #[derive(Debug, Clone)]

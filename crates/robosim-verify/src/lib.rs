@@ -31,7 +31,7 @@ mod normalize;
 mod verdict;
 
 pub use class::ErrorClass;
-pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, Strategy, Verifier, VerifyConfig};
+pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, Strategy, Verifier, Verify, VerifyConfig};
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
 pub use verdict::{

@@ -29,6 +29,10 @@ pub(crate) struct BatchArgs {
     /// Continue an interrupted run: records already written are checked, not redone.
     #[arg(long)]
     resume: bool,
+    /// Keep verdicts in DIR by program, settings and guest, and take them from there when a
+    /// program comes again (in this batch or a later one).
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
     /// Programs larger than this (bytes) are invalid input.
     #[arg(long, default_value_t = batch::DEFAULT_MAX_PROGRAM_BYTES)]
     max_program_bytes: usize,
@@ -48,6 +52,7 @@ pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) ->
     config.jobs = args.jobs.get();
     config.resume = args.resume;
     config.max_program_bytes = args.max_program_bytes;
+    config.cache.clone_from(&args.cache);
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let backend = super::worker::verifier(cli, &verifier, config.jobs)?;
 
@@ -94,6 +99,9 @@ fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std
     )?;
     for (class, count) in &s.by_class {
         writeln!(out, "  {class:<28} {count:>6}")?;
+    }
+    if s.reused + s.cache_hits > 0 {
+        writeln!(out, "not verified again: {} repeated in the batch, {} from the cache", s.reused, s.cache_hits)?;
     }
     writeln!(
         out,

@@ -118,8 +118,10 @@ fn bad_input_becomes_records_and_the_batch_goes_on() {
 fn resume_after_a_kill_loses_and_repeats_nothing() {
     let dir = Dir::new("resume");
     let input = dir.path("in.jsonl");
-    let lines: Vec<String> =
-        (0..40).map(|i| record_line(&format!("r{i}"), if i % 7 == 3 { BAD } else { SLOW })).collect();
+    // Each program distinct (a comment apart): repeated ones would not be verified again.
+    let lines: Vec<String> = (0..40)
+        .map(|i| record_line(&format!("r{i}"), &format!("{}# variant {i}\n", if i % 7 == 3 { BAD } else { SLOW })))
+        .collect();
     fs::write(&input, lines.join("\n") + "\n").expect("input");
     let out = dir.path("in.verdicts.jsonl");
 
@@ -284,4 +286,59 @@ fn worker_processes_write_the_records_one_job_writes() {
             && one.iter().any(|r| r["robosim"]["status"] == "accepted")
     );
     assert_eq!(one, two);
+}
+
+/// Identical programs (after extraction) are verified once per batch, and `--cache` keeps the
+/// verdicts for the next run; the records are the same either way, apart from timings.
+#[test]
+fn repeated_programs_and_cached_verdicts_are_not_verified_again() {
+    let dir = Dir::new("batch-reuse");
+    let fenced = format!("Here it is:\n```python\n{GOOD}```\n");
+    let lines = [
+        record_line("a", GOOD),
+        record_line("b", BAD),
+        record_line("c", &fenced), // the same program as "a" once extracted
+        record_line("d", BAD),
+        record_line("e", "def task_program():\n    say('other')\n"),
+    ];
+    let input = dir.path("repeats.jsonl");
+    fs::write(&input, lines.join("\n") + "\n").expect("write batch");
+    let cache = dir.path("cache");
+    let run = |name: &str| {
+        let out = dir.path(name);
+        let output = batch(
+            &input,
+            &[
+                "--json",
+                "--jobs",
+                "2",
+                "--no-accepted",
+                "--out",
+                out.to_str().unwrap(),
+                "--cache",
+                cache.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+        let summary: Value = serde_json::from_slice(&output.stdout).expect("summary JSON");
+        let mut records = records(&out);
+        for r in &mut records {
+            r["robosim"]["verdict"].as_object_mut().map(|v| v.remove("wall_time"));
+        }
+        (summary, records)
+    };
+    let (first, first_records) = run("first.jsonl");
+    assert_eq!((first["reused"].as_u64(), first["cache_hits"].as_u64()), (Some(2), Some(0)), "{first:#}");
+    let (second, second_records) = run("second.jsonl");
+    // Every distinct program from the cache; the repeats still reused within the batch.
+    assert_eq!((second["reused"].as_u64(), second["cache_hits"].as_u64()), (Some(2), Some(3)), "{second:#}");
+    assert_eq!(first_records, second_records);
+    assert_eq!(first_records[0]["robosim"]["verdict"], first_records[2]["robosim"]["verdict"]);
+    // A damaged cache entry is a miss, not an error.
+    for entry in crate::files_under(&cache) {
+        fs::write(entry, "{oops").unwrap();
+    }
+    let (third, third_records) = run("third.jsonl");
+    assert_eq!(third["cache_hits"].as_u64(), Some(0));
+    assert_eq!(third_records, first_records);
 }

@@ -24,6 +24,7 @@ mod error;
 mod input;
 mod manifest;
 mod output;
+mod reuse;
 mod run;
 mod stream;
 mod summary;

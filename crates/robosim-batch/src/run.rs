@@ -12,6 +12,7 @@ use robosim_verify::{Verifier, Verify};
 
 use crate::{
     DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Status, Summary, line_hash, output, parse_line,
+    reuse::{Origin, Reuse},
     training,
 };
 
@@ -28,6 +29,9 @@ pub struct BatchConfig {
     /// Continue an interrupted verdicts file instead of starting over.
     pub resume: bool,
     pub max_program_bytes: usize,
+    /// A directory of verdicts kept by program, settings and guest: programs found there are
+    /// not verified again.
+    pub cache: Option<PathBuf>,
 }
 
 impl BatchConfig {
@@ -42,6 +46,7 @@ impl BatchConfig {
             jobs: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             resume: false,
             max_program_bytes: DEFAULT_MAX_PROGRAM_BYTES,
+            cache: None,
         }
     }
 }
@@ -117,18 +122,26 @@ pub fn run_with(
         .skip(usize::try_from(resumed).unwrap_or(usize::MAX))
         .map(|(i, raw)| raw.map(|raw| parse_line(i as u64 + 1, &raw, config.max_program_bytes)));
     let mut paths_this_run = 0;
+    let reuse = Reuse::new(backend, &serde_json::to_value(&manifest).map_err(Error::Settings)?, config.cache.clone());
     ordered_map(
         todo,
         config.jobs,
         Window::items(config.jobs.max(1) * 16),
         |line| match line {
-            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(backend.verify(program)),
+            Ok(Line { input: Input::Program { program, .. }, .. }) => Some(reuse.verify(program)),
             _ => None,
         },
-        json_weight,
+        |v| v.as_ref().map_or(0, |(v, _)| json_weight(v)),
         |line, verdict| {
             let line = line?;
-            paths_this_run += verdict.as_ref().map_or(0, |v| v.paths as u64);
+            let verdict = verdict.map(|(verdict, origin)| {
+                match origin {
+                    Origin::Verified => paths_this_run += verdict.paths as u64,
+                    Origin::Reused => summary.reused += 1,
+                    Origin::Cached => summary.cache_hits += 1,
+                }
+                verdict
+            });
             let record = Record::new(&line, verdict);
             writer.write(&record)?;
             summary.add(&record, false);

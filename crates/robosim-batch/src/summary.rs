@@ -20,6 +20,10 @@ pub struct Summary {
     pub invalid_input: u64,
     /// Records that were already in the file (`--resume`) and were checked, not redone.
     pub resumed: u64,
+    /// Programs identical to one earlier in the batch (after extraction): its verdict reused.
+    pub reused: u64,
+    /// Verdicts served by the on-disk cache (`--cache`).
+    pub cache_hits: u64,
     /// Rejections by error class (`RobotPickError`, `NameError`, `TimeOutError`, …).
     pub by_class: BTreeMap<String, u64>,
     /// Paths explored, over all programs.

@@ -1,0 +1,106 @@
+//! Never verifying the same thing twice: identical programs (after extraction, byte for byte)
+//! in one batch are verified once, and an optional on-disk cache keeps verdicts by program,
+//! verifier settings and guest, so a batch run again over mostly known programs is nearly free.
+//! A verdict is a function of the program and the settings, so reusing one changes nothing
+//! in the records but its time.
+
+use std::{
+    collections::HashMap,
+    fs,
+    io::Write,
+    path::PathBuf,
+    sync::{Arc, OnceLock},
+};
+
+use parking_lot::Mutex;
+use robosim_verify::{Verdict, Verify, extract_program};
+use sha2::{Digest, Sha256};
+
+/// Programs remembered within one batch, at most (beyond, new programs are verified without
+/// being remembered; the on-disk cache, if any, still serves them).
+const SEEN_ENTRIES: usize = 1 << 16;
+
+/// Where a verdict came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Verified,
+    /// The same program earlier in this batch.
+    Reused,
+    /// The on-disk cache.
+    Cached,
+}
+
+/// A program's verdict, once the first copy of it has one.
+type Slot = Arc<OnceLock<(Verdict, Origin)>>;
+
+pub(crate) struct Reuse<'a> {
+    backend: &'a dyn Verify,
+    /// Hashes the settings and the guest into every key.
+    salt: Vec<u8>,
+    seen: Mutex<HashMap<[u8; 32], Slot>>,
+    cache: Option<PathBuf>,
+}
+
+impl<'a> Reuse<'a> {
+    /// `settings` is what the manifest records (the verifier's settings and the guest hash).
+    pub(crate) fn new(backend: &'a dyn Verify, settings: &serde_json::Value, cache: Option<PathBuf>) -> Self {
+        Self { backend, salt: settings.to_string().into_bytes(), seen: Mutex::new(HashMap::new()), cache }
+    }
+
+    fn key(&self, source: &str) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(&self.salt);
+        hash.update([0]);
+        hash.update(extract_program(source).as_bytes());
+        hash.finalize().into()
+    }
+
+    pub(crate) fn verify(&self, source: &str) -> (Verdict, Origin) {
+        let key = self.key(source);
+        let cell = {
+            let mut seen = self.seen.lock();
+            if seen.len() < SEEN_ENTRIES || seen.contains_key(&key) {
+                Some(Arc::clone(seen.entry(key).or_default()))
+            } else {
+                None
+            }
+        };
+        let Some(cell) = cell else { return self.verify_or_load(&key, source) };
+        let mut first = false;
+        // A second copy arriving while the first is verified waits for its verdict.
+        let (verdict, origin) = cell.get_or_init(|| {
+            first = true;
+            self.verify_or_load(&key, source)
+        });
+        (verdict.clone(), if first { *origin } else { Origin::Reused })
+    }
+
+    fn verify_or_load(&self, key: &[u8; 32], source: &str) -> (Verdict, Origin) {
+        let path = self.cache.as_ref().map(|dir| {
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            dir.join(&hex[..2]).join(format!("{hex}.json"))
+        });
+        if let Some(verdict) =
+            path.as_ref().and_then(|p| fs::read(p).ok()).and_then(|b| serde_json::from_slice(&b).ok())
+        {
+            return (verdict, Origin::Cached);
+        }
+        let verdict = self.backend.verify(source);
+        if let Some(path) = path {
+            // A cache that cannot be written costs only speed: the verdict stands.
+            let _ = store(&path, &verdict);
+        }
+        (verdict, Origin::Verified)
+    }
+}
+
+/// Writes a verdict through a temporary file, so a reader never sees half of one.
+fn store(path: &std::path::Path, verdict: &Verdict) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| std::path::Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer(&mut file, verdict).map_err(std::io::Error::other)?;
+    file.flush()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

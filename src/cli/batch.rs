@@ -105,8 +105,10 @@ fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std
     }
     writeln!(
         out,
-        "{} paths ({} programs exhaustively explored) in {:.2} s: {:.1} programs/s, {:.0} paths/s",
+        "{} paths (per program: mean {}, 95th percentile {}; {} programs exhaustively explored) in {:.2} s: {:.1} programs/s, {:.0} paths/s",
         s.paths,
+        s.paths_mean,
+        s.paths_p95,
         s.exhausted,
         s.wall_time.as_secs_f64(),
         s.programs_per_second,

@@ -30,6 +30,12 @@ pub struct Summary {
     pub paths: u64,
     /// Programs whose whole choice tree was explored.
     pub exhausted: u64,
+    /// Paths per verified program: mean and 95th percentile.
+    pub paths_mean: f64,
+    pub paths_p95: u64,
+    /// How many programs took each number of paths (kept to compute the figures above).
+    #[serde(skip)]
+    paths_histogram: BTreeMap<u64, u64>,
     pub fuel: u64,
     /// Time of this run (resumed records excluded).
     #[serde(with = "robosim_sandbox::duration_secs")]
@@ -70,6 +76,7 @@ impl Summary {
         }
         let paths = verdict.paths as u64;
         self.paths += paths;
+        *self.paths_histogram.entry(paths).or_default() += 1;
         self.exhausted += u64::from(verdict.exhausted);
         self.fuel += verdict.fuel_used;
         let seconds = verdict.wall_time.as_secs_f64();
@@ -83,6 +90,20 @@ impl Summary {
 
     /// Sets the rates from this run's time.
     pub(crate) fn finish(&mut self, wall_time: Duration, paths_this_run: u64) {
+        let programs: u64 = self.paths_histogram.values().sum();
+        if programs > 0 {
+            self.paths_mean = (self.paths as f64 / programs as f64 * 10.0).round() / 10.0;
+            // The smallest count at or under which 95 % of the programs lie.
+            let wanted = programs.saturating_mul(95).div_ceil(100);
+            let mut seen = 0;
+            for (&paths, &count) in &self.paths_histogram {
+                seen += count;
+                if seen >= wanted {
+                    self.paths_p95 = paths;
+                    break;
+                }
+            }
+        }
         self.wall_time = wall_time;
         let seconds = wall_time.as_secs_f64().max(1e-9);
         self.programs_per_second = (self.records - self.resumed) as f64 / seconds;

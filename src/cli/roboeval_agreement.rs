@@ -45,24 +45,11 @@ struct Tally {
 }
 
 /// The class RoboEval's evaluation gives a graded record's states.
-fn class_of(record: &Value) -> EvalClass {
-    let states: Vec<WorldResult> = record["worlds"]
-        .as_array()
-        .map(|worlds| {
-            worlds
-                .iter()
-                .map(|w| WorldResult {
-                    world: String::new(),
-                    passed: w["passed"] == true,
-                    outcome: String::new(),
-                    error: w["error"].as_str().map(str::to_owned),
-                    failed_checks: Vec::new(),
-                    robot_calls: 0,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    EvalClass::of(&states)
+fn class_of(record: &Value) -> anyhow::Result<EvalClass> {
+    // An invalid-input record has no worlds.
+    let states: Vec<WorldResult> =
+        if record["worlds"].is_null() { Vec::new() } else { serde_json::from_value(record["worlds"].clone())? };
+    Ok(EvalClass::of(&states))
 }
 
 pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreementArgs) -> anyhow::Result<ExitStatus> {
@@ -92,7 +79,7 @@ pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreeme
         let ours: Vec<bool> =
             record["worlds"].as_array().map(|w| w.iter().map(|w| w["passed"] == true).collect()).unwrap_or_default();
         let entry = tally.entry(name.clone()).or_default();
-        let class = class_of(&record);
+        let class = class_of(&record)?;
         let class_differs = row["roboeval"]["error"].as_str().is_some_and(|theirs| {
             entry.classes.1 += 1;
             entry.classes.0 += u64::from(theirs == class.name());

@@ -30,10 +30,13 @@ pub(crate) struct GradeWorkerArgs {
     pub(crate) limits: LimitArgs,
 }
 
-/// One request: grade `source` on the task named `task`.
+/// One request: grade `source` on the task named `task` and on those named in `also` (which
+/// share its states); the answer is one result list per task, `task`'s first.
 #[derive(Debug, Serialize, Deserialize)]
 struct Request<'a> {
     task: Cow<'a, str>,
+    #[serde(default)]
+    also: Vec<Cow<'a, str>>,
     source: Cow<'a, str>,
 }
 
@@ -42,9 +45,14 @@ pub(crate) fn run(sandbox: &Sandbox, args: &GradeWorkerArgs) -> anyhow::Result<E
     let tasks = Task::load_dir(&args.tasks)?;
     let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
     let grader = InProcess { sandbox, limits: args.limits.limits() };
-    serve(|request: Request<'_>| -> Vec<WorldResult> {
-        // The parent only names tasks it loaded from the same directory.
-        by_name.get(request.task.as_ref()).map_or_else(Vec::new, |task| grader.grade(task, &request.source))
+    serve(|request: Request<'_>| -> Vec<Vec<WorldResult>> {
+        // The parent only names tasks it loaded from the same directory; an unknown one gets no results.
+        let Some(task) = by_name.get(request.task.as_ref()) else { return Vec::new() };
+        let Some(also) = request.also.iter().map(|n| by_name.get(n.as_ref()).copied()).collect::<Option<Vec<&Task>>>()
+        else {
+            return Vec::new();
+        };
+        grader.grade_together(task, &also, &request.source)
     })?;
     Ok(ExitStatus::Success)
 }
@@ -56,11 +64,20 @@ struct Workers {
 
 impl Grader for Workers {
     fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult> {
-        let request = Request { task: Cow::Borrowed(&task.name), source: Cow::Borrowed(source) };
-        match self.pool.call::<Vec<WorldResult>>(&request) {
-            Ok(results) if !results.is_empty() => results,
-            Ok(_) => not_run(task, "the grading worker does not know this task"),
-            Err(e) => not_run(task, &format!("the grading worker failed: {e}")),
+        self.grade_together(task, &[], source).swap_remove(0)
+    }
+
+    fn grade_together(&self, task: &Task, also: &[&Task], source: &str) -> Vec<Vec<WorldResult>> {
+        let request = Request {
+            task: Cow::Borrowed(&task.name),
+            also: also.iter().map(|t| Cow::Borrowed(t.name.as_str())).collect(),
+            source: Cow::Borrowed(source),
+        };
+        let tasks = || std::iter::once(task).chain(also.iter().copied());
+        match self.pool.call::<Vec<Vec<WorldResult>>>(&request) {
+            Ok(results) if results.len() == 1 + also.len() => results,
+            Ok(_) => tasks().map(|t| not_run(t, "the grading worker does not know this task")).collect(),
+            Err(e) => tasks().map(|t| not_run(t, &format!("the grading worker failed: {e}"))).collect(),
         }
     }
 }
@@ -77,17 +94,9 @@ pub(crate) fn grader<'a>(
     if jobs <= 1 {
         return Ok(Box::new(InProcess { sandbox, limits: limits.limits() }));
     }
-    let mut args: Vec<std::ffi::OsString> = Vec::new();
-    if let Some(dir) = &cli.cache_dir {
-        args.extend(["--cache-dir".into(), dir.clone().into_os_string()]);
-    }
-    if cli.no_snapshot {
-        args.push("--no-snapshot".into());
-    }
-    args.extend(["grade-worker".into(), "--tasks".into(), tasks.as_os_str().to_owned()]);
+    let mut args = vec!["--tasks".into(), tasks.as_os_str().to_owned()];
     args.extend(limits.to_args().into_iter().map(Into::into));
-    let exe = std::env::current_exe()?;
-    Ok(Box::new(Workers { pool: ProcessPool::new(exe, args) }))
+    Ok(Box::new(Workers { pool: worker_pool(cli, "grade-worker", args)? }))
 }
 
 #[derive(Debug, Args)]
@@ -164,13 +173,21 @@ pub(crate) fn verifier<'a>(cli: &Cli, verifier: &'a Verifier, jobs: usize) -> an
     if jobs <= 1 {
         return Ok(Box::new(verifier.clone()));
     }
-    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    let args = vec!["--settings".into(), serde_json::to_string(verifier.config())?.into()];
+    Ok(Box::new(VerifyWorkers { pool: worker_pool(cli, "verify-worker", args)? }))
+}
+
+/// Worker processes running this executable's `subcommand` with `args`, under the same global
+/// options (guest cache, snapshot) as this command.
+fn worker_pool(cli: &Cli, subcommand: &str, args: Vec<std::ffi::OsString>) -> anyhow::Result<ProcessPool> {
+    let mut all: Vec<std::ffi::OsString> = Vec::new();
     if let Some(dir) = &cli.cache_dir {
-        args.extend(["--cache-dir".into(), dir.clone().into_os_string()]);
+        all.extend(["--cache-dir".into(), dir.clone().into_os_string()]);
     }
     if cli.no_snapshot {
-        args.push("--no-snapshot".into());
+        all.push("--no-snapshot".into());
     }
-    args.extend(["verify-worker".into(), "--settings".into(), serde_json::to_string(verifier.config())?.into()]);
-    Ok(Box::new(VerifyWorkers { pool: ProcessPool::new(std::env::current_exe()?, args) }))
+    all.push(subcommand.into());
+    all.extend(args);
+    Ok(ProcessPool::new(std::env::current_exe()?, all))
 }

@@ -111,8 +111,7 @@ pub struct Graded {
 }
 
 impl Graded {
-    fn of(task: &Task, program: &str, grader: &dyn Grader) -> Self {
-        let states = grader.grade(task, program);
+    fn of(states: Vec<WorldResult>) -> Self {
         Self { passed: states.iter().all(|s| s.passed), class: EvalClass::of(&states), states }
     }
 }
@@ -238,10 +237,11 @@ pub fn evaluate(
         let Ok((_, program)) = &completion else {
             return Answer { completion: completion.map_err(|e| e.to_string()), graded: None, ablations: Vec::new() };
         };
-        let graded = Graded::of(item.task, program, grader);
-        let ablations =
-            ablations(item.task).into_iter().map(|a| (a.name.clone(), Graded::of(a, program, grader))).collect();
-        Answer { completion: completion.map_err(|e| e.to_string()), graded: Some(graded), ablations }
+        let also = ablations(item.task);
+        let mut graded = grader.grade_together(item.task, &also, program).into_iter().map(Graded::of);
+        let main = graded.next();
+        let ablations = also.iter().map(|a| a.name.clone()).zip(graded).collect();
+        Answer { completion: completion.map_err(|e| e.to_string()), graded: main, ablations }
     };
     let window = robosim_parallel::Window::items(config.concurrency.max(1) * 4);
     robosim_parallel::ordered_map(

@@ -22,7 +22,7 @@ use crate::{
     grader::Grader,
     pattern::Step,
     result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
-    roboeval::grade_states,
+    roboeval::{RoboEvalCase, grade_state_sets, same_states},
     task::Task,
 };
 
@@ -158,12 +158,31 @@ pub fn run_events(report: &RunReport, start: &str, rooms: &[String]) -> Vec<Step
         .collect()
 }
 
+/// [`grade_one`] on `task` and on each of `also`, in that order; where they share their
+/// RoboEval states (a task and its ablations), each state is run once and judged by every
+/// task's check.
+pub fn grade_together(
+    task: &Task,
+    also: &[&Task],
+    source: &str,
+    sandbox: &Sandbox,
+    limits: &Limits,
+) -> Vec<Vec<WorldResult>> {
+    let shared = !task.states.is_empty() && also.iter().all(|t| same_states(&task.states, &t.states));
+    if shared {
+        let sets: Vec<&[RoboEvalCase]> =
+            std::iter::once(task).chain(also.iter().copied()).map(|t| t.states.as_slice()).collect();
+        return grade_state_sets(&sets, source, sandbox, limits);
+    }
+    std::iter::once(task).chain(also.iter().copied()).map(|t| grade_one(t, source, sandbox, limits)).collect()
+}
+
 /// Runs `source` in every world of `task` and checks each run. Every run starts from the
 /// pristine snapshot in an instance of its own: a completion cannot carry state from one
 /// world into another, nor into another completion's runs.
 pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) -> Vec<WorldResult> {
     if !task.states.is_empty() {
-        return grade_states(&task.states, source, sandbox, limits);
+        return grade_state_sets(&[&task.states], source, sandbox, limits).pop().unwrap_or_default();
     }
     let program = Program {
         source: extract_program(source).into_owned(),

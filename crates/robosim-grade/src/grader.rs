@@ -4,7 +4,7 @@
 
 use robosim_sandbox::{Limits, Sandbox};
 
-use crate::{FailedCheck, Task, WorldResult, grade_one};
+use crate::{FailedCheck, Task, WorldResult, grade_one, grade_together, roboeval::state_name};
 
 /// The limits a grading run gets unless told otherwise: the sandbox's defaults with fuel for
 /// about a quarter of a second of compute, more than RoboEval's programs need.
@@ -16,6 +16,12 @@ pub fn grade_limits() -> Limits {
 /// Runs a completion in every world (or RoboEval state) of a task and checks each run.
 pub trait Grader: Sync {
     fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult>;
+
+    /// `source` graded on `task` and on each of `also` (its ablations, say): one result list
+    /// per task, `task`'s first. A grader may run each shared state once for all of them.
+    fn grade_together(&self, task: &Task, also: &[&Task], source: &str) -> Vec<Vec<WorldResult>> {
+        std::iter::once(task).chain(also.iter().copied()).map(|t| self.grade(t, source)).collect()
+    }
 }
 
 /// Grading in this process: each run in a fresh instance of `sandbox`, under `limits`.
@@ -37,6 +43,10 @@ impl Grader for InProcess<'_> {
     fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult> {
         grade_one(task, source, self.sandbox, &self.limits)
     }
+
+    fn grade_together(&self, task: &Task, also: &[&Task], source: &str) -> Vec<Vec<WorldResult>> {
+        grade_together(task, also, source, self.sandbox, &self.limits)
+    }
 }
 
 /// The results of a completion that could not be run at all (`why`): every world failed,
@@ -46,7 +56,7 @@ pub fn not_run(task: &Task, why: &str) -> Vec<WorldResult> {
     let names: Vec<String> = if task.states.is_empty() {
         task.worlds.iter().map(|w| w.name().to_owned()).collect()
     } else {
-        (0..task.states.len()).map(|i| format!("state {i}")).collect()
+        (0..task.states.len()).map(state_name).collect()
     };
     names
         .into_iter()

@@ -40,7 +40,9 @@ mod task;
 
 pub use check::{Check, Count, Run};
 pub use error::Error;
-pub use grade::{GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, run_events};
+pub use grade::{
+    GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, grade_together, run_events,
+};
 pub use grader::{Grader, InProcess, grade_limits, not_run};
 pub use pattern::{Name, Pattern, Step, Text};
 pub use result::{FailedCheck, WorldResult};

@@ -156,46 +156,66 @@ fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, limits: &
 /// The error RoboEval records for a state that timed out where it should not have.
 const UNEXPECTED_TIMEOUT: &str = "SIM: TimeoutError: program should not timeout";
 
-/// Runs `source` in every state, each in a fresh instance, and judges each as RoboEval does.
-pub(crate) fn grade_states(
-    states: &[RoboEvalCase],
+/// The name of state `i` in results.
+pub(crate) fn state_name(i: usize) -> String {
+    format!("state {i}")
+}
+
+/// Whether two lists of cases run the same states (RoboEval's state and time-out expectation,
+/// in the same order), so that one run of a state serves both lists' checks: a task and its
+/// ablations.
+pub(crate) fn same_states(a: &[RoboEvalCase], b: &[RoboEvalCase]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.state == y.state && x.timeout == y.timeout)
+}
+
+/// Runs `source` in every state, each in a fresh instance, and judges each as RoboEval does,
+/// once for each list of cases in `sets`: the lists must have [`same_states`], so each state is
+/// run once and only the checks differ. One result list per set.
+pub(crate) fn grade_state_sets(
+    sets: &[&[RoboEvalCase]],
     source: &str,
     sandbox: &Sandbox,
     limits: &Limits,
-) -> Vec<WorldResult> {
+) -> Vec<Vec<WorldResult>> {
     let program = harness_program(source);
-    states
-        .iter()
-        .enumerate()
-        .map(|(i, case)| {
-            let (report, trace) = run_case(&program, case, sandbox, limits);
-            let mut result = WorldResult {
-                world: format!("state {i}"),
-                passed: false,
-                outcome: report.outcome.kind().to_owned(),
-                error: None,
-                failed_checks: Vec::new(),
-                robot_calls: trace.len(),
-            };
-            let error = match state_run(&report.outcome, case.timeout) {
-                StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),
-                StateRun::UnexpectedTimeout => Some(UNEXPECTED_TIMEOUT.to_owned()),
-                StateRun::Judge => match case.check.eval(&trace) {
-                    Ok(passed) => {
-                        result.passed = passed;
-                        if !passed {
-                            let reason = "the state's check does not hold on the trace".to_owned();
-                            result.failed_checks.push(FailedCheck { check: format!("state {i}"), reason });
-                        }
-                        None
-                    }
-                    Err(e) => Some(format!("EVAL: {e}")),
-                },
-            };
-            result.error = error.map(|e| truncate_text(&e, MAX_REASON_BYTES));
-            result
-        })
-        .collect()
+    let mut results: Vec<Vec<WorldResult>> = sets.iter().map(|set| Vec::with_capacity(set.len())).collect();
+    let Some(first) = sets.first() else { return results };
+    for (i, case) in first.iter().enumerate() {
+        let (report, trace) = run_case(&program, case, sandbox, limits);
+        for (set, out) in sets.iter().zip(&mut results) {
+            out.push(judge(i, &set[i], &report, &trace));
+        }
+    }
+    results
+}
+
+/// How state `i` fares, as RoboEval judges `case` on a run and its trace.
+fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, trace: &[Element]) -> WorldResult {
+    let mut result = WorldResult {
+        world: state_name(i),
+        passed: false,
+        outcome: report.outcome.kind().to_owned(),
+        error: None,
+        failed_checks: Vec::new(),
+        robot_calls: trace.len(),
+    };
+    let error = match state_run(&report.outcome, case.timeout) {
+        StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),
+        StateRun::UnexpectedTimeout => Some(UNEXPECTED_TIMEOUT.to_owned()),
+        StateRun::Judge => match case.check.eval(trace) {
+            Ok(passed) => {
+                result.passed = passed;
+                if !passed {
+                    let reason = "the state's check does not hold on the trace".to_owned();
+                    result.failed_checks.push(FailedCheck { check: state_name(i), reason });
+                }
+                None
+            }
+            Err(e) => Some(format!("EVAL: {e}")),
+        },
+    };
+    result.error = error.map(|e| truncate_text(&e, MAX_REASON_BYTES));
+    result
 }
 
 /// How RoboEval's evaluation script files a completion in its error breakdown.

@@ -9,7 +9,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::time::Duration;
 
-use robosim_protocol::{Container, Reply, Request, RobotFunction, Value};
+use robosim_protocol::{Container, Reply, Request, RobotFunction, Site, Value};
 use rustpython_vm::{
     AsObject, Py, PyObjectRef, PyRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyList, PyStr, PyType, PyTypeRef},
@@ -151,11 +151,22 @@ fn bind(name: &str, params: &[&str], args: FuncArgs, vm: &VirtualMachine) -> PyR
 /// One robot call through the host.
 fn robot(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult {
     let args = args.iter().map(|a| convert::to_value(vm, a)).collect();
-    match host::call(&Request::Robot { function, args }) {
+    match host::call(&Request::Robot { function, args, site: site(vm) }) {
         Reply::Value { value } => Ok(convert::to_object(vm, &value)),
         Reply::RobotError { name, message } => Err(robot_error(vm, name, message)),
         Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),
     }
+}
+
+/// Where the running Python code is: the caller of the robot function, or the code that
+/// tests membership. Host-side explorers tell places in the program apart by it; nothing
+/// about a run's result depends on it.
+fn site(vm: &VirtualMachine) -> Site {
+    vm.current_frame().map_or_else(Site::default, |frame| {
+        let location = frame.current_location();
+        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Site { line: number(location.line.get()), column: number(location.character_offset.get()) }
+    })
 }
 
 /// A `RobotError` whose `str()` reads "RobotPickError: <why>", as in the reference.
@@ -195,7 +206,7 @@ pub(crate) fn sleep(seconds: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
 
 /// Asks the world whether `item` is in a world-made container.
 fn world_contains(container: Container, item: String, vm: &VirtualMachine) -> PyResult<bool> {
-    match host::call(&Request::Contains { container, item }) {
+    match host::call(&Request::Contains { container, item, site: site(vm) }) {
         Reply::Value { value: Value::Bool(b) } => Ok(b),
         Reply::RobotError { name, message } => Err(vm.new_runtime_error(format!("{name}: {message}"))),
         other => Err(vm.new_runtime_error(format!("robosim: unexpected reply {other:?}"))),

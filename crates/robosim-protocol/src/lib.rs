@@ -5,9 +5,10 @@
 //! they are small (a robot call is ~100 bytes) and JSON keeps traces readable.
 //!
 //! ```
-//! use robosim_protocol::{Request, RobotFunction, Value};
+//! use robosim_protocol::{Request, RobotFunction, Site, Value};
 //!
-//! let call = Request::Robot { function: RobotFunction::GoTo, args: vec![Value::from("kitchen")] };
+//! let site = Site { line: 3, column: 5 };
+//! let call = Request::Robot { function: RobotFunction::GoTo, args: vec![Value::from("kitchen")], site };
 //! let wire = serde_json::to_string(&call).unwrap();
 //! assert_eq!(serde_json::from_str::<Request>(&wire).unwrap(), call);
 //! assert_eq!(RobotFunction::GoTo.name(), "go_to");
@@ -91,13 +92,49 @@ impl std::fmt::Display for RobotFunction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Request {
-    /// A call of one of the eight robot functions, with the Python arguments as given.
-    Robot { function: RobotFunction, args: Vec<Value> },
+    /// A call of one of the eight robot functions, with the Python arguments as given, made
+    /// at `site` in the program.
+    Robot {
+        function: RobotFunction,
+        args: Vec<Value>,
+        #[serde(default)]
+        site: Site,
+    },
     /// `item in container`, where the container came from the world (the room list, a room
     /// name): whether it holds is the world's choice, made once and then kept.
-    Contains { container: Container, item: String },
+    Contains {
+        container: Container,
+        item: String,
+        #[serde(default)]
+        site: Site,
+    },
     /// `time.sleep(seconds)`: advances the virtual clock; never waits.
     Sleep { seconds: f64 },
+}
+
+/// Where in the program a request was made: the line and column of the Python code that
+/// was running (1-based; 0 when unknown). Explorers use it to tell choice points and robot
+/// calls at different places in the program apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Site {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Site {
+    /// Is the place known?
+    #[must_use]
+    pub const fn is_known(self) -> bool {
+        self.line != 0
+    }
+
+    /// The bytes the site adds to a request on the wire (`,"site":{"line":3,"column":5}`):
+    /// bookkeeping for explorers, so hosts need not count it as the program's traffic.
+    #[must_use]
+    pub fn wire_len(self) -> usize {
+        let digits = |n: u32| n.checked_ilog10().map_or(1, |d| d as usize + 1);
+        r#","site":{"line":,"column":}"#.len() + digits(self.line) + digits(self.column)
+    }
 }
 
 /// A value the world produced that a program tests membership in.
@@ -190,4 +227,22 @@ pub struct ExceptionInfo {
 pub struct RobotErrorInfo {
     pub name: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_adds_its_wire_len_to_a_request() {
+        for (line, column) in [(0, 0), (1, 9), (10, 100), (u32::MAX, 12_345)] {
+            let site = Site { line, column };
+            let call = |site| Request::Robot { function: RobotFunction::Say, args: vec![Value::from("hi")], site };
+            let with = serde_json::to_vec(&call(site)).unwrap().len();
+            let Request::Robot { function, args, .. } = call(site) else { unreachable!() };
+            let without =
+                serde_json::to_vec(&serde_json::json!({"robot": {"function": function, "args": args}})).unwrap().len();
+            assert_eq!(with - without, site.wire_len(), "{site:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The host functions the guest imports from module `robosim`.
 
-use robosim_protocol::{GuestReport, Reply, Request};
+use robosim_protocol::{GuestReport, Reply, Request, Site};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::{
@@ -78,16 +78,22 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
     }
     let bytes = read(&mut caller, ptr, len)?;
     let request: Request = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad request: {e}")))?;
-    let world_traffic = !matches!(request, Request::Sleep { .. });
+    let (world_traffic, site) = match &request {
+        Request::Robot { site, .. } | Request::Contains { site, .. } => (true, *site),
+        Request::Sleep { .. } => (false, Site::default()),
+    };
     if world_traffic && len <= FREE_REQUEST_BYTES {
-        caller.data_mut().charge_robot_data(len as usize).map_err(wasmtime::Error::new)?;
+        // Where the call was made is the explorer's bookkeeping, not the program's traffic.
+        let charged = (len as usize).saturating_sub(site.wire_len());
+        caller.data_mut().charge_robot_data(charged).map_err(wasmtime::Error::new)?;
     }
     let reply = match request {
-        Request::Robot { function, args } => {
+        Request::Robot { function, args, site } => {
             let state = caller.data_mut();
             if state.trace.len() as u64 >= state.limits.robot_calls {
                 return Err(wasmtime::Error::new(Abort::RobotCallLimit(state.limits.robot_calls)));
             }
+            state.world.at(site);
             let result = state.world.dispatch(function, &args);
             let (reply, result) = match result {
                 Ok(value) => (Reply::Value { value: value.clone() }, CallResult::Returned(value)),
@@ -97,12 +103,17 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
                 ),
             };
             state.trace.push(TraceEvent { function, args, result });
+            state.call_sites.push(site);
             reply
         }
-        Request::Contains { container, item } => match caller.data_mut().world.contains(&container, &item) {
-            Ok(holds) => Reply::Value { value: robosim_protocol::Value::Bool(holds) },
-            Err(err) => Reply::RobotError { name: err.kind.name().to_owned(), message: err.message },
-        },
+        Request::Contains { container, item, site } => {
+            let world = &mut caller.data_mut().world;
+            world.at(site);
+            match world.contains(&container, &item) {
+                Ok(holds) => Reply::Value { value: robosim_protocol::Value::Bool(holds) },
+                Err(err) => Reply::RobotError { name: err.kind.name().to_owned(), message: err.message },
+            }
+        }
         Request::Sleep { seconds } => {
             // Saturating: `time.sleep(1e300)` is legal Python and must not overflow.
             let ns = (seconds * 1e9).min(u64::MAX as f64) as u64;

@@ -115,6 +115,10 @@ pub struct RunReport {
     /// is emulated with it.
     #[serde(skip)]
     pub stdout_writes: Vec<StdoutWrite>,
+    /// Where in the program each robot call of `trace` was made (same length as `trace`;
+    /// unknown sites are `Site::default()`).
+    #[serde(skip)]
+    pub call_sites: Vec<robosim_protocol::Site>,
     /// Text the program wrote to stderr (cut at the output limit).
     pub stderr: String,
     /// Fuel the program used (interpreter start-up excluded).

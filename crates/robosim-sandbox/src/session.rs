@@ -193,6 +193,7 @@ fn report(outcome: Outcome, state: &mut HostState, fuel_used: u64, startup_fuel:
         trace: std::mem::take(&mut state.trace),
         stdout: std::mem::take(&mut state.stdout),
         stdout_writes: std::mem::take(&mut state.stdout_writes),
+        call_sites: std::mem::take(&mut state.call_sites),
         stderr: std::mem::take(&mut state.stderr),
         fuel_used,
         startup_fuel,

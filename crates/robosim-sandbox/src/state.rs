@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use robosim_protocol::GuestOutcome;
+use robosim_protocol::{GuestOutcome, Site};
 use robosim_world::World;
 use wasmtime::{Memory, ResourceLimiter};
 
@@ -65,6 +65,8 @@ pub(crate) struct HostState {
     pub(crate) trace: Vec<TraceEvent>,
     pub(crate) stdout: String,
     pub(crate) stdout_writes: Vec<crate::StdoutWrite>,
+    /// Where in the program each robot call of `trace` was made.
+    pub(crate) call_sites: Vec<Site>,
     pub(crate) stderr: String,
     /// What the guest's Rust code wrote to WASI stderr (panic messages), bounded.
     pub(crate) guest_log: String,
@@ -90,6 +92,7 @@ impl HostState {
             trace: Vec::new(),
             stdout: String::new(),
             stdout_writes: Vec::new(),
+            call_sites: Vec::new(),
             stderr: String::new(),
             guest_log: String::new(),
             outcome: None,

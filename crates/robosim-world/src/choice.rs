@@ -3,6 +3,7 @@
 //! The world asks a [`Chooser`] and records each decision as a [`ChoiceRecord`], so that a
 //! run can be replayed exactly (its list of chosen alternatives) and its siblings explored.
 
+use robosim_protocol::Site;
 use serde::{Deserialize, Serialize};
 
 /// What the world is deciding.
@@ -26,6 +27,9 @@ pub struct ChoiceRecord {
     pub point: ChoicePoint,
     pub alternatives: u32,
     pub chosen: u32,
+    /// Where in the program the call that made the world decide was, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<Site>,
 }
 
 impl ChoiceRecord {
@@ -46,14 +50,15 @@ impl ChoiceRecord {
                 ChoicePoint::NameContains { name: text(name), text: text(t) }
             }
         };
-        Self { point, alternatives: self.alternatives, chosen: self.chosen }
+        Self { point, alternatives: self.alternatives, chosen: self.chosen, site: self.site }
     }
 }
 
 /// Decides choice points.
 pub trait Chooser: Send {
-    /// Returns an index below `alternatives` (which is at least 1).
-    fn choose(&mut self, point: &ChoicePoint, alternatives: u32) -> u32;
+    /// Returns an index below `alternatives` (which is at least 1). `site` is where in the
+    /// program the call that asks is made ([`Site::default`] when unknown).
+    fn choose(&mut self, point: &ChoicePoint, site: Site, alternatives: u32) -> u32;
 }
 
 /// Follows a forced prefix of choices, then decides as `then` says. With an empty prefix
@@ -92,7 +97,7 @@ impl Replay {
 }
 
 impl Chooser for Replay {
-    fn choose(&mut self, _point: &ChoicePoint, alternatives: u32) -> u32 {
+    fn choose(&mut self, _point: &ChoicePoint, _site: Site, alternatives: u32) -> u32 {
         let forced = self.forced.get(self.next).copied();
         self.next += 1;
         match (forced, &mut self.then) {

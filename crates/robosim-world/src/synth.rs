@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use robosim_protocol::{Container, Value};
+use robosim_protocol::{Container, Site, Value};
 
 use crate::{
     ChoicePoint, ChoiceRecord, Chooser, EntityType, INITIAL_ROOMS, RobotError, RobotErrorKind, START_LOCATION, World,
@@ -34,6 +34,8 @@ pub struct SynthWorld<C> {
     room_exists: HashMap<String, bool>,
     /// (location key, text lower-cased) → does the name contain the text?
     name_contains: HashMap<(String, String), bool>,
+    /// Where the call being answered was made (see [`World::at`]).
+    site: Site,
 }
 
 impl<C: Chooser> SynthWorld<C> {
@@ -51,6 +53,7 @@ impl<C: Chooser> SynthWorld<C> {
             guard: None,
             room_exists: HashMap::new(),
             name_contains: HashMap::new(),
+            site: Site::default(),
         }
     }
 
@@ -84,8 +87,9 @@ impl<C: Chooser> SynthWorld<C> {
     }
 
     fn decide(&mut self, point: ChoicePoint, alternatives: u32) -> u32 {
-        let chosen = self.chooser.choose(&point, alternatives).min(alternatives - 1);
-        self.choices.push(ChoiceRecord { point, alternatives, chosen });
+        let chosen = self.chooser.choose(&point, self.site, alternatives).min(alternatives - 1);
+        let site = self.site.is_known().then_some(self.site);
+        self.choices.push(ChoiceRecord { point, alternatives, chosen, site });
         chosen
     }
 
@@ -129,6 +133,10 @@ fn non_empty<'a>(value: &'a Value, kind: RobotErrorKind, what: &str) -> Result<&
 }
 
 impl<C: Chooser> World for SynthWorld<C> {
+    fn at(&mut self, site: Site) {
+        self.site = site;
+    }
+
     fn get_current_location(&mut self) -> Result<String, RobotError> {
         Ok(self.location.clone())
     }

@@ -1,6 +1,6 @@
 //! The [`World`] trait: one method per robot function.
 
-use robosim_protocol::{Container, RobotFunction, Value};
+use robosim_protocol::{Container, RobotFunction, Site, Value};
 
 use crate::{RobotError, RobotErrorKind};
 
@@ -20,6 +20,10 @@ pub trait World: Send {
     fn say(&mut self, message: &Value) -> Result<(), RobotError>;
     fn pick(&mut self, obj: &Value) -> Result<(), RobotError>;
     fn place(&mut self, obj: &Value) -> Result<(), RobotError>;
+
+    /// Told before each robot call and membership test: where in the program it is made. A
+    /// world that records its choices keeps it with them; others ignore it.
+    fn at(&mut self, _site: Site) {}
 
     /// `item in container` for a container the world produced (the room list, a location
     /// name). By default, plain membership ignoring case; a synthesised world may decide.

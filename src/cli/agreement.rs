@@ -102,9 +102,10 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
     }
     let paths: usize = verdicts.iter().map(|v| v.paths).sum();
     let exhausted = verdicts.iter().filter(|v| v.exhausted).count();
+    let saturated = verdicts.iter().filter(|v| v.stopped == robosim::verify::Stopped::Saturated).count();
     writeln!(
         out,
-        "{paths} paths, {exhausted} trees exhausted; {:.1} s, {:.1} programs/s, {:.0} paths/s",
+        "{paths} paths, {exhausted} trees exhausted, {saturated} searches saturated; {:.1} s, {:.1} programs/s, {:.0} paths/s",
         elapsed.as_secs_f64(),
         rows.len() as f64 / elapsed.as_secs_f64(),
         paths as f64 / elapsed.as_secs_f64()

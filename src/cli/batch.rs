@@ -105,11 +105,11 @@ fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std
     }
     writeln!(
         out,
-        "{} paths (per program: mean {}, 95th percentile {}; {} programs exhaustively explored) in {:.2} s: {:.1} programs/s, {:.0} paths/s",
+        "{} paths (per program: mean {}, 95th percentile {}; accepted after a search that was {}) in {:.2} s: {:.1} programs/s, {:.0} paths/s",
         s.paths,
         s.paths_mean,
         s.paths_p95,
-        s.exhausted,
+        stopped(&s.stopped),
         s.wall_time.as_secs_f64(),
         s.programs_per_second,
         s.paths_per_second
@@ -140,4 +140,12 @@ fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std
         )?;
     }
     Ok(())
+}
+
+/// `812 exhausted, 290 saturated, 2 capped`.
+fn stopped(counts: &std::collections::BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return "never run".to_owned();
+    }
+    counts.iter().map(|(why, n)| format!("{n} {why}")).collect::<Vec<_>>().join(", ")
 }

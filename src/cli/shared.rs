@@ -106,13 +106,29 @@ pub(crate) struct LimitArgs {
     robot_data_bytes: usize,
 }
 
+/// The search over a program's tree of choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Search {
+    Coverage,
+    Exhaustive,
+}
+
 /// How programs are explored (verification).
 #[derive(Debug, Args)]
 pub(crate) struct ExploreArgs {
-    /// Explore with N random runs per program (as the reference does) instead of depth-first.
-    #[arg(long, value_name = "N")]
+    /// Explore with N random runs per program (as the reference does) instead of searching
+    /// the tree of choices.
+    #[arg(long, value_name = "N", conflicts_with = "search")]
     random: Option<usize>,
-    /// Paths per program, at most (depth-first).
+    /// How the tree of choices is searched: `coverage` (where paths show something new,
+    /// stopping when `--patience` paths in a row show nothing) or `exhaustive` (plain
+    /// depth-first, up to the bounds).
+    #[arg(long, value_enum, default_value_t = Search::Coverage)]
+    search: Search,
+    /// Coverage search: paths in a row that show nothing new before it stops (0: never).
+    #[arg(long, default_value_t = robosim::verify::DEFAULT_PATIENCE)]
+    patience: usize,
+    /// Paths per program, at most.
     #[arg(long, default_value_t = 100)]
     max_paths: usize,
     /// Choice points explored systematically per path; deeper ones are random.
@@ -131,9 +147,11 @@ pub(crate) struct ExploreArgs {
 
 impl ExploreArgs {
     pub(crate) fn config(&self, limits: &Limits) -> VerifyConfig {
-        let strategy = match self.random {
-            Some(runs) => Strategy::Random { runs },
-            None => Strategy::Exhaustive { max_paths: self.max_paths, max_depth: self.max_depth },
+        let (max_paths, max_depth) = (self.max_paths, self.max_depth);
+        let strategy = match (self.random, self.search) {
+            (Some(runs), _) => Strategy::Random { runs },
+            (None, Search::Coverage) => Strategy::Coverage { max_paths, max_depth, patience: self.patience },
+            (None, Search::Exhaustive) => Strategy::Exhaustive { max_paths, max_depth },
         };
         VerifyConfig {
             strategy,

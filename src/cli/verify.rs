@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use robosim::{
     Sandbox,
-    verify::{Verdict, Verifier},
+    verify::{Stopped, Verdict, Verifier},
 };
 
 use super::shared::{ExitStatus, ExploreArgs};
@@ -37,7 +37,12 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<E
 }
 
 fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
-    let coverage = if verdict.exhausted { "every path" } else { "not exhaustive" };
+    let coverage = match verdict.stopped {
+        Stopped::Exhausted => "every path",
+        Stopped::Saturated => "saturated: the last paths showed nothing new",
+        Stopped::Capped => "stopped by a bound",
+        Stopped::Failed => "stopped at the failure",
+    };
     let head = if verdict.accepted { "accepted" } else { "rejected" };
     writeln!(
         out,

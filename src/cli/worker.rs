@@ -158,6 +158,7 @@ impl Verify for VerifyWorkers {
                     accepted: false,
                     paths: 0,
                     exhausted: false,
+                    stopped: robosim::verify::Stopped::Failed,
                     fuel_used: 0,
                     wall_time: std::time::Duration::ZERO,
                     failure: Some(failure),

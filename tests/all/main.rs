@@ -19,6 +19,7 @@ mod sandbox_isolation;
 mod sandbox_limits;
 mod sandbox_lines;
 mod sandbox_stdlib;
+mod search;
 
 use std::{
     path::PathBuf,

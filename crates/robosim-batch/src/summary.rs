@@ -30,6 +30,8 @@ pub struct Summary {
     pub paths: u64,
     /// Programs whose whole choice tree was explored.
     pub exhausted: u64,
+    /// Accepted programs by why their search stopped (`exhausted`, `saturated`, `capped`).
+    pub stopped: BTreeMap<String, u64>,
     /// Paths per verified program: mean and 95th percentile.
     pub paths_mean: f64,
     pub paths_p95: u64,
@@ -78,6 +80,9 @@ impl Summary {
         self.paths += paths;
         *self.paths_histogram.entry(paths).or_default() += 1;
         self.exhausted += u64::from(verdict.exhausted);
+        if verdict.accepted {
+            *self.stopped.entry(verdict.stopped.as_str().to_owned()).or_default() += 1;
+        }
         self.fuel += verdict.fuel_used;
         let seconds = verdict.wall_time.as_secs_f64();
         let slow = Slow { line: meta.line, id: meta.id.clone(), seconds, paths };

@@ -7,14 +7,18 @@ use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ErrorClass, Failure, Verdict,
+    ErrorClass, Failure, Stopped, Verdict,
     extract::extract_program,
+    guided::{Coverage, Guided, Prefer, Tree},
     normalize::lowercase_double_quoted,
     verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line},
 };
 
 /// The largest program verified or graded by default (bytes); a larger one is invalid input.
 pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
+
+/// Paths in a row that show nothing new before a coverage search stops (the default).
+pub const DEFAULT_PATIENCE: usize = 12;
 
 /// How the choice tree is explored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +28,11 @@ pub enum Strategy {
     /// new choice points, backtrack to the deepest one with an untried alternative. Choices
     /// beyond `max_depth` are random (seeded), so choice-driven loops still end.
     Exhaustive { max_paths: usize, max_depth: usize },
+    /// The same tree, searched where paths find something new (see the `guided` module): the
+    /// first path, its mirror (the last alternative everywhere), then branches whose side
+    /// was never seen at their program site first, else depth-first. Stops *saturated* when
+    /// `patience` paths in a row show nothing new (0: never), besides the bounds above.
+    Coverage { max_paths: usize, max_depth: usize, patience: usize },
     /// `runs` runs with random choices (seeds `seed`, `seed + 1`, …), as the reference does:
     /// rejected on the first failure, or on the second time-out.
     Random { runs: usize },
@@ -31,7 +40,7 @@ pub enum Strategy {
 
 impl Default for Strategy {
     fn default() -> Self {
-        Self::Exhaustive { max_paths: 100, max_depth: 40 }
+        Self::Coverage { max_paths: 100, max_depth: 40, patience: DEFAULT_PATIENCE }
     }
 }
 
@@ -146,52 +155,104 @@ impl Verifier {
         let program = self.program(source);
         let mut session = self.sandbox.session(&program);
         let mut search = Search::default();
-        let exhausted = match self.config.strategy {
+        let stopped = match self.config.strategy {
             Strategy::Exhaustive { max_paths, max_depth } => {
                 self.depth_first(&mut session, &mut search, max_paths, max_depth)
             }
+            Strategy::Coverage { max_paths, max_depth, patience } => {
+                self.guided(&mut session, &mut search, Bounds { max_paths, max_depth, patience })
+            }
             Strategy::Random { runs } => self.random(&mut session, &mut search, runs),
         };
+        let stopped = if search.failure.is_some() { Stopped::Failed } else { stopped };
         Verdict {
             accepted: search.failure.is_none(),
             paths: search.paths,
-            exhausted: exhausted && search.failure.is_none(),
+            exhausted: stopped == Stopped::Exhausted,
+            stopped,
             fuel_used: search.fuel,
             wall_time: started.elapsed(),
             failure: search.failure,
         }
     }
 
-    /// Returns whether the whole tree (within the depth bound) was explored.
-    fn depth_first(&self, session: &mut Session<'_>, search: &mut Search, max_paths: usize, max_depth: usize) -> bool {
+    /// Stops `Exhausted` when the whole tree (within the depth bound) was explored.
+    fn depth_first(
+        &self,
+        session: &mut Session<'_>,
+        search: &mut Search,
+        max_paths: usize,
+        max_depth: usize,
+    ) -> Stopped {
         let mut prefix = Vec::new();
         let mut truncated = false;
         loop {
             if search.paths >= max_paths || search.fuel >= self.config.fuel_budget {
-                return false;
+                return Stopped::Capped;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
             let (report, world) = self.run_path(session, prefix, Then::FirstUpTo { depth: max_depth, rng });
             if search.record(report, &world) {
-                return false;
+                return Stopped::Failed;
             }
             let choices = world.choices();
             truncated |= choices.len() > max_depth;
             let branchable = &choices[..choices.len().min(max_depth)];
             // The deepest choice with an untried alternative; everything after it is redone.
             let Some(i) = branchable.iter().rposition(|c| c.chosen + 1 < c.alternatives) else {
-                return !truncated;
+                return if truncated { Stopped::Capped } else { Stopped::Exhausted };
             };
             prefix = branchable[..i].iter().map(|c| c.chosen).collect();
             prefix.push(branchable[i].chosen + 1);
         }
     }
 
-    fn random(&self, session: &mut Session<'_>, search: &mut Search, runs: usize) -> bool {
+    /// The coverage-guided search (see [`Strategy::Coverage`]).
+    fn guided(&self, session: &mut Session<'_>, search: &mut Search, bounds: Bounds) -> Stopped {
+        let mut tree = Tree::default();
+        let mut coverage = Coverage::default();
+        let (mut truncated, mut stale) = (false, 0);
+        let (mut prefix, mut mirror) = (Vec::new(), false);
+        loop {
+            if search.paths >= bounds.max_paths || search.fuel >= self.config.fuel_budget {
+                return Stopped::Capped;
+            }
+            let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
+            let prefer = if mirror { Prefer::Last } else { Prefer::Unseen(Arc::clone(&coverage.seen)) };
+            let world = SynthWorld::new(Guided::new(prefix, bounds.max_depth, prefer, rng));
+            let (report, world) = session.run_with(world, &self.config.limits, self.config.seed);
+            let new = coverage.add(&report, world.choices());
+            if search.record(report, &world) {
+                return Stopped::Failed;
+            }
+            let choices = world.choices();
+            truncated |= choices.len() > bounds.max_depth;
+            let nodes = tree.insert(choices, bounds.max_depth);
+            tree.offer(&nodes, new > 0, search.paths, &coverage.seen);
+            stale = if new == 0 { stale + 1 } else { 0 };
+            let Some(next) = tree.next(&coverage.seen) else {
+                return if truncated { Stopped::Capped } else { Stopped::Exhausted };
+            };
+            if bounds.patience > 0 && stale >= bounds.patience {
+                return Stopped::Saturated;
+            }
+            // The second path mirrors the first: the last alternative at every choice. (The
+            // candidate taken from the frontier is offered again with the rest of the path.)
+            mirror = search.paths == 1;
+            if mirror {
+                tree.offer(&nodes, new > 0, search.paths, &coverage.seen);
+                prefix = Vec::new();
+            } else {
+                prefix = next;
+            }
+        }
+    }
+
+    fn random(&self, session: &mut Session<'_>, search: &mut Search, runs: usize) -> Stopped {
         let mut timeouts = 0;
         for run in 0..runs {
             if search.fuel >= self.config.fuel_budget {
-                return false;
+                return Stopped::Capped;
             }
             let rng = fastrand::Rng::with_seed(self.config.seed.wrapping_add(run as u64));
             let (report, world) = self.run_path(session, Vec::new(), Then::Random(rng));
@@ -204,11 +265,19 @@ impl Verifier {
                 continue;
             }
             if search.record(report, &world) {
-                return false;
+                return Stopped::Failed;
             }
         }
-        false
+        Stopped::Capped
     }
+}
+
+/// The bounds of a coverage search.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    max_paths: usize,
+    max_depth: usize,
+    patience: usize,
 }
 
 /// What the exploration has found so far.
@@ -221,7 +290,7 @@ struct Search {
 
 impl Search {
     /// Counts a finished path; returns true (stop) when it failed.
-    fn record(&mut self, report: RunReport, world: &World) -> bool {
+    fn record<C: robosim_world::Chooser>(&mut self, report: RunReport, world: &SynthWorld<C>) -> bool {
         self.paths += 1;
         self.fuel = self.fuel.saturating_add(report.fuel_used);
         let Some(class) = ErrorClass::of(&report.outcome) else {

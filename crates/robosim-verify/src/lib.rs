@@ -3,9 +3,12 @@
 //!
 //! Every place where the synthesised world decides something (is the apple here? which
 //! option does Bob pick? is there a kitchen?) is a choice point. The [`Verifier`] explores
-//! the tree of choices depth-first by replay, up to a path budget, and rejects the program
-//! on the first path that fails; the [`Verdict`] says how many paths ran and whether the
-//! tree was exhausted. A seeded random mode reproduces the reference checker's sampling.
+//! the tree of choices by replay, spending its paths where they show something new (program
+//! sites taking sides they never took, new robot calls, new counts; [`Strategy::Coverage`])
+//! until the tree is exhausted, the search saturates or a bound ends it, and rejects the
+//! program on the first path that fails; the [`Verdict`] says how many paths ran and why
+//! the search [`Stopped`]. Plain depth-first search and a seeded random mode (the reference
+//! checker's sampling) remain.
 //!
 //! ```
 //! use robosim_verify::{Verifier, VerifyConfig};
@@ -27,13 +30,14 @@
 mod class;
 mod explore;
 mod extract;
+mod guided;
 mod normalize;
 mod verdict;
 
 pub use class::ErrorClass;
-pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, Strategy, Verifier, Verify, VerifyConfig};
+pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, DEFAULT_PATIENCE, Strategy, Verifier, Verify, VerifyConfig};
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
 pub use verdict::{
-    Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Verdict, error_line, reference_class,
+    Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict, error_line, reference_class,
 };

@@ -16,12 +16,43 @@ pub struct Verdict {
     pub paths: usize,
     /// Every path of the choice tree (within the depth bound) was explored.
     pub exhausted: bool,
+    /// Why the search stopped.
+    #[serde(default)]
+    pub stopped: Stopped,
     /// Fuel used by all paths together (interpreter start-up excluded).
     pub fuel_used: u64,
     #[serde(with = "robosim_sandbox::duration_secs")]
     pub wall_time: Duration,
     /// For a rejection: the first failing path.
     pub failure: Option<Failure>,
+}
+
+/// Why a search stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stopped {
+    /// Every path (within the depth bound) was explored.
+    Exhausted,
+    /// The coverage search's patience ran out: that many paths in a row showed nothing new.
+    Saturated,
+    /// A bound ended it: the path cap, the depth bound, the fuel budget or the number of
+    /// random runs.
+    #[default]
+    Capped,
+    /// A path failed (the program is rejected).
+    Failed,
+}
+
+impl Stopped {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Exhausted => "exhausted",
+            Self::Saturated => "saturated",
+            Self::Capped => "capped",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// A failing path: what went wrong, where, and how to replay it.

@@ -36,6 +36,11 @@ pub(crate) struct BatchArgs {
     /// Programs larger than this (bytes) are invalid input.
     #[arg(long, default_value_t = batch::DEFAULT_MAX_PROGRAM_BYTES)]
     max_program_bytes: usize,
+    /// Verify only every N-th line starting at line K+1 (K from 0, as job-array task ids):
+    /// records keep their input line numbers; outputs default to
+    /// INPUT.verdicts.shard-K-of-N.jsonl and no training set (`merge-verdicts` writes it).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<batch::Shard>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -43,8 +48,53 @@ pub(crate) struct BatchArgs {
     pub(crate) explore: ExploreArgs,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// The shards' verdicts files (every shard of the batch, once, in any order).
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// The merged verdicts file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// The training set of the whole batch.
+    #[arg(long, value_name = "FILE")]
+    accepted: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `robosim merge-verdicts`: exit 0 when everything was accepted, 1 when something was
+/// rejected or invalid (as `verify-batch`), 2 when the shards do not make one batch.
+pub(crate) fn merge(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
+    let config =
+        batch::MergeConfig { shards: args.shards.clone(), output: args.out.clone(), accepted: args.accepted.clone() };
+    let summary = batch::merge(&config)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{} records from {} shards: {} accepted, {} rejected, {} invalid input",
+            summary.records,
+            args.shards.len(),
+            summary.accepted,
+            summary.rejected,
+            summary.invalid_input
+        )?;
+        writeln!(out, "verdicts: {}", config.output.display())?;
+        if let (Some(path), Some(t)) = (&config.accepted, &summary.training_set) {
+            writeln!(out, "training set: {} ({} pairs)", path.display(), t.written)?;
+        }
+    }
+    Ok(ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0))
+}
+
 pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
-    let mut config = BatchConfig::new(&args.input);
+    let mut config =
+        args.shard.map_or_else(|| BatchConfig::new(&args.input), |s| BatchConfig::for_shard(&args.input, s));
     if let Some(out) = &args.out {
         config.output.clone_from(out);
     }

@@ -41,6 +41,9 @@ enum Command {
     Run(run::RunArgs),
     /// Verify a JSONL batch of (instruction, program) pairs: verdicts and a training set.
     VerifyBatch(batch::BatchArgs),
+    /// Merge the verdicts files of a batch's shards (`verify-batch --shard K/N`) into one,
+    /// as one run writes it, and write the batch's training set.
+    MergeVerdicts(batch::MergeArgs),
     /// Explore one program over every world its choices open and print the verdict.
     Verify(verify::VerifyArgs),
     /// Compare robosim's verdicts with the reference checker's on a corpus.
@@ -88,6 +91,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, 1)?;
             batch::run(&cli, &sandbox, args)
         }
+        Command::MergeVerdicts(args) => batch::merge(args),
         Command::Verify(args) => {
             let sandbox = sandbox(&cli, VerifyConfig::default().limits, 1)?;
             verify::run(&sandbox, args)

@@ -12,18 +12,18 @@ use serde_json::{Value, json};
 
 use crate::Dir;
 
-fn robosim(args: &[&str]) -> Output {
+pub(crate) fn robosim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_robosim")).args(args).output().expect("run robosim")
 }
 
-fn batch(input: &Path, extra: &[&str]) -> Output {
+pub(crate) fn batch(input: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["verify-batch", input.to_str().expect("utf-8 path")];
     args.extend_from_slice(extra);
     robosim(&args)
 }
 
 /// The records of a verdicts file (after the manifest line).
-fn records(path: &Path) -> Vec<Value> {
+pub(crate) fn records(path: &Path) -> Vec<Value> {
     let text = fs::read_to_string(path).expect("verdicts file");
     let mut lines = text.lines();
     let manifest: Value = serde_json::from_str(lines.next().expect("manifest")).expect("JSON");
@@ -31,12 +31,12 @@ fn records(path: &Path) -> Vec<Value> {
     lines.map(|l| serde_json::from_str(l).expect("each record is JSON")).collect()
 }
 
-fn record_line(id: &str, program: &str) -> String {
+pub(crate) fn record_line(id: &str, program: &str) -> String {
     json!({ "id": id, "instruction": format!("task {id}"), "program": program }).to_string()
 }
 
-const GOOD: &str = "def task_program():\n    go_to('kitchen')\n    say('hi')\n";
-const BAD: &str = "def task_program():\n    pick('a')\n    pick('b')\n";
+pub(crate) const GOOD: &str = "def task_program():\n    go_to('kitchen')\n    say('hi')\n";
+pub(crate) const BAD: &str = "def task_program():\n    pick('a')\n    pick('b')\n";
 /// Takes a few milliseconds per path and explores many paths.
 const SLOW: &str = "def task_program():\n    n = 0\n    for i in range(3000):\n        n += i\n    for room in get_all_rooms():\n        go_to(room)\n        if is_in_room('cup'):\n            say(str(n))\n";
 

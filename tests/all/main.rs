@@ -20,6 +20,7 @@ mod sandbox_limits;
 mod sandbox_lines;
 mod sandbox_stdlib;
 mod search;
+mod shard;
 
 use std::{
     path::PathBuf,

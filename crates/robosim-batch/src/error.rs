@@ -13,7 +13,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} was written by other settings or another robosim ({found:?}); remove it or use the same settings")]
+    #[error(
+        "{path} was written by other settings, another input or another robosim ({found:?}); remove it or use the same settings"
+    )]
     ManifestMismatch { path: PathBuf, found: Box<Manifest> },
     #[error("{path} is not a robosim verdicts file (no manifest line); refusing to resume into it")]
     NotAVerdictsFile { path: PathBuf },
@@ -27,6 +29,20 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    #[error("{path} is not the verdicts file of a shard (it was not written with --shard)")]
+    NotAShard { path: PathBuf },
+    #[error(
+        "{path} was written with other settings, from another input or by another robosim than {first}; refusing to merge"
+    )]
+    ShardMismatch { path: PathBuf, first: PathBuf },
+    #[error("shard {index} is given twice: {paths:?}")]
+    ShardTwice { index: u64, paths: Vec<PathBuf> },
+    #[error("shards {missing:?} of {count} are missing")]
+    ShardsMissing { missing: Vec<u64>, count: u64 },
+    #[error("{path} ends after {have} of its {expected} records (was its run stopped? continue it with --resume)")]
+    ShardIncomplete { path: PathBuf, have: u64, expected: u64 },
+    #[error("{path} holds more than its {expected} records")]
+    ShardTooLong { path: PathBuf, expected: u64 },
     #[error("cannot write the settings into the manifest")]
     Settings(#[source] serde_json::Error),
 }

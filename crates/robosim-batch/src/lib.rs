@@ -23,6 +23,7 @@
 mod error;
 mod input;
 mod manifest;
+mod merge;
 mod output;
 mod reuse;
 mod run;
@@ -32,7 +33,8 @@ mod training;
 
 pub use error::Error;
 pub use input::{Input, Line, line_hash, parse_line};
-pub use manifest::Manifest;
+pub use manifest::{Manifest, Shard, ShardOf};
+pub use merge::{MergeConfig, merge};
 pub use output::{Record, RecordMeta, Status};
 pub use stream::verify_stream;
 pub use summary::{Slow, Summary};

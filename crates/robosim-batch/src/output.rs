@@ -89,7 +89,7 @@ impl Record {
 }
 
 /// The key of the manifest line.
-const MANIFEST_KEY: &str = "robosim_manifest";
+pub(crate) const MANIFEST_KEY: &str = "robosim_manifest";
 
 /// Appends records to a verdicts file, one flushed line each.
 #[derive(Debug)]
@@ -118,6 +118,13 @@ impl Writer {
         self.out.flush().map_err(io)
     }
 
+    /// Appends a line already written by a `Writer` (a shard's record), byte for byte.
+    pub(crate) fn write_raw(&mut self, line: &[u8]) -> Result<(), Error> {
+        let io = |source| Error::io(&self.path, source);
+        self.out.write_all(line).map_err(io)?;
+        self.out.write_all(b"\n").map_err(io)
+    }
+
     pub(crate) fn finish(mut self) -> Result<(), Error> {
         self.out.flush().map_err(|source| Error::io(&self.path, source))?;
         self.out.get_ref().sync_all().map_err(|source| Error::io(&self.path, source))
@@ -130,7 +137,7 @@ impl Writer {
 pub(crate) fn resume(
     path: &Path,
     manifest: &Manifest,
-    input_hashes: &mut dyn Iterator<Item = Result<String, Error>>,
+    input_hashes: &mut dyn Iterator<Item = Result<(u64, String), Error>>,
 ) -> Result<(Writer, Vec<Record>), Error> {
     let io = |source| Error::io(path, source);
     let file = File::open(path).map_err(io)?;
@@ -161,8 +168,9 @@ pub(crate) fn resume(
             kept_bytes += read as u64;
             continue;
         }
-        let expected_line = records.len() as u64 + 1;
         let record = parsed.and_then(|v| serde_json::from_value::<Record>(v).ok()).filter(|_| complete);
+        let expected = input_hashes.next().transpose()?;
+        let expected_line = expected.as_ref().map_or(records.len() as u64 + 1, |(line, _)| *line);
         let Some(record) = record else {
             // Only the very last line may be torn (the run was killed while writing it).
             if reader.fill_buf().map_err(io)?.is_empty() {
@@ -170,8 +178,7 @@ pub(crate) fn resume(
             }
             return Err(Error::ResumeMismatch { path: path.to_owned(), line: expected_line });
         };
-        let input_hash = input_hashes.next().transpose()?;
-        if record.robosim.line != expected_line || input_hash.as_ref() != Some(&record.robosim.input_hash) {
+        if expected.as_ref() != Some(&(record.robosim.line, record.robosim.input_hash.clone())) {
             return Err(Error::ResumeMismatch { path: path.to_owned(), line: expected_line });
         }
         kept_bytes += read as u64;

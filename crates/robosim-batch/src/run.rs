@@ -11,7 +11,8 @@ use robosim_parallel::{Window, json_weight, ordered_map};
 use robosim_verify::{Verifier, Verify};
 
 use crate::{
-    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Status, Summary, line_hash, output, parse_line,
+    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Shard, ShardOf, Status, Summary, line_hash,
+    output, parse_line,
     reuse::{Origin, Reuse},
     training,
 };
@@ -32,6 +33,9 @@ pub struct BatchConfig {
     /// A directory of verdicts kept by program, settings and guest: programs found there are
     /// not verified again.
     pub cache: Option<PathBuf>,
+    /// Verify only this shard of the input (records keep their input line numbers); see
+    /// [`merge`](crate::merge) for putting shards back together.
+    pub shard: Option<Shard>,
 }
 
 impl BatchConfig {
@@ -47,7 +51,19 @@ impl BatchConfig {
             resume: false,
             max_program_bytes: DEFAULT_MAX_PROGRAM_BYTES,
             cache: None,
+            shard: None,
         }
+    }
+
+    /// Outputs named for `shard` (`raw.verdicts.shard-3-of-8.jsonl`) and no training set,
+    /// which only the merged batch can have (duplicates are dropped across all shards).
+    #[must_use]
+    pub fn for_shard(input: impl Into<PathBuf>, shard: Shard) -> Self {
+        let mut config = Self::new(input);
+        config.output = beside(&config.input, &format!("verdicts.shard-{}-of-{}", shard.index, shard.count));
+        config.accepted = None;
+        config.shard = Some(shard);
+        config
     }
 }
 
@@ -78,6 +94,7 @@ pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Result<Manifes
         guest_sha256: robosim_sandbox::GUEST_SHA256.into(),
         settings: serde_json::to_value(verifier.config()).map_err(Error::Settings)?,
         max_program_bytes,
+        shard: None,
     })
 }
 
@@ -102,11 +119,24 @@ pub fn run_with(
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let total = lines(&config.input)?.count() as u64;
-    let manifest = manifest(verifier, config.max_program_bytes)?;
+    let mut manifest = manifest(verifier, config.max_program_bytes)?;
+    let total = match config.shard {
+        None => lines(&config.input)?.count() as u64,
+        Some(shard) => {
+            let (input_sha256, input_lines) = fingerprint(&config.input)?;
+            let of = ShardOf { index: shard.index, count: shard.count, input_sha256, input_lines };
+            manifest.shard = Some(of);
+            shard.lines_of(input_lines)
+        }
+    };
+    let shard = config.shard;
+    let mine = move |i: usize| shard.is_none_or(|s| s.holds(i as u64));
     let mut summary = Summary::default();
     let (mut writer, resumed) = if config.resume && config.output.is_file() {
-        let mut hashes = lines(&config.input)?.map(|line| line.map(|raw| line_hash(&raw)));
+        let mut hashes = lines(&config.input)?
+            .enumerate()
+            .filter(|(i, _)| mine(*i))
+            .map(|(i, line)| line.map(|raw| (i as u64 + 1, line_hash(&raw))));
         let (writer, records) = output::resume(&config.output, &manifest, &mut hashes)?;
         for record in &records {
             summary.add(record, true);
@@ -119,6 +149,7 @@ pub fn run_with(
 
     let todo = lines(&config.input)?
         .enumerate()
+        .filter(move |(i, _)| mine(*i))
         .skip(usize::try_from(resumed).unwrap_or(usize::MAX))
         .map(|(i, raw)| raw.map(|raw| parse_line(i as u64 + 1, &raw, config.max_program_bytes)));
     let mut paths_this_run = 0;
@@ -158,8 +189,29 @@ pub fn run_with(
     Ok(summary)
 }
 
+/// SHA-256 (hex) of a file's bytes and its number of lines (as [`lines`] counts them).
+fn fingerprint(path: &Path) -> Result<(String, u64), Error> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = File::open(path).map_err(|source| Error::io(path, source))?;
+    let (mut hasher, mut buf) = (Sha256::new(), vec![0u8; 1 << 16]);
+    let (mut newlines, mut last) = (0u64, None);
+    loop {
+        let n = file.read(&mut buf).map_err(|source| Error::io(path, source))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        last = Some(buf[n - 1]);
+    }
+    // A last line without a newline is a line too.
+    let lines = newlines + u64::from(last.is_some_and(|b| b != b'\n'));
+    Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), lines))
+}
+
 /// The input's lines as raw bytes, without line endings (`\n` or `\r\n`).
-fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, Error>> + Send + use<>, Error> {
+pub(crate) fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, Error>> + Send + use<>, Error> {
     let owned = path.to_owned();
     let file = File::open(path).map_err(|source| Error::io(path, source))?;
     Ok(BufReader::new(file).split(b'\n').map(move |line| {
@@ -173,7 +225,7 @@ fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, Error>> + S
 
 /// The records of a verdicts file (after its manifest), read one at a time; a line that is
 /// not a record is an error (the file was just written or checked by `resume`).
-fn read_records(path: &Path) -> Result<impl Iterator<Item = Result<Record, Error>> + use<>, Error> {
+pub(crate) fn read_records(path: &Path) -> Result<impl Iterator<Item = Result<Record, Error>> + use<>, Error> {
     let owned = path.to_owned();
     Ok(lines(path)?.enumerate().skip(1).map(move |(i, line)| {
         serde_json::from_slice(&line?).map_err(|source| Error::BadRecord {

@@ -1,0 +1,108 @@
+//! [`merge`]: the verdicts files of a batch's shards back into one, as one run writes it.
+
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use crate::{Error, Manifest, Record, Summary, output, run::read_records, training};
+
+/// The shards' verdicts files and where the merged batch goes.
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    /// One verdicts file per shard, in any order.
+    pub shards: Vec<PathBuf>,
+    /// The merged verdicts file.
+    pub output: PathBuf,
+    /// The training set of the whole batch, if wanted.
+    pub accepted: Option<PathBuf>,
+}
+
+/// Merges the shards of one batch: checks that they were written by the same robosim with
+/// the same settings from the same input, that every shard is there once and complete, then
+/// writes their records in input order (byte for byte as the shards hold them, under the
+/// manifest one unsharded run writes) and the training set of the whole batch.
+///
+/// # Errors
+/// [`Error::NotAShard`], [`Error::ShardMismatch`], [`Error::ShardsMissing`],
+/// [`Error::ShardTwice`], [`Error::ShardIncomplete`], and I/O errors.
+pub fn merge(config: &MergeConfig) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let mut opened: BTreeMap<u64, (PathBuf, Reader)> = BTreeMap::new();
+    let mut first: Option<(PathBuf, Manifest)> = None;
+    for path in &config.shards {
+        let mut reader = BufReader::new(File::open(path).map_err(|source| Error::io(path, source))?);
+        let manifest = read_manifest(path, &mut reader)?;
+        let Some(of) = manifest.shard.clone() else { return Err(Error::NotAShard { path: path.clone() }) };
+        match &first {
+            None => first = Some((path.clone(), manifest)),
+            Some((first_path, expected)) => {
+                let same = |m: &Manifest| Manifest {
+                    shard: m.shard.clone().map(|s| crate::ShardOf { index: 0, ..s }),
+                    ..m.clone()
+                };
+                if same(expected) != same(&manifest) {
+                    return Err(Error::ShardMismatch { path: path.clone(), first: first_path.clone() });
+                }
+            }
+        }
+        if let Some((other, _)) = opened.insert(of.index, (path.clone(), reader)) {
+            return Err(Error::ShardTwice { index: of.index, paths: vec![other, path.clone()] });
+        }
+    }
+    let Some((_, mut manifest)) = first else { return Err(Error::ShardsMissing { missing: Vec::new(), count: 0 }) };
+    let of = manifest.shard.take().expect("checked: a shard");
+    let missing: Vec<u64> = (0..of.count).filter(|i| !opened.contains_key(i)).collect();
+    if !missing.is_empty() {
+        return Err(Error::ShardsMissing { missing, count: of.count });
+    }
+    let mut shards: Vec<(PathBuf, Reader, u64)> = opened.into_values().map(|(p, r)| (p, r, 0)).collect();
+    let mut writer = output::Writer::create(&config.output, &manifest)?;
+    let mut summary = Summary::default();
+    let mut raw = Vec::new();
+    for i in 0..of.input_lines {
+        let (path, reader, read) = &mut shards[(i % of.count) as usize];
+        let expected = crate::Shard { index: i % of.count, count: of.count }.lines_of(of.input_lines);
+        let incomplete = |have| Error::ShardIncomplete { path: path.clone(), have, expected };
+        raw.clear();
+        let n = reader.read_until(b'\n', &mut raw).map_err(|source| Error::io(path, source))?;
+        if n == 0 || raw.last() != Some(&b'\n') {
+            return Err(incomplete(*read));
+        }
+        raw.pop();
+        let record: Record = serde_json::from_slice(&raw).map_err(|_| incomplete(*read))?;
+        if record.robosim.line != i + 1 {
+            return Err(incomplete(*read));
+        }
+        *read += 1;
+        writer.write_raw(&raw)?;
+        summary.add(&record, false);
+    }
+    for (path, reader, read) in &mut shards {
+        if !reader.fill_buf().map_err(|source| Error::io(path, source))?.is_empty() {
+            return Err(Error::ShardTooLong { path: path.clone(), expected: *read });
+        }
+    }
+    writer.finish()?;
+    summary.finish(started.elapsed(), 0);
+    if let Some(accepted) = &config.accepted {
+        summary.training_set = Some(training::write(accepted, read_records(&config.output)?)?);
+    }
+    Ok(summary)
+}
+
+type Reader = BufReader<File>;
+
+fn read_manifest(path: &Path, reader: &mut Reader) -> Result<Manifest, Error> {
+    let mut first = Vec::new();
+    reader.read_until(b'\n', &mut first).map_err(|source| Error::io(path, source))?;
+    let value: Option<serde_json::Value> = serde_json::from_slice(&first).ok();
+    value
+        .as_ref()
+        .and_then(|v| v.get(output::MANIFEST_KEY))
+        .and_then(|m| serde_json::from_value::<Manifest>(m.clone()).ok())
+        .ok_or_else(|| Error::NotAVerdictsFile { path: path.to_owned() })
+}

@@ -192,7 +192,7 @@ impl Verifier {
             }
             let rng = fastrand::Rng::with_seed(self.config.seed ^ search.paths as u64);
             let (report, world) = self.run_path(session, prefix, Then::FirstUpTo { depth: max_depth, rng });
-            if search.record(report, &world) {
+            if search.record(report, world.choices()) {
                 return Stopped::Failed;
             }
             let choices = world.choices();
@@ -221,11 +221,13 @@ impl Verifier {
             let prefer = if mirror { Prefer::Last } else { Prefer::Unseen(Arc::clone(&coverage.seen)) };
             let world = SynthWorld::new(Guided::new(prefix, bounds.max_depth, prefer, rng));
             let (report, world) = session.run_with(world, &self.config.limits, self.config.seed);
-            let new = coverage.add(&report, world.choices());
-            if search.record(report, &world) {
+            // The chooser (and its share of the seen sides) goes with the world.
+            let choices = world.into_choices();
+            let new = coverage.add(&report, &choices);
+            if search.record(report, &choices) {
                 return Stopped::Failed;
             }
-            let choices = world.choices();
+            let choices = &choices;
             truncated |= choices.len() > bounds.max_depth;
             let nodes = tree.insert(choices, bounds.max_depth);
             tree.offer(&nodes, new > 0, search.paths, &coverage.seen);
@@ -264,7 +266,7 @@ impl Verifier {
                 search.fuel = search.fuel.saturating_add(report.fuel_used);
                 continue;
             }
-            if search.record(report, &world) {
+            if search.record(report, world.choices()) {
                 return Stopped::Failed;
             }
         }
@@ -290,13 +292,12 @@ struct Search {
 
 impl Search {
     /// Counts a finished path; returns true (stop) when it failed.
-    fn record<C: robosim_world::Chooser>(&mut self, report: RunReport, world: &SynthWorld<C>) -> bool {
+    fn record(&mut self, report: RunReport, choices: &[robosim_world::ChoiceRecord]) -> bool {
         self.paths += 1;
         self.fuel = self.fuel.saturating_add(report.fuel_used);
         let Some(class) = ErrorClass::of(&report.outcome) else {
             return false;
         };
-        let choices = world.choices();
         let (decisions, decisions_omitted) = bounded(choices, |c| c.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
         let (trace, trace_omitted) = bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
         self.failure = Some(Failure {

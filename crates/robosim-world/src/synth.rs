@@ -63,6 +63,12 @@ impl<C: Chooser> SynthWorld<C> {
         &self.choices
     }
 
+    /// The decisions made, without the rest of the world.
+    #[must_use]
+    pub fn into_choices(self) -> Vec<ChoiceRecord> {
+        self.choices
+    }
+
     /// The chooser, e.g. to read its state after a run.
     pub fn chooser(&self) -> &C {
         &self.chooser

@@ -45,9 +45,31 @@ run FILE *ARGS: build
     {{robosim}} run {{FILE}} {{ARGS}}
 
 # The test suite (unit, integration, doc tests), all in the release profile: the same invocation
-# as `build`, so nothing is compiled again.
-test: build
+# as `build`, so nothing is compiled again; then the Python package's tests.
+test: build && test-python
     {{cargo}} test --release --workspace --exclude robosim-guest
+
+# The Python package (crates/robosim-python) as an abi3 wheel in target/wheels, built by maturin
+# (installed with pip when missing) from the same release build.
+wheel: build
+    python3 -m maturin --version >/dev/null 2>&1 || python3 -m pip install --quiet "maturin>=1.9,<2"
+    rm -rf {{target}}/wheels
+    python3 -m maturin build --release -m crates/robosim-python/Cargo.toml --out {{target}}/wheels
+
+# A virtual environment (target/py) with the wheel, pytest, Ray Data and datasets.
+python-env: wheel
+    [ -x {{target}}/py/bin/python ] || python3 -m venv {{target}}/py
+    {{target}}/py/bin/python -m pip install --quiet --disable-pip-version-check pytest "ray[data]" datasets
+    {{target}}/py/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps {{target}}/wheels/robosim-*.whl
+
+# The Python package's tests (tests/python): the API, parity with the CLI, Ray Data, datasets.
+test-python: python-env
+    {{target}}/py/bin/python -m pytest -q -p no:warnings tests/python
+
+# Programs/s on the dev corpus through Python: verify_many and Ray Data, beside verify-batch.
+bench-python: python-env
+    /usr/bin/time -f "verify-batch --jobs 2: %e s" {{robosim}} verify-batch ../shared/corpus/dev.jsonl --out {{target}}/bench-python.jsonl --no-accepted --jobs 2 > /dev/null || [ $? -eq 1 ]
+    {{target}}/py/bin/python benches/python_throughput.py ../shared/corpus/dev.jsonl 2>/dev/null
 
 # Lints: formatting and clippy.
 lint: setup

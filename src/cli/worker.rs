@@ -9,10 +9,10 @@ use std::{borrow::Cow, collections::HashMap, path::PathBuf};
 
 use clap::Args;
 use robosim::{
-    Outcome, Sandbox,
+    Sandbox,
     grade::{Grader, InProcess, Task, WorldResult, not_run},
     parallel::{ProcessPool, serve},
-    verify::{ErrorClass, Failure, Verdict, Verifier, Verify, VerifyConfig},
+    verify::{Verdict, Verifier, Verify, VerifyConfig},
 };
 use serde::{Deserialize, Serialize};
 
@@ -141,29 +141,7 @@ impl Verify for VerifyWorkers {
     fn verify(&self, source: &str) -> Verdict {
         match self.pool.call::<Verdict>(&VerifyRequest { program: Cow::Borrowed(source) }) {
             Ok(verdict) => verdict,
-            Err(e) => {
-                let message = format!("the verification worker failed: {e}");
-                let failure = Failure {
-                    class: ErrorClass::Trap,
-                    line: None,
-                    error: format!("Trap: {message}"),
-                    outcome: Outcome::Trap { message },
-                    choices: Vec::new(),
-                    decisions: Vec::new(),
-                    decisions_omitted: 0,
-                    trace: Vec::new(),
-                    trace_omitted: 0,
-                };
-                Verdict {
-                    accepted: false,
-                    paths: 0,
-                    exhausted: false,
-                    stopped: robosim::verify::Stopped::Failed,
-                    fuel_used: 0,
-                    wall_time: std::time::Duration::ZERO,
-                    failure: Some(failure),
-                }
-            }
+            Err(e) => Verdict::machinery_failed(format!("the verification worker failed: {e}")),
         }
     }
 }

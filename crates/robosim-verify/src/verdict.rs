@@ -27,6 +27,34 @@ pub struct Verdict {
     pub failure: Option<Failure>,
 }
 
+impl Verdict {
+    /// The verdict when the program could not be verified because the machinery failed (a
+    /// worker process died): rejected, as a `Trap` with `message`.
+    #[must_use]
+    pub fn machinery_failed(message: String) -> Self {
+        let failure = Failure {
+            class: ErrorClass::Trap,
+            line: None,
+            error: format!("Trap: {message}"),
+            outcome: Outcome::Trap { message },
+            choices: Vec::new(),
+            decisions: Vec::new(),
+            decisions_omitted: 0,
+            trace: Vec::new(),
+            trace_omitted: 0,
+        };
+        Self {
+            accepted: false,
+            paths: 0,
+            exhausted: false,
+            stopped: Stopped::Failed,
+            fuel_used: 0,
+            wall_time: Duration::ZERO,
+            failure: Some(failure),
+        }
+    }
+}
+
 /// Why a search stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

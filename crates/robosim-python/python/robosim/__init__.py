@@ -1,0 +1,34 @@
+"""robosim: verify LLM-written robot programs (Robo-Instruct's RoboSim) and grade them on RoboEval.
+
+Every program runs in robosim's wasm sandbox (RustPython under wasmtime, bounded by fuel,
+memory and a deadline): a hostile program ends in a typed verdict, never in an exception or
+a crash of this process.
+
+>>> import robosim
+>>> verifier = robosim.Verifier()
+>>> verdict = verifier.verify("def task_program():\\n    if not is_in_room('pen'):\\n        pick('pen')\\n")
+>>> verdict.accepted, verdict.error_class, verdict.line
+(False, 'RobotPickError', 3)
+"""
+
+from robosim._robosim import (
+    GUEST_SHA256,
+    RobosimError,
+    Verdict,
+    Verifier,
+    default_settings,
+    grade,
+    run,
+)
+from robosim.data import VerifyBatch
+
+__all__ = [
+    "GUEST_SHA256",
+    "RobosimError",
+    "Verdict",
+    "Verifier",
+    "VerifyBatch",
+    "default_settings",
+    "grade",
+    "run",
+]

@@ -114,7 +114,7 @@ fn merge_refuses_shards_that_do_not_make_one_batch() {
     let other = dir.path("other.jsonl");
     let output = batch(&input, &["--shard", "1/2", "--max-paths", "7", "--out", s(&other)]);
     assert!(output.status.code().is_some_and(|c| c < 2));
-    refused(&[parts[0].clone(), other], "other settings");
+    refused(&[parts[0].clone(), other], "written with other settings");
 
     // Shard 1 of another input: refused.
     let changed = dir.path("changed.jsonl");
@@ -123,7 +123,12 @@ fn merge_refuses_shards_that_do_not_make_one_batch() {
     fs::write(&changed, text).expect("changed input");
     let output = batch(&changed, &["--shard", "1/2", "--out", s(&dir.path("changed-1.jsonl"))]);
     assert!(output.status.code().is_some_and(|c| c < 2));
-    refused(&[parts[0].clone(), dir.path("changed-1.jsonl")], "from another input");
+    refused(&[parts[0].clone(), dir.path("changed-1.jsonl")], "cut from another input");
+
+    // Shard 1 of a batch cut in three: refused.
+    let three = dir.path("three.jsonl");
+    assert!(batch(&input, &["--shard", "1/3", "--out", s(&three)]).status.code().is_some_and(|c| c < 2));
+    refused(&[parts[0].clone(), three], "one of another number of shards");
 
     // A shard cut short (its run killed): refused, and --resume completes it.
     let full = fs::read_to_string(&parts[1]).expect("shard");

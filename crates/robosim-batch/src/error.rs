@@ -31,10 +31,8 @@ pub enum Error {
     },
     #[error("{path} is not the verdicts file of a shard (it was not written with --shard)")]
     NotAShard { path: PathBuf },
-    #[error(
-        "{path} was written with other settings, from another input or by another robosim than {first}; refusing to merge"
-    )]
-    ShardMismatch { path: PathBuf, first: PathBuf },
+    #[error("{path} does not belong with {first}: it was {why}; refusing to merge")]
+    ShardMismatch { path: PathBuf, first: PathBuf, why: &'static str },
     #[error("shard {index} is given twice: {paths:?}")]
     ShardTwice { index: u64, paths: Vec<PathBuf> },
     #[error("shards {missing:?} of {count} are missing")]

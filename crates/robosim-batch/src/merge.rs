@@ -40,12 +40,8 @@ pub fn merge(config: &MergeConfig) -> Result<Summary, Error> {
         match &first {
             None => first = Some((path.clone(), manifest)),
             Some((first_path, expected)) => {
-                let same = |m: &Manifest| Manifest {
-                    shard: m.shard.clone().map(|s| crate::ShardOf { index: 0, ..s }),
-                    ..m.clone()
-                };
-                if same(expected) != same(&manifest) {
-                    return Err(Error::ShardMismatch { path: path.clone(), first: first_path.clone() });
+                if let Some(why) = difference(expected, &manifest) {
+                    return Err(Error::ShardMismatch { path: path.clone(), first: first_path.clone(), why });
                 }
             }
         }
@@ -95,6 +91,22 @@ pub fn merge(config: &MergeConfig) -> Result<Summary, Error> {
 }
 
 type Reader = BufReader<File>;
+
+/// How two shards' manifests differ (apart from the shard's index), if they do.
+fn difference(a: &Manifest, b: &Manifest) -> Option<&'static str> {
+    let (Some(x), Some(y)) = (&a.shard, &b.shard) else { return Some("not both shards") };
+    if (&a.tool, &a.version, &a.guest_sha256) != (&b.tool, &b.version, &b.guest_sha256) {
+        Some("written by another robosim")
+    } else if (&a.settings, a.max_program_bytes) != (&b.settings, b.max_program_bytes) {
+        Some("written with other settings")
+    } else if (&x.input_sha256, x.input_lines) != (&y.input_sha256, y.input_lines) {
+        Some("cut from another input")
+    } else if x.count != y.count {
+        Some("one of another number of shards")
+    } else {
+        None
+    }
+}
 
 fn read_manifest(path: &Path, reader: &mut Reader) -> Result<Manifest, Error> {
     let mut first = Vec::new();

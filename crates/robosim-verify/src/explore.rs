@@ -227,26 +227,20 @@ impl Verifier {
             if search.record(report, &choices) {
                 return Stopped::Failed;
             }
-            let choices = &choices;
             truncated |= choices.len() > bounds.max_depth;
-            let nodes = tree.insert(choices, bounds.max_depth);
+            let nodes = tree.insert(&choices, bounds.max_depth);
             tree.offer(&nodes, new > 0, search.paths, &coverage.seen);
             stale = if new == 0 { stale + 1 } else { 0 };
-            let Some(next) = tree.next(&coverage.seen) else {
+            // The second path mirrors the first: the last alternative at every choice.
+            mirror = search.paths == 1 && tree.has_untried();
+            let next = if mirror { Some(Vec::new()) } else { tree.next(&coverage.seen) };
+            let Some(next) = next else {
                 return if truncated { Stopped::Capped } else { Stopped::Exhausted };
             };
             if bounds.patience > 0 && stale >= bounds.patience {
                 return Stopped::Saturated;
             }
-            // The second path mirrors the first: the last alternative at every choice. (The
-            // candidate taken from the frontier is offered again with the rest of the path.)
-            mirror = search.paths == 1;
-            if mirror {
-                tree.offer(&nodes, new > 0, search.paths, &coverage.seen);
-                prefix = Vec::new();
-            } else {
-                prefix = next;
-            }
+            prefix = next;
         }
     }
 

@@ -4,9 +4,10 @@
 //! same tree of choices the depth-first search walks; what changes is the order and the
 //! stop. After the first path (the first alternative everywhere) a *mirror* path takes the
 //! last alternative everywhere, so "nothing is found anywhere" and "everyone says no" are
-//! seen on the second run, not the 1,024th. Then the search branches, by preference, where a
-//! program site has never taken an alternative (its other side is unseen), deepest first on
-//! the latest path, else depth-first as before. Each path's *features* (robot calls at each
+//! seen on the second run, not the 1,024th. Then the search takes the best-ranked untried
+//! alternative of any path run so far: one its program site has never taken (its other side
+//! is unseen) first, then one beside a path that showed something new, beside a later path,
+//! shallower (see [`Tree::next`]). Each path's *features* (robot calls at each
 //! program site with their outcome kind, the transitions between them, how many times each
 //! site took each alternative, the outcome) are added to what the search has seen; when
 //! `patience` paths in a row add nothing, the search is saturated and stops.
@@ -170,6 +171,11 @@ impl Tree {
                 }
             }
         }
+    }
+
+    /// Is any alternative (within the depth bound) still untried?
+    pub(crate) fn has_untried(&self) -> bool {
+        self.nodes.iter().any(|n| n.children.contains(&None))
     }
 
     /// The next prefix to force: the best-ranked untried alternative (a side its program site

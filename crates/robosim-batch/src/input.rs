@@ -33,7 +33,12 @@ pub struct Line {
 /// Hex SHA-256 prefix of a raw line.
 #[must_use]
 pub fn line_hash(raw: &[u8]) -> String {
-    Sha256::digest(raw)[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(raw)[..16])
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses one raw line (without its newline). Never fails: a bad line is `Input::Invalid`.

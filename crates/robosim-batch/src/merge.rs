@@ -60,9 +60,12 @@ pub fn merge(config: &MergeConfig) -> Result<Summary, Error> {
     let mut summary = Summary::default();
     let mut raw = Vec::new();
     for i in 0..of.input_lines {
-        let (path, reader, read) = &mut shards[(i % of.count) as usize];
-        let expected = crate::Shard { index: i % of.count, count: of.count }.lines_of(of.input_lines);
-        let incomplete = |have| Error::ShardIncomplete { path: path.clone(), have, expected };
+        let index = i % of.count;
+        let (path, reader, read) = &mut shards[index as usize];
+        let incomplete = |have| {
+            let expected = crate::Shard { index, count: of.count }.lines_of(of.input_lines);
+            Error::ShardIncomplete { path: path.clone(), have, expected }
+        };
         raw.clear();
         let n = reader.read_until(b'\n', &mut raw).map_err(|source| Error::io(path, source))?;
         if n == 0 || raw.last() != Some(&b'\n') {
@@ -111,10 +114,9 @@ fn difference(a: &Manifest, b: &Manifest) -> Option<&'static str> {
 fn read_manifest(path: &Path, reader: &mut Reader) -> Result<Manifest, Error> {
     let mut first = Vec::new();
     reader.read_until(b'\n', &mut first).map_err(|source| Error::io(path, source))?;
-    let value: Option<serde_json::Value> = serde_json::from_slice(&first).ok();
-    value
+    serde_json::from_slice(&first)
+        .ok()
         .as_ref()
-        .and_then(|v| v.get(output::MANIFEST_KEY))
-        .and_then(|m| serde_json::from_value::<Manifest>(m.clone()).ok())
+        .and_then(output::manifest_of)
         .ok_or_else(|| Error::NotAVerdictsFile { path: path.to_owned() })
 }

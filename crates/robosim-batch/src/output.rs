@@ -89,7 +89,12 @@ impl Record {
 }
 
 /// The key of the manifest line.
-pub(crate) const MANIFEST_KEY: &str = "robosim_manifest";
+const MANIFEST_KEY: &str = "robosim_manifest";
+
+/// The manifest a verdicts file's first line holds, if it is one.
+pub(crate) fn manifest_of(line: &Value) -> Option<Manifest> {
+    line.get(MANIFEST_KEY).and_then(|m| Manifest::deserialize(m).ok())
+}
 
 /// Appends records to a verdicts file, one flushed line each.
 #[derive(Debug)]
@@ -155,11 +160,7 @@ pub(crate) fn resume(
         let complete = raw.last() == Some(&b'\n');
         let parsed: Option<Value> = serde_json::from_slice(&raw).ok();
         if first {
-            let found = parsed
-                .as_ref()
-                .and_then(|v| v.get(MANIFEST_KEY))
-                .and_then(|m| serde_json::from_value::<Manifest>(m.clone()).ok());
-            match found {
+            match parsed.as_ref().and_then(manifest_of) {
                 Some(found) if found == *manifest && complete => {}
                 Some(found) => return Err(Error::ManifestMismatch { path: path.to_owned(), found: Box::new(found) }),
                 None => return Err(Error::NotAVerdictsFile { path: path.to_owned() }),

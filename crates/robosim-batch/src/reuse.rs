@@ -77,7 +77,7 @@ impl<'a> Reuse<'a> {
 
     fn verify_or_load(&self, key: &[u8; 32], source: &str) -> (Verdict, Origin) {
         let path = self.cache.as_ref().map(|dir| {
-            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = crate::input::hex(key);
             dir.join(&hex[..2]).join(format!("{hex}.json"))
         });
         if let Some(verdict) =

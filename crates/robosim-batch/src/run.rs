@@ -207,7 +207,7 @@ fn fingerprint(path: &Path) -> Result<(String, u64), Error> {
     }
     // A last line without a newline is a line too.
     let lines = newlines + u64::from(last.is_some_and(|b| b != b'\n'));
-    Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), lines))
+    Ok((crate::input::hex(&hasher.finalize()), lines))
 }
 
 /// The input's lines as raw bytes, without line endings (`\n` or `\r\n`).

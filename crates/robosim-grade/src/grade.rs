@@ -96,7 +96,24 @@ pub enum GradeStatus {
 }
 
 impl GradeRecord {
-    fn invalid(line: usize, message: String) -> Self {
+    /// The record of the completion `value` on line `line`, graded on `task` with `worlds`.
+    #[must_use]
+    pub fn graded(line: usize, value: &Value, task: &Task, worlds: Vec<WorldResult>) -> Self {
+        let passed = worlds.iter().all(|w| w.passed);
+        Self {
+            id: Some(value.get("id").cloned().unwrap_or(Value::Null)),
+            line,
+            message: None,
+            prompt: Some(value.get("prompt").cloned().unwrap_or(Value::Null)),
+            status: if passed { GradeStatus::Passed } else { GradeStatus::Failed },
+            task: Some(task.name.clone()),
+            worlds: Some(worlds),
+        }
+    }
+
+    /// The record of line `line`, which could not be graded.
+    #[must_use]
+    pub fn invalid(line: usize, message: String) -> Self {
         Self {
             id: None,
             line,
@@ -239,20 +256,34 @@ fn parse<'a>(
     let input = (|| {
         let text = text.map_err(|e| format!("unreadable line: {e}"))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
-        let name = value.get("task").and_then(Value::as_str).ok_or("no `task` string")?;
-        let task = *tasks.get(name).ok_or_else(|| format!("unknown task {name:?}"))?;
-        let source = value
-            .get("completion")
-            .or_else(|| value.get("program"))
-            .and_then(Value::as_str)
-            .ok_or("no `completion` (or `program`) string")?
-            .to_owned();
-        if source.len() > max {
-            return Err(format!("the completion is {} bytes, over the {max}-byte limit", source.len()));
-        }
+        let (task, source) = read_completion(&value, tasks, max)?;
         Ok((value, task, source))
     })();
     Item { line, input }
+}
+
+/// A completion object understood: its task (by `task` name among `tasks`) and its source
+/// (`completion`, else `program`, at most `max` bytes), or why it cannot be graded.
+///
+/// # Errors
+/// The message of an `invalid_input` record.
+pub fn read_completion<'a>(
+    value: &Value,
+    tasks: &HashMap<&str, &'a Task>,
+    max: usize,
+) -> Result<(&'a Task, String), String> {
+    let name = value.get("task").and_then(Value::as_str).ok_or("no `task` string")?;
+    let task = *tasks.get(name).ok_or_else(|| format!("unknown task {name:?}"))?;
+    let source = value
+        .get("completion")
+        .or_else(|| value.get("program"))
+        .and_then(Value::as_str)
+        .ok_or("no `completion` (or `program`) string")?
+        .to_owned();
+    if source.len() > max {
+        return Err(format!("the completion is {} bytes, over the {max}-byte limit", source.len()));
+    }
+    Ok((task, source))
 }
 
 /// Grades every completion in `config.completions`; writes `config.output`.
@@ -336,15 +367,7 @@ fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResu
         );
         summary.failures.push(format!("line {} ({id}) {} / {}: {what}", item.line, task.name, w.world));
     }
-    GradeRecord {
-        id: Some(id),
-        line: item.line,
-        message: None,
-        prompt: Some(value.get("prompt").cloned().unwrap_or(Value::Null)),
-        status: if passed { GradeStatus::Passed } else { GradeStatus::Failed },
-        task: Some(task.name.clone()),
-        worlds: Some(worlds),
-    }
+    GradeRecord::graded(item.line, &value, task, worlds)
 }
 
 fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {

@@ -41,7 +41,8 @@ mod task;
 pub use check::{Check, Count, Run};
 pub use error::Error;
 pub use grade::{
-    GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, grade_together, run_events,
+    GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, grade_together,
+    read_completion, run_events,
 };
 pub use grader::{Grader, InProcess, grade_limits, not_run};
 pub use pattern::{Name, Pattern, Step, Text};

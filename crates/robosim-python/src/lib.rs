@@ -17,6 +17,7 @@ mod settings;
 mod workers;
 
 use std::{
+    collections::HashMap,
     path::PathBuf,
     sync::{Arc, OnceLock},
 };
@@ -25,10 +26,12 @@ use pyo3::{
     create_exception,
     exceptions::{PyException, PyValueError},
     prelude::*,
-    types::{PyDict, PyList},
+    types::PyList,
 };
+use robosim_grade::Grader;
 use robosim_sandbox::{Program, Sandbox, SandboxConfig};
-use robosim_verify::VerifyConfig;
+use robosim_verify::{DEFAULT_MAX_PROGRAM_BYTES, VerifyConfig};
+use serde_json::Value;
 
 use crate::settings::Settings;
 
@@ -273,46 +276,33 @@ fn run<'py>(py: Python<'py>, program: String, entry: Option<String>) -> PyResult
 }
 
 /// Grades completions on the benchmark tasks in `task_dir` (RoboEval's or robosim's task
-/// files). Each completion is a dict with `task` and `completion` (or `program`); `id` and
-/// `prompt` are carried through. Returns one dict per completion, in order: `status`
-/// ("passed", "failed", "invalid_input" with a `message`), `task`, and one result per world.
+/// files), as `robosim grade` does. Each completion is a dict with `task` and `completion`
+/// (or `program`); `id` and `prompt` are carried through. Returns `robosim grade`'s record
+/// for each, in order (`line` is its 1-based position): `status` ("passed", "failed",
+/// "invalid_input" with a `message`), `task`, and one result per world.
 #[pyfunction]
 fn grade<'py>(py: Python<'py>, task_dir: PathBuf, completions: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
     let tasks = robosim_grade::Task::load_dir(&task_dir).map_err(failed)?;
+    let by_name: HashMap<&str, &robosim_grade::Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
     let sandbox = shared_sandbox(py)?;
-    let limits = robosim_grade::grade_limits();
+    let grader = robosim_grade::InProcess::new(&sandbox);
+    let dumps = py.import("json")?.getattr("dumps")?;
     let out = PyList::empty(py);
-    for item in completions.try_iter()? {
-        let item = item?;
-        let record = PyDict::new(py);
-        for key in ["id", "prompt"] {
-            if let Some(value) = item.get_item(key).ok().filter(|v| !v.is_none()) {
-                record.set_item(key, value)?;
+    for (i, item) in completions.try_iter()?.enumerate() {
+        // Through JSON, so that a completion is read exactly as a line of a completions file.
+        let text: String = dumps.call1((item?,))?.extract()?;
+        let read = serde_json::from_str::<Value>(&text).map_err(|e| format!("not JSON: {e}")).and_then(|value| {
+            let (task, source) = robosim_grade::read_completion(&value, &by_name, DEFAULT_MAX_PROGRAM_BYTES)?;
+            Ok((value, task, source))
+        });
+        let record = match read {
+            Ok((value, task, source)) => {
+                let worlds = py.detach(|| grader.grade(task, &source));
+                robosim_grade::GradeRecord::graded(i + 1, &value, task, worlds)
             }
-        }
-        let task_name: Option<String> = item.get_item("task").ok().and_then(|t| t.extract().ok());
-        let source: Option<String> =
-            ["completion", "program"].iter().find_map(|key| item.get_item(*key).ok().and_then(|v| v.extract().ok()));
-        let task = task_name.as_deref().and_then(|name| tasks.iter().find(|t| t.name == name));
-        match (task, source) {
-            (Some(task), Some(source)) => {
-                let worlds = py.detach(|| robosim_grade::grade_one(task, &source, &sandbox, &limits));
-                let passed = worlds.iter().all(|w| w.passed);
-                record.set_item("status", if passed { "passed" } else { "failed" })?;
-                record.set_item("task", &task.name)?;
-                record.set_item("worlds", to_python(py, &worlds)?)?;
-            }
-            (task, source) => {
-                let message = match (task_name, task, source) {
-                    (None, _, _) => "the completion has no \"task\"".to_owned(),
-                    (Some(name), None, _) => format!("no task named {name:?} in {}", task_dir.display()),
-                    _ => "the completion has no \"completion\" or \"program\" string".to_owned(),
-                };
-                record.set_item("status", "invalid_input")?;
-                record.set_item("message", message)?;
-            }
-        }
-        out.append(record)?;
+            Err(message) => robosim_grade::GradeRecord::invalid(i + 1, message),
+        };
+        out.append(to_python(py, &record)?)?;
     }
     Ok(out)
 }

@@ -2,13 +2,10 @@
 //! one program at a time over pipes (`robosim_parallel::ProcessPool`), as the `robosim`
 //! command's `verify-worker`s do.
 
-use std::{
-    borrow::Cow,
-    sync::atomic::{AtomicUsize, Ordering},
-};
+use std::borrow::Cow;
 
 use pyo3::prelude::*;
-use robosim_parallel::{ProcessPool, WorkerError};
+use robosim_parallel::{ProcessPool, Window, WorkerError, json_weight, ordered_map};
 use robosim_verify::{Verdict, Verifier, VerifyConfig};
 use serde::{Deserialize, Serialize};
 
@@ -37,30 +34,18 @@ impl Workers {
     /// whose worker cannot be started is verified by `fallback` in this process; one whose
     /// worker died is rejected as a `Trap` that says so.
     pub(crate) fn verify_all(&self, fallback: &Verifier, programs: &[String], jobs: usize) -> Vec<Verdict> {
-        let next = AtomicUsize::new(0);
-        let mut done: Vec<(usize, Verdict)> = std::thread::scope(|scope| {
-            let threads: Vec<_> = (0..jobs.min(programs.len()).max(1))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(program) = programs.get(i) else { break mine };
-                            let verdict = match self.pool.call::<Verdict>(&Request { program: Cow::Borrowed(program) })
-                            {
-                                Ok(verdict) => verdict,
-                                Err(WorkerError::Spawn { .. }) => fallback.verify(program),
-                                Err(e) => Verdict::machinery_failed(format!("the verification worker failed: {e}")),
-                            };
-                            mine.push((i, verdict));
-                        }
-                    })
-                })
-                .collect();
-            threads.into_iter().flat_map(|t| t.join().unwrap_or_default()).collect()
-        });
-        done.sort_by_key(|(i, _)| *i);
-        done.into_iter().map(|(_, v)| v).collect()
+        let verify = |program: &&String| match self.pool.call::<Verdict>(&Request { program: Cow::Borrowed(program) }) {
+            Ok(verdict) => verdict,
+            Err(WorkerError::Spawn { .. }) => fallback.verify(program),
+            Err(e) => Verdict::machinery_failed(format!("the verification worker failed: {e}")),
+        };
+        let mut verdicts = Vec::with_capacity(programs.len());
+        let sink = |_: &String, verdict| {
+            verdicts.push(verdict);
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let Ok(()) = ordered_map(programs.iter(), jobs, Window::items(jobs * 16), verify, json_weight, sink);
+        verdicts
     }
 }
 

@@ -71,6 +71,7 @@ def run(program: str, entry: Optional[str] = "task_program") -> Dict[str, Any]:
     """Runs a program once in an open world: outcome, trace, stdout, stderr, fuel, time."""
 
 def grade(task_dir: str, completions: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """Grades completions (`task`, `completion` or `program`) on the tasks in `task_dir`."""
+    """Grades completions (`task`, `completion` or `program`) on the tasks in `task_dir`:
+    `robosim grade`'s record for each, in order."""
 
 def default_settings() -> Dict[str, Any]: ...

@@ -12,7 +12,7 @@ use robosim::{
     Sandbox,
     grade::{Grader, InProcess, Task, WorldResult, not_run},
     parallel::{ProcessPool, serve},
-    verify::{Verdict, Verifier, Verify, VerifyConfig},
+    verify::{self, Verifier, Verify, VerifyConfig},
 };
 use serde::{Deserialize, Serialize};
 
@@ -119,31 +119,11 @@ impl VerifyWorkerArgs {
     }
 }
 
-/// One request: verify `program`.
-#[derive(Debug, Serialize, Deserialize)]
-struct VerifyRequest<'a> {
-    program: Cow<'a, str>,
-}
-
 /// The worker: answers each request line on stdin with the program's verdict on stdout.
 pub(crate) fn verify_run(sandbox: &std::sync::Arc<Sandbox>, args: &VerifyWorkerArgs) -> anyhow::Result<ExitStatus> {
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.config()?);
-    serve(|request: VerifyRequest<'_>| verifier.verify(&request.program))?;
+    verify::serve(&verifier)?;
     Ok(ExitStatus::Success)
-}
-
-/// Verifying through worker processes.
-struct VerifyWorkers {
-    pool: ProcessPool,
-}
-
-impl Verify for VerifyWorkers {
-    fn verify(&self, source: &str) -> Verdict {
-        match self.pool.call::<Verdict>(&VerifyRequest { program: Cow::Borrowed(source) }) {
-            Ok(verdict) => verdict,
-            Err(e) => Verdict::machinery_failed(format!("the verification worker failed: {e}")),
-        }
-    }
 }
 
 /// The backend for a command verifying with `jobs` workers under `verifier`'s settings: the
@@ -153,7 +133,7 @@ pub(crate) fn verifier<'a>(cli: &Cli, verifier: &'a Verifier, jobs: usize) -> an
         return Ok(Box::new(verifier.clone()));
     }
     let args = vec!["--settings".into(), serde_json::to_string(verifier.config())?.into()];
-    Ok(Box::new(VerifyWorkers { pool: worker_pool(cli, "verify-worker", args)? }))
+    Ok(Box::new(verify::Workers::new(worker_pool(cli, "verify-worker", args)?)))
 }
 
 /// Worker processes running this executable's `subcommand` with `args`, under the same global

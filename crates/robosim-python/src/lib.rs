@@ -166,7 +166,7 @@ impl PyVerdict {
 struct PyVerifier {
     verifier: robosim_verify::Verifier,
     /// Worker processes for `verify_many` with several jobs (started on first use, kept).
-    workers: OnceLock<workers::Workers>,
+    workers: OnceLock<robosim_verify::Workers>,
 }
 
 #[pymethods]
@@ -249,11 +249,11 @@ impl PyVerifier {
             let workers = match self.workers.get() {
                 Some(workers) => workers,
                 None => {
-                    let made = workers::Workers::new(py, self.verifier.config())?;
+                    let made = workers::workers(py, &self.verifier)?;
                     self.workers.get_or_init(|| made)
                 }
             };
-            py.detach(|| workers.verify_all(&self.verifier, &programs, jobs))
+            py.detach(|| workers::verify_all(workers, &programs, jobs))
         };
         Ok(verdicts.into_iter().map(PyVerdict).collect())
     }
@@ -315,7 +315,7 @@ fn _serve_verify(py: Python<'_>, settings: &str) -> PyResult<()> {
         serde_json::from_str(settings).map_err(|e| PyValueError::new_err(format!("bad settings: {e}")))?;
     let sandbox = py.detach(|| sandbox(config.limits))?;
     let verifier = robosim_verify::Verifier::with_sandbox(sandbox, config);
-    py.detach(|| workers::serve(&verifier)).map_err(failed)
+    py.detach(|| robosim_verify::serve(&verifier)).map_err(failed)
 }
 
 /// The default settings of a verifier, as a dict.

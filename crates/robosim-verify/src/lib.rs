@@ -33,6 +33,7 @@ mod extract;
 mod guided;
 mod normalize;
 mod verdict;
+mod workers;
 
 pub use class::ErrorClass;
 pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, DEFAULT_PATIENCE, Strategy, Verifier, Verify, VerifyConfig};
@@ -41,3 +42,4 @@ pub use normalize::lowercase_double_quoted;
 pub use verdict::{
     Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict, error_line, reference_class,
 };
+pub use workers::{Workers, serve};

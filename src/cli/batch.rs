@@ -70,11 +70,7 @@ pub(crate) fn merge(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
     let config =
         batch::MergeConfig { shards: args.shards.clone(), output: args.out.clone(), accepted: args.accepted.clone() };
     let summary = batch::merge(&config)?;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
-    } else {
+    super::shared::print_out(args.json, &summary, |out, summary| {
         writeln!(
             out,
             "{} records from {} shards: {} accepted, {} rejected, {} invalid input",
@@ -88,7 +84,8 @@ pub(crate) fn merge(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
         if let (Some(path), Some(t)) = (&config.accepted, &summary.training_set) {
             writeln!(out, "training set: {} ({} pairs)", path.display(), t.written)?;
         }
-    }
+        Ok(())
+    })?;
     Ok(ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0))
 }
 
@@ -127,13 +124,7 @@ pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) ->
     })?;
     bar.finish_and_clear();
 
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
-    } else {
-        print_summary(&mut out, &summary, &config)?;
-    }
+    super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, &config))?;
     Ok(ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0))
 }
 

@@ -172,12 +172,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &EvalArgs) -> anyhow::Result<ExitSt
         }
     })?;
     bar.finish_and_clear();
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
-    } else {
-        print_summary(&mut out, &summary, args)?;
-    }
+    super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, args))?;
     if summary.request_errors > 0 && summary.completions == 0 {
         bail!(
             "every model request failed ({} of them): is the server at {} up? (see {}/completions.jsonl)",

@@ -42,12 +42,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitS
         Progress::Graded { .. } => bar.inc(1),
     })?;
     bar.finish_and_clear();
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
-    } else {
-        print_summary(&mut out, &summary, &config)?;
-    }
+    super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, &config))?;
     Ok(ExitStatus::failure_if(summary.failed + summary.invalid_input > 0))
 }
 

@@ -236,12 +236,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result
     };
     let stats = pipeline.run(&stages, &on_progress)?;
     let llm = pipeline.client().stats();
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
-    } else {
-        print_summary(&mut out, &stats, args)?;
-    }
+    super::shared::print_out(args.json, &stats, |out, stats| print_summary(out, stats, args))?;
     let answered = llm.cache_hits + llm.requests.saturating_sub(llm.retries + llm.failures);
     if llm.failures > 0 && answered == 0 {
         bail!("every model request failed ({} of them): is the server at {} up?", llm.failures, args.server.base_url);

@@ -36,13 +36,7 @@ pub(crate) fn run(sandbox: &Sandbox, args: &RunArgs) -> anyhow::Result<ExitStatu
     let program =
         if args.script { Program::script(source, filename) } else { Program { filename, ..Program::task(source) } };
     let (report, _) = sandbox.run_with(&program, OpenWorld::default(), sandbox.limits(), args.seed);
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        print_report(&mut out, &report)?;
-    }
+    super::shared::print_out(args.json, &report, print_report)?;
     Ok(match report.outcome {
         Outcome::Completed => ExitStatus::Success,
         Outcome::Exited { .. } => ExitStatus::Success,

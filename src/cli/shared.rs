@@ -1,7 +1,7 @@
 //! What the commands share: exit statuses, limit, exploration and `-j/--jobs` arguments, and
 //! how a trace is printed.
 
-use std::{path::PathBuf, time::Duration};
+use std::{io::Write, path::PathBuf, time::Duration};
 
 use clap::Args;
 use robosim::{
@@ -165,7 +165,7 @@ impl ExploreArgs {
 }
 
 /// Prints robot calls one per line: `   3  pick('cup') -> None`.
-pub(crate) fn print_trace(out: &mut impl std::io::Write, trace: &[TraceEvent]) -> std::io::Result<()> {
+pub(crate) fn print_trace(out: &mut impl Write, trace: &[TraceEvent]) -> std::io::Result<()> {
     for (i, event) in trace.iter().enumerate() {
         let args: Vec<String> = event.args.iter().map(robosim::protocol::Value::repr).collect();
         let result = match &event.result {
@@ -230,4 +230,20 @@ impl LimitArgs {
             robot_data_bytes: self.robot_data_bytes,
         }
     }
+}
+
+/// Writes `value` to stdout as pretty JSON (`--json`), or as `text` writes it.
+pub(crate) fn print_out<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    text: impl FnOnce(&mut std::io::StdoutLock<'static>, &T) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+    } else {
+        text(&mut out, value)?;
+    }
+    Ok(())
 }

@@ -26,13 +26,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<E
     let source = fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let verdict = verifier.verify(&source);
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &verdict)?;
-        writeln!(out)?;
-    } else {
-        print_verdict(&mut out, &verdict)?;
-    }
+    super::shared::print_out(args.json, &verdict, print_verdict)?;
     Ok(ExitStatus::failure_if(!verdict.accepted))
 }
 

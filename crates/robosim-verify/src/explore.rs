@@ -164,7 +164,6 @@ impl Verifier {
             }
             Strategy::Random { runs } => self.random(&mut session, &mut search, runs),
         };
-        let stopped = if search.failure.is_some() { Stopped::Failed } else { stopped };
         Verdict {
             accepted: search.failure.is_none(),
             paths: search.paths,

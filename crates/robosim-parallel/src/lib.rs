@@ -71,7 +71,7 @@ pub fn ordered_map<T, R, E>(
     jobs: usize,
     window: Window,
     work: impl Fn(&T) -> R + Sync,
-    weigh: impl Fn(&R) -> usize,
+    weigh: impl Fn(&R) -> usize + Sync,
     mut sink: impl FnMut(T, R) -> Result<(), E>,
 ) -> Result<(), E>
 where
@@ -83,14 +83,23 @@ where
     let (credit_tx, credit_rx) = channel::bounded::<()>(window);
     // A short queue: items are read (and so weighed against the budget) just before they run.
     let (work_tx, work_rx) = channel::bounded::<(usize, T)>(jobs.max(1));
-    let (done_tx, done_rx) = channel::unbounded::<(usize, T, R)>();
+    let (done_tx, done_rx) = channel::unbounded::<(usize, T, R, isize)>();
     for _ in 0..window {
         credit_tx.send(()).expect("the credit channel has room for the window");
     }
-    // Bytes of finished results waiting for an earlier one; `None` once the run is over.
+    // Bytes of finished results not yet written; `None` once the run is over. A worker adds a
+    // result's weight before handing it on, so results still queued for the writer count too
+    // (when the writer falls behind, the reader stops as soon as the budget is spent).
     let gate = (Mutex::new(Some(0usize)), Condvar::new());
+    let add = |delta: isize| {
+        let mut waiting = gate.0.lock();
+        if let Some(bytes) = waiting.as_mut() {
+            *bytes = bytes.saturating_add_signed(delta);
+        }
+        gate.1.notify_all();
+    };
     std::thread::scope(|scope| {
-        let gate = &gate;
+        let (gate, add) = (&gate, &add);
         scope.spawn(move || {
             for (index, item) in items.enumerate() {
                 // Wait for a written record before reading further ahead, and for the waiting
@@ -113,11 +122,13 @@ where
             }
         });
         for _ in 0..jobs.max(1) {
-            let (work_rx, done_tx, work) = (work_rx.clone(), done_tx.clone(), &work);
+            let (work_rx, done_tx, work, weigh) = (work_rx.clone(), done_tx.clone(), &work, &weigh);
             scope.spawn(move || {
                 for (index, item) in work_rx {
                     let result = work(&item);
-                    if done_tx.send((index, item, result)).is_err() {
+                    let weight = isize::try_from(weigh(&result)).unwrap_or(isize::MAX);
+                    add(weight);
+                    if done_tx.send((index, item, result, weight)).is_err() {
                         break;
                     }
                 }
@@ -127,16 +138,7 @@ where
         let mut pending = BTreeMap::new();
         let mut next = 0;
         let mut outcome = Ok(());
-        let add = |delta: isize| {
-            let mut waiting = gate.0.lock();
-            if let Some(bytes) = waiting.as_mut() {
-                *bytes = bytes.saturating_add_signed(delta);
-            }
-            gate.1.notify_all();
-        };
-        'collect: for (index, item, result) in &done_rx {
-            let weight = isize::try_from(weigh(&result)).unwrap_or(isize::MAX);
-            add(weight);
+        'collect: for (index, item, result, weight) in &done_rx {
             pending.insert(index, (item, result, weight));
             while let Some((item, result, weight)) = pending.remove(&next) {
                 add(-weight);

@@ -10,6 +10,10 @@ cargo := "cargo"
 build_all := cargo + " test --release --workspace --exclude robosim-guest --no-run"
 target := env_var_or_default("CARGO_TARGET_DIR", "target")
 robosim := target / "release/robosim"
+# The RoboEval versions seeds/roboeval is ported from (each task file's `source` names one).
+benchmarks := env_var_or_default("ROBOSIM_BENCHMARKS", target / "benchmarks")
+robo_instruct_commit := "113b793f8d0c8961b32942bfc4d62cb768f0c33c"
+codebotler_commit := "2b3e2d84e3ea0285cca1f1dcd4f313522d168a3a"
 
 default:
     @just --list
@@ -84,6 +88,33 @@ agreement *ARGS: build
 # programs: agreement per task, state and program; disagreements in target/roboeval-agreement.jsonl.
 roboeval-agreement *ARGS: build
     {{robosim}} roboeval-agreement ../shared/corpus/roboeval_dev.jsonl --details {{target}}/roboeval-agreement.jsonl -j 2 {{ARGS}}
+
+# Not in CI: it needs checkouts of the benchmark (cloned at the commits the port names when missing).
+# Prompts, states and every check compared as trees where the test function is one, else on
+# generated traces; see seeds/roboeval/README.md.
+# Check the RoboEval port against RoboEval's own task files.
+roboeval-port-check *ARGS: roboeval-checkouts
+    python3 dev/roboeval/port_check.py --benchmark {{benchmarks}}/robo-instruct --ablations {{benchmarks}}/codebotler \
+        --ours seeds/roboeval $([ -f ../shared/corpus/roboeval_dev.jsonl ] && echo --corpus ../shared/corpus/roboeval_dev.jsonl) {{ARGS}}
+
+# Grade programs (JSONL: task, program) with RoboEval's own harness, state by state, into OUT.
+roboeval-harness IN OUT *ARGS: roboeval-checkouts
+    [ -x {{target}}/roboeval-py/bin/python ] || python3 -m venv {{target}}/roboeval-py
+    {{target}}/roboeval-py/bin/python -m pip install --quiet --disable-pip-version-check numpy pandas
+    PATH="$(realpath {{target}}/roboeval-py/bin):$PATH" python dev/roboeval/harness.py --benchmark {{benchmarks}}/robo-instruct {{IN}} {{OUT}} {{ARGS}}
+
+# Under target/benchmarks unless ROBOSIM_BENCHMARKS says where.
+# Check out ut-amrl/robo-instruct (RoboEval as the paper ran it) and ut-amrl/codebotler (ablations).
+roboeval-checkouts:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    clone() {
+        [ -d "{{benchmarks}}/$1/.git" ] || git clone --quiet --no-checkout "https://github.com/ut-amrl/$1" "{{benchmarks}}/$1"
+        git -C "{{benchmarks}}/$1" -c advice.detachedHead=false checkout --quiet "$2"
+    }
+    mkdir -p {{benchmarks}}
+    clone robo-instruct {{robo_instruct_commit}}
+    clone codebotler {{codebotler_commit}}
 
 # verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
 bench-corpus TIMES="1" *ARGS: build

@@ -14,6 +14,7 @@ mod llm_client;
 mod pipeline;
 mod pipeline_settings;
 mod roboeval;
+mod roboeval_port;
 mod sandbox_api;
 mod sandbox_isolation;
 mod sandbox_limits;

@@ -6,6 +6,7 @@
 //!   apart (a "without" summary, an arrival message without "enjoy", …), each with the per-state
 //!   verdicts RoboEval's own harness gave it on robo-instruct's task files and on codebotler
 //!   7298339's (the version robosim had ported before);
+//! - `tests/fixtures/roboeval/harness.jsonl`: programs that meet the harness's own rewrite rules;
 //! - `tests/fixtures/roboeval/traces.jsonl`: traces generated from the labelled corpus's programs
 //!   (run on RoboEval's simulator, then mutated), each with the verdict of the state's own test
 //!   function on RoboEval's own `rtl.py`, for every state of the 20 tasks — the only check of
@@ -35,29 +36,46 @@ fn states(verdict: &Value) -> Vec<bool> {
     verdict["states"].as_array().expect("states").iter().map(|s| s.as_bool().expect("a bool")).collect()
 }
 
-#[test]
-fn programs_that_tell_the_benchmark_versions_apart_get_the_papers_verdicts() {
+/// Grades each row's program and compares every state's verdict, and RoboEval's error class,
+/// with what RoboEval's own harness gave it (`roboeval`); returns the tasks seen.
+fn graded_as_roboeval_grades(rows: &[Value]) -> std::collections::BTreeSet<&str> {
     let tasks = tasks();
-    let rows = rows("versions.jsonl");
     let mut seen = std::collections::BTreeSet::new();
     let mut disagreements = Vec::new();
-    for row in &rows {
+    for row in rows {
         let (id, name) = (row["id"].as_str().expect("id"), row["task"].as_str().expect("task"));
-        let (paper, older) = (states(&row["roboeval"]), states(&row["roboeval_7298339"]));
-        // The fixture is only worth having if each program's verdict moved between versions.
-        assert_ne!(paper, older, "{id}: the two versions agree, so it tells nothing apart");
         let task = tasks.iter().find(|t| t.name == name).expect("a known task");
-        let results = robosim::grade::grade_one(task, row["program"].as_str().expect("a program"), &SANDBOX, &robosim::grade::grade_limits());
+        let program = row["program"].as_str().expect("a program");
+        let results = robosim::grade::grade_one(task, program, &SANDBOX, &robosim::grade::grade_limits());
         let ours: Vec<bool> = results.iter().map(|r| r.passed).collect();
         let class = EvalClass::of(&results).name();
-        if ours != paper || class != row["roboeval"]["error"] {
-            disagreements.push(format!("{id}: robosim {ours:?} {class}, RoboEval {paper:?} {}", row["roboeval"]["error"]));
+        let theirs = states(&row["roboeval"]);
+        if ours != theirs || class != row["roboeval"]["error"] {
+            disagreements.push(format!("{id}: robosim {ours:?} {class}, RoboEval {theirs:?} {}", row["roboeval"]["error"]));
         }
         seen.insert(name);
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    seen
+}
+
+#[test]
+fn programs_that_tell_the_benchmark_versions_apart_get_the_papers_verdicts() {
+    let rows = rows("versions.jsonl");
+    for row in &rows {
+        // The fixture is only worth having if each program's verdict moved between versions.
+        assert_ne!(states(&row["roboeval"]), states(&row["roboeval_7298339"]), "{}: the versions agree", row["id"]);
+    }
+    let seen: Vec<_> = graded_as_roboeval_grades(&rows).into_iter().collect();
     let five = ["ElevatorTour", "MovieMessenger", "SayGoodDay", "SetTemperature", "StaplerSupply"];
-    assert_eq!(seen.into_iter().collect::<Vec<_>>(), five, "every updated task is covered");
+    assert_eq!(seen, five, "every updated task is covered");
+}
+
+/// `tests/fixtures/roboeval/harness.jsonl`: the harness's own rewrite of the program (every
+/// `time.sleep` argument times zero, where its pattern finds the call).
+#[test]
+fn programs_are_rewritten_as_robo_instructs_harness_rewrites_them() {
+    graded_as_roboeval_grades(&rows("harness.jsonl"));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use crate::{
     WorldResult,
-    roboeval::{EvalClass, post_process},
+    roboeval::{EvalClass, harness_source, post_process},
 };
 
 #[test]
@@ -60,4 +60,16 @@ fn the_first_state_that_did_not_run_decides_the_class() {
     assert_eq!(EvalClass::of(&[state(false, timeout), state(false, robot)]), EvalClass::PythonError);
     assert_eq!(EvalClass::of(&[state(false, robot), state(false, timeout)]), EvalClass::RobotExecutionError);
     assert_eq!(EvalClass::RobotExecutionError.to_string(), "RobotExecutionError");
+}
+
+/// robo-instruct's `code_replace`, byte for byte: its output for this program was taken from
+/// the Python (`roboeval.benchmark.simple_tracer.code_replace`).
+#[test]
+fn the_program_is_rewritten_as_robo_instructs_harness_rewrites_it() {
+    let program = "def task_program():\n    time.sleep(1)\n    time.sleep(max(1, (2 + (3))))\n    time.sleep(-1)\n    \
+                   say(\"Waited: time.sleep(5)\")\n    time.sleep(f(g(h(1))))\n";
+    let python = "def task_program(robot):\n    time.sleep((1) * 0)\n    time.sleep(max(1, (2 + (3))))\n    \
+                  time.sleep((-1) * 0)\n    robot.say(\"waited: time.sleep((5) * 0)\")\n    time.sleep(f(g(h(1))))\n\n\n\
+                  task_program(robot)";
+    assert_eq!(harness_source(program), format!("import sys\nimport time\nimport robot\n{python}\n"));
 }

@@ -51,7 +51,8 @@ fn graded_as_roboeval_grades(rows: &[Value]) -> std::collections::BTreeSet<&str>
         let class = EvalClass::of(&results).name();
         let theirs = states(&row["roboeval"]);
         if ours != theirs || class != row["roboeval"]["error"] {
-            disagreements.push(format!("{id}: robosim {ours:?} {class}, RoboEval {theirs:?} {}", row["roboeval"]["error"]));
+            disagreements
+                .push(format!("{id}: robosim {ours:?} {class}, RoboEval {theirs:?} {}", row["roboeval"]["error"]));
         }
         seen.insert(name);
     }
@@ -122,6 +123,9 @@ fn every_states_check_judges_generated_traces_as_roboevals_own_test_does() {
         let task = tasks.iter().find(|t| t.name == *name).expect("a known task");
         // A state whose check is `true` (LunchTimeAblation's second) fails nothing.
         let constant = matches!(task.states[*state].check, Expr::Const(true));
-        assert!(*passing > 0 && (*failing > 0 || constant), "{name} state {state}: {passing} passing, {failing} failing");
+        assert!(
+            *passing > 0 && (*failing > 0 || constant),
+            "{name} state {state}: {passing} passing, {failing} failing"
+        );
     }
 }

@@ -75,9 +75,8 @@ impl RoboEvalCase {
 
 /// `time.sleep(…)` with up to two levels of parentheses inside, as the harness's regular
 /// expression finds it (the same leftmost-first match in `regex` as in Python's `re`).
-static SLEEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"time\.sleep\(((?:[^()]+|\((?:[^()]+|\([^()]*\))*\))*)\)").expect("a valid pattern")
-});
+static SLEEP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"time\.sleep\(((?:[^()]+|\((?:[^()]+|\([^()]*\))*\))*)\)").expect("a valid pattern"));
 
 /// What RoboEval's harness runs for `program`: its text rewrite, after `import sys`,
 /// `import time` and with `robot` bound to the robot module.

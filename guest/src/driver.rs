@@ -8,11 +8,11 @@ use std::cell::RefCell;
 use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, Value, truncate_values};
 use rustpython_vm::{
     AsObject, PyObjectRef, PyResult, VirtualMachine,
-    builtins::{PyBaseExceptionRef, PyDictRef, PyList, PyListRef, PyTuple},
+    builtins::{PyBaseExceptionRef, PyCode, PyDictRef, PyList, PyListRef, PyTuple},
     convert::TryFromObject,
 };
 
-use crate::{api, convert};
+use crate::{api, bare, convert};
 
 /// File names whose frames tracebacks leave out (the machinery's own).
 const HIDDEN_FILES: &[&str] = &["<robosim>", crate::prelude::PRELUDE_FILE];
@@ -28,9 +28,42 @@ pub(crate) struct Driver {
     /// Names every program's namespace starts with: the robot API, `time`, `sys`.
     globals: Vec<(&'static str, PyObjectRef)>,
     /// The last program compiled: the paths of one program share the code object.
-    compiled: RefCell<Option<(String, String, PyObjectRef)>>,
+    compiled: RefCell<Option<Compiled>>,
     entries: RefCell<Vec<(String, PyObjectRef)>>,
     baseline: RefCell<Option<Baseline>>,
+}
+
+/// A program's compiled code: its source and file name, the module's code object, and every
+/// code object compiled from its text (the module's and, nested in its constants, its
+/// functions', classes' and comprehensions'). Only lines of those are the program's lines:
+/// code a program compiles for itself (`exec(compile(…, '<program>', 'exec'))`) may claim
+/// the program's file name, not its lines.
+struct Compiled {
+    source: String,
+    filename: String,
+    code: PyObjectRef,
+    tree: Vec<PyObjectRef>,
+}
+
+impl Compiled {
+    fn owns(&self, code: &PyObjectRef) -> bool {
+        self.tree.iter().any(|c| c.is(code))
+    }
+}
+
+/// `code` and the code objects nested in its constants.
+fn code_tree(vm: &VirtualMachine, code: &PyObjectRef) -> Vec<PyObjectRef> {
+    let mut tree = Vec::new();
+    let mut pending = vec![code.clone()];
+    while let Some(code) = pending.pop() {
+        if let Ok(consts) = code.get_attr("co_consts", vm)
+            && let Some(consts) = consts.downcast_ref::<PyTuple>()
+        {
+            pending.extend(consts.as_slice().iter().filter(|c| c.downcast_ref::<PyCode>().is_some()).cloned());
+        }
+        tree.push(code);
+    }
+    tree
 }
 
 impl Driver {
@@ -59,7 +92,7 @@ impl Driver {
         if self.baseline.borrow().is_none()
             && let Err(exc) = self.take_baseline(vm)
         {
-            return GuestReport { outcome: describe(vm, &exc, filename, source), reusable: false };
+            return GuestReport { outcome: describe(vm, &exc, filename, source, None), reusable: false };
         }
         let outcome = match self.run_program(vm, source, filename, entry) {
             Ok(outcome) => outcome,
@@ -68,7 +101,7 @@ impl Driver {
                     let code = exc.as_object().get_attr("code", vm).map_or(Value::None, |c| exit_code(vm, &c));
                     GuestOutcome::Exited { code }
                 } else {
-                    describe(vm, &exc, filename, source)
+                    describe(vm, &exc, filename, source, self.compiled.borrow().as_ref())
                 }
             }
         };
@@ -103,14 +136,18 @@ impl Driver {
     }
 
     fn compiled(&self, vm: &VirtualMachine, source: &str, filename: &str) -> PyResult {
-        if let Some((s, f, code)) = &*self.compiled.borrow()
-            && s == source
-            && f == filename
+        if let Some(compiled) = &*self.compiled.borrow()
+            && compiled.source == source
+            && compiled.filename == filename
         {
-            return Ok(code.clone());
+            return Ok(compiled.code.clone());
         }
-        let code = self.compile.call((source, filename, "exec"), vm)?;
-        *self.compiled.borrow_mut() = Some((source.to_owned(), filename.to_owned(), code.clone()));
+        // Forget the previous program first: a compile error must not be described with its code.
+        *self.compiled.borrow_mut() = None;
+        let code = self.compile.call((bare::rename(source).as_ref(), filename, "exec"), vm)?;
+        let tree = code_tree(vm, &code);
+        *self.compiled.borrow_mut() =
+            Some(Compiled { source: source.to_owned(), filename: filename.to_owned(), code: code.clone(), tree });
         Ok(code)
     }
 
@@ -176,12 +213,20 @@ fn syntax_error(vm: &VirtualMachine, exc: PyBaseExceptionRef) -> PyResult<GuestO
 }
 
 /// Describes an exception that escaped the program: type, message, the program's line and
-/// a traceback of the program's frames. A robot error is the one the host reported.
-fn describe(vm: &VirtualMachine, exc: &PyBaseExceptionRef, filename: &str, source: &str) -> GuestOutcome {
+/// a traceback of the program's frames. A robot error is the one the host reported. The
+/// program's line is the innermost frame running code compiled from its text (`compiled`).
+fn describe(
+    vm: &VirtualMachine,
+    exc: &PyBaseExceptionRef,
+    filename: &str,
+    source: &str,
+    compiled: Option<&Compiled>,
+) -> GuestOutcome {
     let message = exc
         .as_object()
         .str(vm)
         .map_or_else(|_| "<exception str() failed>".to_owned(), |s| s.to_string_lossy().into_owned());
+    let message = bare::original_message(&message).into_owned();
     let lines: Vec<&str> = source.lines().collect();
     let mut line = None;
     let mut frames = vec!["Traceback (most recent call last):".to_owned()];
@@ -196,15 +241,17 @@ fn describe(vm: &VirtualMachine, exc: &PyBaseExceptionRef, filename: &str, sourc
         let co_filename = text(code.as_ref().and_then(|c| attr(c, "co_filename")));
         let co_name = text(code.as_ref().and_then(|c| attr(c, "co_name")));
         let lineno = attr(&current, "tb_lineno").and_then(|l| u32::try_from_object(vm, l).ok()).unwrap_or(0);
+        let programs = co_filename == filename
+            && code.as_ref().is_some_and(|code| compiled.is_some_and(|c| c.filename == filename && c.owns(code)));
         if !HIDDEN_FILES.contains(&co_filename.as_str()) && frames.len() < 200 {
             frames.push(format!("  File \"{co_filename}\", line {lineno}, in {co_name}"));
-            if co_filename == filename {
+            if programs {
                 line = Some(lineno);
                 if let Some(text) = lines.get((lineno as usize).wrapping_sub(1)) {
                     frames.push(format!("    {}", text.trim()));
                 }
             }
-        } else if co_filename == filename {
+        } else if programs {
             line = Some(lineno);
         }
         tb = attr(&current, "tb_next");

@@ -10,6 +10,7 @@
 //! `robosim-sandbox`'s build script does this for you.
 
 mod api;
+mod bare;
 mod convert;
 mod driver;
 mod host;

@@ -139,7 +139,7 @@ fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std
         if s.resumed > 0 { format!(" ({} resumed)", s.resumed) } else { String::new() }
     )?;
     for (class, count) in &s.by_class {
-        writeln!(out, "  {class:<28} {count:>6}")?;
+        writeln!(out, "  {class:<34} {count:>6}")?;
     }
     if s.reused + s.cache_hits > 0 {
         writeln!(out, "not verified again: {} repeated in the batch, {} from the cache", s.reused, s.cache_hits)?;

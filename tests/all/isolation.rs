@@ -231,9 +231,11 @@ fn the_machinery_is_out_of_the_programs_reach() {
     let verifier = verifier();
     for (probe, expected) in [
         // Builtin functions: nothing to rewrite.
-        ("go_to.__globals__", "AttributeError"),
-        ("say.__code__", "AttributeError"),
-        ("pick.__closure__", "AttributeError"),
+        ("robot.go_to.__globals__", "AttributeError"),
+        ("robot.say.__code__", "AttributeError"),
+        ("robot.pick.__closure__", "AttributeError"),
+        // Named without a call, a robot function is no name at all, as in the reference.
+        ("go_to.__globals__", "NameError"),
         // Neither the prelude nor a native helper module can be imported.
         ("__import__('_robosim')", "ModuleNotFoundError"),
         ("__import__('_robosim_prelude')", "ModuleNotFoundError"),
@@ -241,7 +243,7 @@ fn the_machinery_is_out_of_the_programs_reach() {
         ("setattr(type(get_current_location()), '__contains__', lambda s, i: True)", "TypeError"),
         ("setattr(type(get_all_rooms()), '__contains__', lambda s, i: True)", "TypeError"),
     ] {
-        let verdict = verifier.verify(&format!("def task_program():\n    {probe}\n"));
+        let verdict = verifier.verify(&format!("import robot\ndef task_program():\n    {probe}\n"));
         let failure = verdict.failure.unwrap_or_else(|| panic!("{probe} should fail"));
         assert_eq!(failure.class, expected, "{probe}: {}", failure.error);
     }

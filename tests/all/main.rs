@@ -13,6 +13,7 @@ mod isolation;
 mod llm_client;
 mod pipeline;
 mod pipeline_settings;
+mod records;
 mod roboeval;
 mod roboeval_port;
 mod sandbox_api;

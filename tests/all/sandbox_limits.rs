@@ -30,11 +30,28 @@ fn infinite_loop_hits_the_deadline_when_fuel_is_plentiful() {
     next_run_is_clean();
 }
 
+/// `[0] * 10**9` asks for more than a 32-bit interpreter can address: the interpreter raises
+/// `MemoryError` without asking the host for memory, so it is a Python exception, not the
+/// sandbox's limit (which `growing_memory_past_the_limit_is_a_memory_outcome` hits).
 #[test]
-fn a_billion_element_list_hits_the_memory_limit() {
+fn a_billion_element_list_is_a_memory_error_the_interpreter_raises() {
     let report = run_task(&program("huge_list"));
-    assert_eq!(report.outcome, Outcome::MemoryExceeded, "{report:#?}");
+    assert!(
+        matches!(&report.outcome, Outcome::PythonError { exc_type, line: Some(2), .. } if exc_type == "MemoryError"),
+        "{report:#?}"
+    );
     next_run_is_clean();
+}
+
+/// The memory limit is the host's to report: a program that raises `MemoryError` itself
+/// gets a Python exception with its own message.
+#[test]
+fn a_memory_error_the_program_raises_is_its_own() {
+    let report = run_task("def task_program():\n    raise MemoryError('fake')\n");
+    assert!(
+        matches!(&report.outcome, Outcome::PythonError { exc_type, message, .. } if exc_type == "MemoryError" && message == "fake"),
+        "{report:#?}"
+    );
 }
 
 #[test]

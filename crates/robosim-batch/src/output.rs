@@ -96,6 +96,14 @@ pub(crate) fn manifest_of(line: &Value) -> Option<Manifest> {
     line.get(MANIFEST_KEY).and_then(|m| Manifest::deserialize(m).ok())
 }
 
+/// Whether `line`, the last line of a file, is the start of a manifest line that was cut
+/// while it was written (no record can follow it).
+fn torn_manifest(line: &[u8]) -> bool {
+    let start = format!("{{\"{MANIFEST_KEY}\"");
+    let n = line.len().min(start.len());
+    line[..n] == start.as_bytes()[..n]
+}
+
 /// Appends records to a verdicts file, one flushed line each.
 #[derive(Debug)]
 pub(crate) struct Writer {
@@ -158,6 +166,10 @@ pub(crate) fn resume(
             break;
         }
         let complete = raw.last() == Some(&b'\n');
+        if first && !complete && torn_manifest(&raw) {
+            // Killed while writing its first line: nothing was verified yet; start it again.
+            return Ok((Writer::create(path, manifest)?, Vec::new()));
+        }
         let parsed: Option<Value> = serde_json::from_slice(&raw).ok();
         if first {
             match parsed.as_ref().and_then(manifest_of) {
@@ -186,7 +198,8 @@ pub(crate) fn resume(
         records.push(record);
     }
     if first {
-        return Err(Error::NotAVerdictsFile { path: path.to_owned() });
+        // An empty file: a run that was killed before it wrote anything.
+        return Ok((Writer::create(path, manifest)?, Vec::new()));
     }
     let mut file = OpenOptions::new().write(true).open(path).map_err(io)?;
     file.set_len(kept_bytes).map_err(io)?;

@@ -24,8 +24,12 @@ pub struct Summary {
     pub reused: u64,
     /// Verdicts served by the on-disk cache (`--cache`).
     pub cache_hits: u64,
-    /// Rejections by error class (`RobotPickError`, `NameError`, `TimeOutError`, …).
+    /// Rejections by error class (`RobotPickError`, `NameError`, `TimeOutError`, …; a Python
+    /// exception named like one of robosim's as `TimeOutError (a Python exception)`).
     pub by_class: BTreeMap<String, u64>,
+    /// Rejections by how the failing run ended: `python_error`, `robot_error`,
+    /// `fuel_exhausted`, `memory_exceeded`, … (robosim's stops apart from the program's errors).
+    pub by_outcome: BTreeMap<String, u64>,
     /// Paths explored, over all programs.
     pub paths: u64,
     /// Programs whose whole choice tree was explored.
@@ -74,7 +78,8 @@ impl Summary {
         }
         let Some(verdict) = &meta.verdict else { return };
         if let Some(failure) = &verdict.failure {
-            *self.by_class.entry(failure.class.to_string()).or_default() += 1;
+            *self.by_class.entry(failure.class.summary_key()).or_default() += 1;
+            *self.by_outcome.entry(failure.outcome.kind().to_owned()).or_default() += 1;
         }
         let paths = verdict.paths as u64;
         self.paths += paths;

@@ -234,8 +234,9 @@ fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
                 line: exc.line,
                 traceback: exc.traceback.clone(),
             },
-            // A MemoryError inside the sandbox always means a memory bound was hit.
-            None if exc.exc_type == "MemoryError" => Outcome::MemoryExceeded,
+            // The memory limit only when the host refused memory in this run: a program may
+            // raise MemoryError itself (`raise MemoryError('fake')`), and that is its own error.
+            None if exc.exc_type == "MemoryError" && state.limiter.denied => Outcome::MemoryExceeded,
             None => Outcome::PythonError {
                 exc_type: exc.exc_type.clone(),
                 message: exc.message.clone(),

@@ -53,6 +53,26 @@ impl ErrorClass {
         })
     }
 
+    /// Whether robosim (a limit, the machinery) ended the run, not the program.
+    #[must_use]
+    pub const fn is_robosims(&self) -> bool {
+        !matches!(self, Self::Robot(_) | Self::Python(_))
+    }
+
+    /// The name a summary counts it under: [`as_str`](Self::as_str), except that a Python
+    /// exception named like one of robosim's classes (`class TimeOutError(Exception)`, a
+    /// `MemoryError` the program raised or the interpreter raised without the host refusing
+    /// memory) is counted apart from robosim's, as `TimeOutError (a Python exception)`.
+    #[must_use]
+    pub fn summary_key(&self) -> String {
+        match self {
+            Self::Python(name) | Self::Robot(name) if Self::from(name.as_str()).is_robosims() => {
+                format!("{name} (a Python exception)")
+            }
+            other => other.as_str().to_owned(),
+        }
+    }
+
     /// The reference's name for it.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -68,8 +88,10 @@ impl ErrorClass {
     }
 }
 
-/// Reads a name back (from a verdicts file): the inverse of [`ErrorClass::as_str`], except
-/// that a program's exception named like one of robosim's classes reads back as robosim's.
+/// Reads a name back: the inverse of [`ErrorClass::as_str`], except that a program's
+/// exception named like one of robosim's classes reads back as robosim's. A verdict read
+/// from a file takes its class from its outcome instead (see `Failure`), which tells them
+/// apart.
 impl From<&str> for ErrorClass {
     fn from(name: &str) -> Self {
         match name {
@@ -126,5 +148,8 @@ mod tests {
         }
         assert_eq!(ErrorClass::from("RobotPickError"), ErrorClass::Robot("RobotPickError".into()));
         assert_eq!(ErrorClass::from("TimeOutError"), ErrorClass::TimeOut);
+        assert_eq!(ErrorClass::TimeOut.summary_key(), "TimeOutError");
+        assert_eq!(ErrorClass::Python("TimeOutError".into()).summary_key(), "TimeOutError (a Python exception)");
+        assert_eq!(ErrorClass::Python("ValueError".into()).summary_key(), "ValueError");
     }
 }

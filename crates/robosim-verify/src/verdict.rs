@@ -83,8 +83,11 @@ impl Stopped {
     }
 }
 
-/// A failing path: what went wrong, where, and how to replay it.
+/// A failing path: what went wrong, where, and how to replay it. Read back (from a verdicts
+/// file or a cache), its class is taken from its outcome wherever the outcome decides it, so
+/// a program's own `TimeOutError` never reads back as robosim's time-out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "FailureFile")]
 pub struct Failure {
     /// The error class, written as the reference names it: `RobotPickError`, `NameError`,
     /// `TimeOutError`, …
@@ -108,6 +111,31 @@ pub struct Failure {
     /// Robot calls left out of `trace` (between its first and last part).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub trace_omitted: usize,
+}
+
+/// A [`Failure`] as a file holds it.
+#[derive(Deserialize)]
+struct FailureFile {
+    class: ErrorClass,
+    line: Option<u32>,
+    error: String,
+    outcome: Outcome,
+    choices: Vec<u32>,
+    decisions: Vec<ChoiceRecord>,
+    #[serde(default)]
+    decisions_omitted: usize,
+    trace: Vec<TraceEvent>,
+    #[serde(default)]
+    trace_omitted: usize,
+}
+
+impl From<FailureFile> for Failure {
+    fn from(file: FailureFile) -> Self {
+        let FailureFile { class, line, error, outcome, choices, decisions, decisions_omitted, trace, trace_omitted } =
+            file;
+        let class = ErrorClass::of(&outcome).unwrap_or(class);
+        Self { class, line, error, outcome, choices, decisions, decisions_omitted, trace, trace_omitted }
+    }
 }
 
 /// The most trace events (and decisions) a verdict keeps.

@@ -90,6 +90,8 @@ pub(crate) struct EvalArgs {
     json: bool,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    pub(crate) trace: super::shared::TraceArgs,
 }
 
 impl EvalArgs {

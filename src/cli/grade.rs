@@ -26,6 +26,8 @@ pub(crate) struct GradeArgs {
     json: bool,
     #[command(flatten)]
     pub(crate) limits: super::shared::LimitArgs,
+    #[command(flatten)]
+    pub(crate) trace: super::shared::TraceArgs,
 }
 
 pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitStatus> {

@@ -108,17 +108,17 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         // the command's own sandbox then runs only what it shows (one at a time).
         Command::RoboevalAgreement(args) => {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
-            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.jobs.get())?;
+            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.trace, args.jobs.get())?;
             roboeval_agreement::run(&sandbox, grader.as_ref(), args)
         }
         Command::Grade(args) => {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
-            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.jobs.get())?;
+            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.trace, args.jobs.get())?;
             grade::run(grader.as_ref(), args)
         }
         Command::Eval(args) => {
             let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
-            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.grading_jobs())?;
+            let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.trace, args.grading_jobs())?;
             eval::run(grader.as_ref(), args)
         }
         Command::VerifyWorker(args) => {

@@ -34,6 +34,8 @@ pub(crate) struct RoboEvalAgreementArgs {
     pub(crate) jobs: JobsArgs,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    pub(crate) trace: super::shared::TraceArgs,
 }
 
 #[derive(Default)]
@@ -57,7 +59,7 @@ pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreeme
     let mut config = GradeConfig::new(&args.corpus);
     config.output = robosim::batch::beside(&args.details, "grades");
     config.jobs = args.jobs.get();
-    let limits = args.limits.limits();
+    let grading = robosim::grade::Grading { limits: args.limits.limits(), trace: args.trace.reading() };
     if let Some(dir) = config.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -105,7 +107,7 @@ pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreeme
             let task = tasks.iter().find(|t| t.name == name);
             let trace: Option<Vec<String>> = task.and_then(|t| t.states.get(k)).map(|case| {
                 let program = row["program"].as_str().unwrap_or_default();
-                run_state(case, program, sandbox, &limits).1.iter().map(ToString::to_string).collect()
+                run_state(case, program, sandbox, &grading).1.elements.iter().map(ToString::to_string).collect()
             });
             let disagreement = json!({
                 "line": line + 1,

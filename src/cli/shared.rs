@@ -106,6 +106,40 @@ pub(crate) struct LimitArgs {
     robot_data_bytes: usize,
 }
 
+/// How a RoboEval state's trace is read for its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Trace {
+    /// As RoboEval's harness reads it from stdout: a line the program prints ends the trace
+    /// (published numbers reproduce).
+    Printed,
+    /// Every robot call the host recorded; what the program prints neither adds nor cuts.
+    /// For untrusted grading (RL rewards).
+    Calls,
+}
+
+/// `--trace`.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct TraceArgs {
+    /// How the trace of a RoboEval state is read: `printed` (RoboEval's reading) or `calls`
+    /// (what the robot did, for untrusted completions).
+    #[arg(long, value_enum, default_value_t = Trace::Printed)]
+    trace: Trace,
+}
+
+impl TraceArgs {
+    pub(crate) const fn reading(self) -> robosim::grade::TraceReading {
+        match self.trace {
+            Trace::Printed => robosim::grade::TraceReading::Printed,
+            Trace::Calls => robosim::grade::TraceReading::Calls,
+        }
+    }
+
+    /// The flag that gives this reading (for a worker process).
+    pub(crate) fn to_args(self) -> Vec<String> {
+        vec!["--trace".into(), self.reading().as_str().into()]
+    }
+}
+
 /// The search over a program's tree of choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Search {

@@ -10,7 +10,7 @@ use std::{borrow::Cow, collections::HashMap, path::PathBuf};
 use clap::Args;
 use robosim::{
     Sandbox,
-    grade::{Grader, InProcess, Task, WorldResult, not_run},
+    grade::{Grader, Grading, InProcess, Task, TraceReading, WorldResult, not_run},
     parallel::{ProcessPool, serve},
     verify::{self, Verifier, Verify, VerifyConfig},
 };
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Cli,
-    shared::{ExitStatus, LimitArgs},
+    shared::{ExitStatus, LimitArgs, TraceArgs},
 };
 
 #[derive(Debug, Args)]
@@ -28,6 +28,8 @@ pub(crate) struct GradeWorkerArgs {
     tasks: PathBuf,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    trace: TraceArgs,
 }
 
 /// One request: grade `source` on the task named `task` and on those named in `also` (which
@@ -44,7 +46,7 @@ struct Request<'a> {
 pub(crate) fn run(sandbox: &Sandbox, args: &GradeWorkerArgs) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
-    let grader = InProcess { sandbox, limits: args.limits.limits() };
+    let grader = InProcess { sandbox, grading: Grading { limits: args.limits.limits(), trace: args.trace.reading() } };
     serve(|request: Request<'_>| -> Vec<Vec<WorldResult>> {
         // The parent only names tasks it loaded from the same directory; an unknown one gets no results.
         let Some(task) = by_name.get(request.task.as_ref()) else { return Vec::new() };
@@ -60,11 +62,16 @@ pub(crate) fn run(sandbox: &Sandbox, args: &GradeWorkerArgs) -> anyhow::Result<E
 /// Grading through worker processes.
 struct Workers {
     pool: ProcessPool,
+    trace: TraceReading,
 }
 
 impl Grader for Workers {
     fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult> {
         self.grade_together(task, &[], source).swap_remove(0)
+    }
+
+    fn trace(&self) -> TraceReading {
+        self.trace
     }
 
     fn grade_together(&self, task: &Task, also: &[&Task], source: &str) -> Vec<Vec<WorldResult>> {
@@ -89,14 +96,18 @@ pub(crate) fn grader<'a>(
     sandbox: &'a Sandbox,
     tasks: &std::path::Path,
     limits: &LimitArgs,
+    trace: TraceArgs,
     jobs: usize,
 ) -> anyhow::Result<Box<dyn Grader + 'a>> {
     if jobs <= 1 {
-        return Ok(Box::new(InProcess { sandbox, limits: limits.limits() }));
+        return Ok(Box::new(InProcess {
+            sandbox,
+            grading: Grading { limits: limits.limits(), trace: trace.reading() },
+        }));
     }
     let mut args = vec!["--tasks".into(), tasks.as_os_str().to_owned()];
-    args.extend(limits.to_args().into_iter().map(Into::into));
-    Ok(Box::new(Workers { pool: worker_pool(cli, "grade-worker", args)? }))
+    args.extend(limits.to_args().into_iter().chain(trace.to_args()).map(Into::into));
+    Ok(Box::new(Workers { pool: worker_pool(cli, "grade-worker", args)?, trace: trace.reading() }))
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, fs, path::PathBuf, process::Command};
 
 use robosim::{
     eval::{Api, EvalConfig, Sampling, default_prefix, evaluate, pass_at_k},
-    grade::{GradeConfig, InProcess, Task, grade, grade_limits, grade_one, roboeval::EvalClass},
+    grade::{GradeConfig, Grading, InProcess, Task, grade, grade_one, roboeval::EvalClass},
     llm::{
         Client, ClientConfig,
         mock::{Received, Reply, ScriptedServer},
@@ -124,7 +124,7 @@ fn a_model_is_evaluated_as_roboeval_evaluates_it_and_resumes_from_its_cache() {
     let ablation = tasks.iter().find(|t| t.name == "CountSavoryAblation").expect("the ablation");
     let savory =
         grades.iter().zip(&completions).find(|(g, _)| g["task"] == "CountSavory").expect("a CountSavory grade");
-    let again = grade_one(ablation, savory.1["completion"].as_str().expect("program"), &SANDBOX, &grade_limits());
+    let again = grade_one(ablation, savory.1["completion"].as_str().expect("program"), &SANDBOX, &Grading::default());
     let recorded: Vec<bool> = savory.0["ablations"]["CountSavoryAblation"]["states"]
         .as_array()
         .expect("ablation states")

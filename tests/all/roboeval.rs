@@ -5,7 +5,10 @@
 
 use std::path::PathBuf;
 
-use robosim::{Limits, grade::Task};
+use robosim::{
+    Limits,
+    grade::{Grading, Task},
+};
 use serde_json::Value;
 
 use crate::SANDBOX;
@@ -43,7 +46,12 @@ fn verdicts_agree_with_roboeval_on_a_tenth_of_the_labelled_corpus() {
         let row: Value = serde_json::from_str(line).expect("JSON");
         let name = row["task"].as_str().expect("a task");
         let task = tasks.iter().find(|t| t.name == name).expect("a known task");
-        let results = robosim::grade::grade_one(task, row["program"].as_str().expect("a program"), &SANDBOX, &limits);
+        let results = robosim::grade::grade_one(
+            task,
+            row["program"].as_str().expect("a program"),
+            &SANDBOX,
+            &Grading { limits, ..Grading::default() },
+        );
         let expected: Vec<bool> =
             row["roboeval"]["states"].as_array().expect("states").iter().map(|s| s["passed"] == true).collect();
         assert_eq!(results.len(), expected.len(), "line {}: {name}", i + 1);
@@ -70,7 +78,12 @@ fn a_waiting_program_is_stopped_and_judged_as_roboeval_does() {
     let tasks = tasks();
     let task = tasks.iter().find(|t| t.name == "ElevatorTour").expect("ElevatorTour");
     let program = "def task_program():\n    while True:\n        is_in_room(\"person\")\n        time.sleep(1)\n";
-    let results = robosim::grade::grade_one(task, program, &SANDBOX, &Limits::default());
+    let results = robosim::grade::grade_one(
+        task,
+        program,
+        &SANDBOX,
+        &Grading { limits: Limits::default(), ..Grading::default() },
+    );
     for (case, result) in task.states.iter().zip(&results) {
         assert_eq!(result.outcome, "robot_call_limit_exceeded", "{result:?}");
         // A state that expects the wait gets RoboEval's budget; any other the full one.
@@ -94,9 +107,8 @@ fn a_program_that_prints_loses_the_trace_after_its_print_as_in_roboeval() {
             "def task_program():\n    for room in get_all_rooms():\n        if \"lab\" not in room:\n            continue\n{before}        go_to(room)\n        if is_in_room(\"person\"):\n            say(\"Good day!\")\n{after}"
         )
     };
-    let passed = |source: &str| {
-        robosim::grade::grade_one(task, source, &SANDBOX, &robosim::grade::grade_limits()).iter().all(|s| s.passed)
-    };
+    let passed =
+        |source: &str| robosim::grade::grade_one(task, source, &SANDBOX, &Grading::default()).iter().all(|s| s.passed);
     assert!(passed(&program("", "")));
     assert!(passed(&program("", "    print(\"done\")\n")), "a print after the last call is harmless");
     assert!(!passed(&program("        print(\"visiting\", room)\n", "")), "the trace ends at the first print");

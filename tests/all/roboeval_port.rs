@@ -46,7 +46,7 @@ fn graded_as_roboeval_grades(rows: &[Value]) -> std::collections::BTreeSet<&str>
         let (id, name) = (row["id"].as_str().expect("id"), row["task"].as_str().expect("task"));
         let task = tasks.iter().find(|t| t.name == name).expect("a known task");
         let program = row["program"].as_str().expect("a program");
-        let results = robosim::grade::grade_one(task, program, &SANDBOX, &robosim::grade::grade_limits());
+        let results = robosim::grade::grade_one(task, program, &SANDBOX, &robosim::grade::Grading::default());
         let ours: Vec<bool> = results.iter().map(|r| r.passed).collect();
         let class = EvalClass::of(&results).name();
         let theirs = states(&row["roboeval"]);

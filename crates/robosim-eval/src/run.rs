@@ -136,6 +136,9 @@ pub struct EvalSummary {
     pub model: String,
     pub api: Api,
     pub sampling: Sampling,
+    /// How the trace of each RoboEval state was read (`printed`, as RoboEval reads it, or
+    /// `calls`).
+    pub trace: robosim_grade::TraceReading,
     pub prompt_suffix: String,
     /// The prompt prefix's length in bytes (the prefix itself is long).
     pub prompt_prefix_bytes: usize,
@@ -208,6 +211,7 @@ pub fn evaluate(
         model: client.config().model.clone(),
         api: config.api,
         sampling: config.sampling.clone(),
+        trace: grader.trace(),
         prompt_suffix: config.template.suffix.clone(),
         prompt_prefix_bytes: config.template.prefix.len(),
         completions: 0,

@@ -10,14 +10,14 @@ use std::{
 };
 
 use robosim_protocol::{RobotFunction, Value as PyValue};
-use robosim_sandbox::{CallResult, Limits, Outcome, Program, RunReport, Sandbox};
+use robosim_sandbox::{CallResult, Outcome, Program, RunReport, Sandbox};
 use robosim_verify::{error_line, extract_program};
 use robosim_world::key;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
-    Error,
+    Error, Grading, TraceReading,
     check::Run,
     grader::Grader,
     pattern::Step,
@@ -79,6 +79,10 @@ pub struct GradeRecord {
     pub status: GradeStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// How the trace was read: for a RoboEval task the grader's reading, for robosim's own
+    /// tasks always `calls`; absent for invalid input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceReading>,
     /// One result per world of the task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worlds: Option<Vec<WorldResult>>,
@@ -96,9 +100,10 @@ pub enum GradeStatus {
 }
 
 impl GradeRecord {
-    /// The record of the completion `value` on line `line`, graded on `task` with `worlds`.
+    /// The record of the completion `value` on line `line`, graded on `task` with `worlds`,
+    /// a RoboEval task's trace read as `trace`.
     #[must_use]
-    pub fn graded(line: usize, value: &Value, task: &Task, worlds: Vec<WorldResult>) -> Self {
+    pub fn graded(line: usize, value: &Value, task: &Task, trace: TraceReading, worlds: Vec<WorldResult>) -> Self {
         let passed = worlds.iter().all(|w| w.passed);
         Self {
             id: Some(value.get("id").cloned().unwrap_or(Value::Null)),
@@ -107,6 +112,7 @@ impl GradeRecord {
             prompt: Some(value.get("prompt").cloned().unwrap_or(Value::Null)),
             status: if passed { GradeStatus::Passed } else { GradeStatus::Failed },
             task: Some(task.name.clone()),
+            trace: Some(if task.states.is_empty() { TraceReading::Calls } else { trace }),
             worlds: Some(worlds),
         }
     }
@@ -121,6 +127,7 @@ impl GradeRecord {
             prompt: None,
             status: GradeStatus::InvalidInput,
             task: None,
+            trace: None,
             worlds: None,
         }
     }
@@ -183,24 +190,25 @@ pub fn grade_together(
     also: &[&Task],
     source: &str,
     sandbox: &Sandbox,
-    limits: &Limits,
+    grading: &Grading,
 ) -> Vec<Vec<WorldResult>> {
     let shared = !task.states.is_empty() && also.iter().all(|t| same_states(&task.states, &t.states));
     if shared {
         let sets: Vec<&[RoboEvalCase]> =
             std::iter::once(task).chain(also.iter().copied()).map(|t| t.states.as_slice()).collect();
-        return grade_state_sets(&sets, source, sandbox, limits);
+        return grade_state_sets(&sets, source, sandbox, grading);
     }
-    std::iter::once(task).chain(also.iter().copied()).map(|t| grade_one(t, source, sandbox, limits)).collect()
+    std::iter::once(task).chain(also.iter().copied()).map(|t| grade_one(t, source, sandbox, grading)).collect()
 }
 
-/// Runs `source` in every world of `task` and checks each run. Every run starts from the
-/// pristine snapshot in an instance of its own: a completion cannot carry state from one
-/// world into another, nor into another completion's runs.
-pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) -> Vec<WorldResult> {
+/// Runs `source` in every world of `task` and checks each run, as `grading` says. Every run
+/// starts from the pristine snapshot in an instance of its own: a completion cannot carry
+/// state from one world into another, nor into another completion's runs.
+pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading) -> Vec<WorldResult> {
     if !task.states.is_empty() {
-        return grade_state_sets(&[&task.states], source, sandbox, limits).pop().unwrap_or_default();
+        return grade_state_sets(&[&task.states], source, sandbox, grading).pop().unwrap_or_default();
     }
+    let limits = &grading.limits;
     let program = Program {
         source: extract_program(source).into_owned(),
         filename: "<completion>".into(),
@@ -220,6 +228,7 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, limits: &Limits) 
                 error: None,
                 failed_checks: Vec::new(),
                 robot_calls: events.len(),
+                trace_cut: None,
             };
             if !matches!(report.outcome, Outcome::Completed) {
                 let line = report.outcome.line().map_or_else(String::new, |l| format!(" (line {l})"));
@@ -315,7 +324,7 @@ pub fn grade(
         |item| item.input.as_ref().ok().map(|(_, task, source)| grader.grade(task, source)),
         robosim_parallel::json_weight,
         |item, worlds| {
-            let record = summarize(&mut summary, item, worlds);
+            let record = summarize(&mut summary, item, grader.trace(), worlds);
             on_progress(Progress::Graded { status: record.status });
             // Through a JSON value, whose maps keep keys sorted, as the file has always had them.
             let record = serde_json::to_value(&record).map_err(|e| io_error(&config.output, e.into()))?;
@@ -337,7 +346,12 @@ pub fn grade(
 }
 
 /// The record of one line, counted into `summary`.
-fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResult>>) -> GradeRecord {
+fn summarize(
+    summary: &mut Summary,
+    item: Item<'_>,
+    trace: TraceReading,
+    worlds: Option<Vec<WorldResult>>,
+) -> GradeRecord {
     summary.completions += 1;
     let ((value, task, _), worlds) = match (item.input, worlds) {
         (Ok(input), Some(worlds)) => (input, worlds),
@@ -367,7 +381,7 @@ fn summarize(summary: &mut Summary, item: Item<'_>, worlds: Option<Vec<WorldResu
         );
         summary.failures.push(format!("line {} ({id}) {} / {}: {what}", item.line, task.name, w.world));
     }
-    GradeRecord::graded(item.line, &value, task, worlds)
+    GradeRecord::graded(item.line, &value, task, trace, worlds)
 }
 
 fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {

@@ -3,8 +3,9 @@
 //! processes, see `robosim_parallel::ProcessPool`).
 
 use robosim_sandbox::{Limits, Sandbox};
+use serde::{Deserialize, Serialize};
 
-use crate::{FailedCheck, Task, WorldResult, grade_one, grade_together, roboeval::state_name};
+use crate::{FailedCheck, Task, TraceReading, WorldResult, grade_one, grade_together, roboeval::state_name};
 
 /// The limits a grading run gets unless told otherwise: the sandbox's defaults with fuel for
 /// about a quarter of a second of compute, more than RoboEval's programs need.
@@ -13,9 +14,27 @@ pub fn grade_limits() -> Limits {
     Limits { fuel: 2_000_000_000, ..Limits::default() }
 }
 
+/// How completions are graded: the limits of each run, and how the trace of a RoboEval state
+/// is read (robosim's own tasks always judge the robot's calls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grading {
+    pub limits: Limits,
+    pub trace: TraceReading,
+}
+
+impl Default for Grading {
+    /// [`grade_limits`], and RoboEval's own reading of the trace.
+    fn default() -> Self {
+        Self { limits: grade_limits(), trace: TraceReading::Printed }
+    }
+}
+
 /// Runs a completion in every world (or RoboEval state) of a task and checks each run.
 pub trait Grader: Sync {
     fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult>;
+
+    /// How it reads the trace of a RoboEval state.
+    fn trace(&self) -> TraceReading;
 
     /// `source` graded on `task` and on each of `also` (its ablations, say): one result list
     /// per task, `task`'s first. A grader may run each shared state once for all of them.
@@ -24,28 +43,32 @@ pub trait Grader: Sync {
     }
 }
 
-/// Grading in this process: each run in a fresh instance of `sandbox`, under `limits`.
+/// Grading in this process: each run in a fresh instance of `sandbox`, as `grading` says.
 #[derive(Debug, Clone, Copy)]
 pub struct InProcess<'a> {
     pub sandbox: &'a Sandbox,
-    pub limits: Limits,
+    pub grading: Grading,
 }
 
 impl<'a> InProcess<'a> {
-    /// With [`grade_limits`].
+    /// With the default [`Grading`].
     #[must_use]
     pub fn new(sandbox: &'a Sandbox) -> Self {
-        Self { sandbox, limits: grade_limits() }
+        Self { sandbox, grading: Grading::default() }
     }
 }
 
 impl Grader for InProcess<'_> {
     fn grade(&self, task: &Task, source: &str) -> Vec<WorldResult> {
-        grade_one(task, source, self.sandbox, &self.limits)
+        grade_one(task, source, self.sandbox, &self.grading)
+    }
+
+    fn trace(&self) -> TraceReading {
+        self.grading.trace
     }
 
     fn grade_together(&self, task: &Task, also: &[&Task], source: &str) -> Vec<Vec<WorldResult>> {
-        grade_together(task, also, source, self.sandbox, &self.limits)
+        grade_together(task, also, source, self.sandbox, &self.grading)
     }
 }
 
@@ -67,6 +90,7 @@ pub fn not_run(task: &Task, why: &str) -> Vec<WorldResult> {
             error: Some(why.to_owned()),
             failed_checks: Vec::<FailedCheck>::new(),
             robot_calls: 0,
+            trace_cut: None,
         })
         .collect()
 }

@@ -1,58 +1,149 @@
-//! The trace as RoboEval's harness reads it. Its simulator prints one line per traced robot
-//! call, `Name /$@!/ value /$@!/ options`, to stdout; the program's own prints go to the same
-//! stream; the harness strips the whole output, splits it into lines and reads elements until
-//! the first line that does not split into three fields whose last is a Python literal. So a
-//! program that prints a status line before its last robot call loses the rest of its trace,
-//! as it does in RoboEval. robosim rebuilds that stream from the run's robot calls and the
-//! places of its writes to stdout, and reads it back the same way.
+//! The trace of a RoboEval run, read in one of two ways ([`TraceReading`]).
+//!
+//! RoboEval's simulator prints one line per traced robot call, `Name /$@!/ value /$@!/
+//! options`, to stdout; the program's own prints go to the same stream; the harness strips the
+//! whole output, splits it into lines and reads elements until the first line that does not
+//! split into three fields whose last is a Python literal. So a program that prints a status
+//! line before its last robot call loses the rest of its trace, and one that prints a line
+//! shaped like an element adds a robot action it never made.
+//!
+//! - [`TraceReading::Printed`] (the default for RoboEval's tasks, so that published numbers
+//!   reproduce) rebuilds that stream from the run's robot calls and the places of its writes
+//!   to stdout and reads it the harness's way, with one difference: a line that holds only the
+//!   program's own output never becomes an element; it ends the trace, as any other line the
+//!   harness cannot read. (Text printed without a newline runs into the next simulator line,
+//!   which then keeps its place with the name the harness reads, as there.)
+//! - [`TraceReading::Calls`]: every robot call the host recorded is an element; what the
+//!   program prints neither adds nor cuts anything. For untrusted grading (RL rewards).
 
 use robosim_protocol::{RobotFunction, Value};
 use robosim_sandbox::{CallResult, StdoutWrite, TraceEvent};
+use serde::{Deserialize, Serialize};
 
 use crate::rtl::{Action, Element};
 
 /// The separator RoboEval prints between an element's fields.
 const DELIMITER: &str = "/$@!/";
 
-/// The line RoboEval's simulator prints for a robot call, if it prints one: `go_to`,
+/// How the trace a RoboEval check judges is read from a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceReading {
+    /// RoboEval's reading of stdout: a line the program prints ends the trace.
+    #[default]
+    Printed,
+    /// Every robot call the host recorded; prints neither add nor cut.
+    Calls,
+}
+
+impl TraceReading {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Printed => "printed",
+            Self::Calls => "calls",
+        }
+    }
+}
+
+/// Where a printed reading stopped before the end of the robot's calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceCut {
+    /// What ended it: `print` (a line of the program's own output) or `unreadable` (a
+    /// simulator line the harness cannot read, e.g. a message with a newline in it).
+    pub by: CutBy,
+    /// Elements read before it.
+    pub elements: usize,
+    /// Robot calls after it that the check did not see.
+    pub robot_calls_lost: usize,
+}
+
+/// See [`TraceCut::by`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutBy {
+    Print,
+    Unreadable,
+}
+
+/// The trace a check judges, and for a printed reading, where it was cut short.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadTrace {
+    pub elements: Vec<Element>,
+    pub cut: Option<TraceCut>,
+}
+
+/// What RoboEval's simulator prints for a robot call, if it prints anything: `go_to`,
 /// `is_in_room`, `ask` and `say` once their arguments have the right types (whether or not
-/// they then fail), `pick` and `place` only when they succeed.
-fn printed(event: &TraceEvent) -> Option<String> {
+/// they then fail), `pick` and `place` only when they succeed. The action, the text, and for
+/// `ask` the options as `str()` makes them.
+fn simulated(event: &TraceEvent) -> Option<(Action, &str, Option<Vec<String>>)> {
     let text = |i: usize| event.args.get(i).and_then(Value::as_str);
     let succeeded = matches!(event.result, CallResult::Returned(_));
-    let (name, value, options) = match event.function {
-        RobotFunction::GoTo => ("GoTo", text(0)?, None),
-        RobotFunction::IsInRoom => ("CheckEntity", text(0)?, None),
-        RobotFunction::Say => ("Say", text(0)?, None),
-        RobotFunction::Pick if succeeded => ("Pick", text(0)?, None),
-        RobotFunction::Place if succeeded => ("Place", text(0)?, None),
+    Some(match event.function {
+        RobotFunction::GoTo => (Action::GoTo, text(0)?, None),
+        RobotFunction::IsInRoom => (Action::CheckEntity, text(0)?, None),
+        RobotFunction::Say => (Action::Say, text(0)?, None),
+        RobotFunction::Pick if succeeded => (Action::Pick, text(0)?, None),
+        RobotFunction::Place if succeeded => (Action::Place, text(0)?, None),
         RobotFunction::Ask => match (text(0), text(1), event.args.get(2)) {
-            (Some(_), Some(question), Some(Value::List(options))) => ("Ask", question, Some(options)),
+            (Some(_), Some(question), Some(Value::List(options))) => {
+                (Action::Ask, question, Some(options.iter().map(Value::py_str).collect()))
+            }
             _ => return None,
         },
         _ => return None,
-    };
-    let options = options.map_or_else(
-        || "None".to_owned(),
-        |o| format!("[{}]", o.iter().map(|v| Value::Str(v.py_str()).repr()).collect::<Vec<_>>().join(", ")),
-    );
-    Some(format!("{name} {DELIMITER} {value} {DELIMITER} {options}"))
+    })
 }
 
-/// The trace RoboEval reads from a run: the simulator's lines for `trace`, with the program's
-/// own output (`stdout`, written at `writes`) where it was printed, read back as the harness
-/// reads them.
+/// The line the simulator prints for `event`.
+fn printed(event: &TraceEvent) -> Option<String> {
+    let (action, value, options) = simulated(event)?;
+    let options = options.map_or_else(
+        || "None".to_owned(),
+        |o| format!("[{}]", o.into_iter().map(|v| Value::Str(v).repr()).collect::<Vec<_>>().join(", ")),
+    );
+    Some(format!("{action:?} {DELIMITER} {value} {DELIMITER} {options}"))
+}
+
+/// The trace of a run (`trace`, the program's `stdout` written at `writes`) read as `reading`.
 #[must_use]
-pub fn elements(trace: &[TraceEvent], stdout: &str, writes: &[StdoutWrite]) -> Vec<Element> {
+pub fn read(reading: TraceReading, trace: &[TraceEvent], stdout: &str, writes: &[StdoutWrite]) -> ReadTrace {
+    let calls: Vec<Element> = trace
+        .iter()
+        .filter_map(simulated)
+        .map(|(action, value, options)| Element { action, value: py_strip(value).to_owned(), options })
+        .collect();
+    match reading {
+        TraceReading::Calls => ReadTrace { elements: calls, cut: None },
+        TraceReading::Printed => {
+            let (elements, stop) = printed_reading(trace, stdout, writes);
+            let lost = calls.len().saturating_sub(elements.len());
+            let cut =
+                stop.filter(|_| lost > 0).map(|by| TraceCut { by, elements: elements.len(), robot_calls_lost: lost });
+            ReadTrace { elements, cut }
+        }
+    }
+}
+
+/// RoboEval's reading of the stream of the simulator's lines and the program's own output:
+/// the elements, and what ended the reading early, if anything did.
+fn printed_reading(trace: &[TraceEvent], stdout: &str, writes: &[StdoutWrite]) -> (Vec<Element>, Option<CutBy>) {
     let write = |k: usize| {
         let end = writes.get(k + 1).map_or(stdout.len(), |w| w.offset);
         stdout.get(writes[k].offset..end).unwrap_or_default()
     };
     let mut text = String::new();
+    // Byte ranges of `text` that the program wrote (in order).
+    let mut own: Vec<(usize, usize)> = Vec::new();
+    let mut program = |text: &mut String, written: &str| {
+        own.push((text.len(), text.len() + written.len()));
+        text.push_str(written);
+    };
     let mut next = 0;
     for (i, event) in trace.iter().enumerate() {
         while next < writes.len() && writes[next].calls <= i {
-            text.push_str(write(next));
+            program(&mut text, write(next));
             next += 1;
         }
         if let Some(line) = printed(event) {
@@ -61,9 +152,9 @@ pub fn elements(trace: &[TraceEvent], stdout: &str, writes: &[StdoutWrite]) -> V
         }
     }
     for k in next..writes.len() {
-        text.push_str(write(k));
+        program(&mut text, write(k));
     }
-    read_back(&text)
+    read_back(&text, &own)
 }
 
 /// Python's `str.strip()`: its white space is Unicode's plus the separators U+001C–U+001F.
@@ -71,20 +162,49 @@ fn py_strip(text: &str) -> &str {
     text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
-/// The harness's parser: elements until the first line that is not one.
-fn read_back(text: &str) -> Vec<Element> {
-    let text = py_strip(text);
+/// The harness's parser: elements until the first line that is not one, where a line made
+/// only of the program's own output (`own`, byte ranges of `text`) is never one.
+fn read_back(text: &str, own: &[(usize, usize)]) -> (Vec<Element>, Option<CutBy>) {
+    let stripped = py_strip(text);
     let mut elements = Vec::new();
-    if text.is_empty() {
-        return elements;
+    if stripped.is_empty() {
+        return (elements, None);
     }
-    for line in text.split('\n') {
+    let mut start = stripped.as_ptr() as usize - text.as_ptr() as usize;
+    for line in stripped.split('\n') {
+        let range = (start, start + line.len());
+        start = range.1 + 1;
+        if programs_own(range, own) {
+            return (elements, Some(CutBy::Print));
+        }
         let fields: Vec<&str> = line.split(DELIMITER).collect();
-        let [name, value, options] = fields[..] else { break };
-        let Some(options) = literal(py_strip(options)) else { break };
+        let [name, value, options] = fields[..] else { return (elements, Some(CutBy::Unreadable)) };
+        let Some(options) = literal(py_strip(options)) else { return (elements, Some(CutBy::Unreadable)) };
         elements.push(Element { action: Action::named(py_strip(name)), value: py_strip(value).to_owned(), options });
     }
-    elements
+    (elements, None)
+}
+
+/// Whether the line at bytes `range` of the stream comes from the program's own output: all
+/// its bytes do, or, for an empty line, the line break that ends it.
+fn programs_own((start, end): (usize, usize), own: &[(usize, usize)]) -> bool {
+    if start == end {
+        return own.iter().any(|&(from, to)| from <= end && end < to);
+    }
+    let mut at = start;
+    for &(from, to) in own {
+        if to <= at || from >= end {
+            continue;
+        }
+        if from > at {
+            return false;
+        }
+        at = to;
+        if at >= end {
+            return true;
+        }
+    }
+    at >= end
 }
 
 /// The last field's value as Python's `eval` gives it, for what the simulator prints there:
@@ -153,7 +273,7 @@ mod tests {
     use robosim_protocol::{RobotFunction, Value};
     use robosim_sandbox::{CallResult, StdoutWrite, TraceEvent};
 
-    use super::{elements, literal};
+    use super::{CutBy, TraceCut, TraceReading, literal, read};
     use crate::rtl::{Action, Element};
 
     fn call(function: RobotFunction, args: &[&str]) -> TraceEvent {
@@ -173,41 +293,69 @@ mod tests {
         }
     }
 
+    fn printed(trace: &[TraceEvent], stdout: &str, calls_before: usize) -> Vec<Element> {
+        read(TraceReading::Printed, trace, stdout, &[StdoutWrite { calls: calls_before, offset: 0 }]).elements
+    }
+
     #[test]
-    fn without_prints_every_traced_call_is_read_back() {
+    fn without_prints_every_traced_call_is_read_back_either_way() {
         let trace = [
             call(RobotFunction::GoTo, &["kitchen"]),
             ask("it's 'fine'?\tok", &["yes", "n\"o", "a\nb"]),
             call(RobotFunction::Say, &["  hi  "]),
         ];
-        let read = elements(&trace, "", &[]);
-        assert_eq!(
-            read,
-            [Element::go_to("kitchen"), Element::ask("it's 'fine'?\tok", &["yes", "n\"o", "a\nb"]), Element::say("hi")]
-        );
+        let expected =
+            [Element::go_to("kitchen"), Element::ask("it's 'fine'?\tok", &["yes", "n\"o", "a\nb"]), Element::say("hi")];
+        for reading in [TraceReading::Printed, TraceReading::Calls] {
+            let read = read(reading, &trace, "", &[]);
+            assert_eq!((read.elements.as_slice(), read.cut), (&expected[..], None), "{reading:?}");
+        }
     }
 
     #[test]
-    fn a_print_before_a_call_ends_the_trace_there_and_one_after_the_last_does_not() {
+    fn a_print_before_a_call_ends_the_printed_reading_there_and_one_after_the_last_does_not() {
         let trace = [call(RobotFunction::GoTo, &["kitchen"]), call(RobotFunction::Say, &["hi"])];
-        let printed_between = elements(&trace, "going on\n", &[StdoutWrite { calls: 1, offset: 0 }]);
-        assert_eq!(printed_between, [Element::go_to("kitchen")]);
-        let printed_after = elements(&trace, "done\n", &[StdoutWrite { calls: 2, offset: 0 }]);
-        assert_eq!(printed_after.len(), 2);
-        // Blank lines before anything else are stripped away.
-        let blank_first = elements(&trace, "\n\n", &[StdoutWrite { calls: 0, offset: 0 }]);
-        assert_eq!(blank_first.len(), 2);
+        let between = read(TraceReading::Printed, &trace, "going on\n", &[StdoutWrite { calls: 1, offset: 0 }]);
+        assert_eq!(between.elements, [Element::go_to("kitchen")]);
+        assert_eq!(between.cut, Some(TraceCut { by: CutBy::Print, elements: 1, robot_calls_lost: 1 }));
+        assert_eq!(printed(&trace, "done\n", 2).len(), 2);
+        // Blank lines before anything else are stripped away; an empty line between calls
+        // ends the reading (as a printed line does).
+        assert_eq!(printed(&trace, "\n\n", 0).len(), 2);
+        assert_eq!(printed(&trace, "\n", 1).len(), 1);
+        // The calls reading sees every call whatever was printed.
+        let calls = read(TraceReading::Calls, &trace, "going on\n", &[StdoutWrite { calls: 1, offset: 0 }]);
+        assert_eq!((calls.elements.len(), calls.cut), (2, None));
+    }
+
+    #[test]
+    fn printed_lines_never_become_elements() {
+        let trace = [call(RobotFunction::GoTo, &["kitchen"])];
+        // A line shaped like an element, printed after the last call: read as nothing.
+        assert_eq!(printed(&trace, "Say /$@!/ all done /$@!/ None\n", 1), [Element::go_to("kitchen")]);
+        // Printed before a call, it ends the reading there.
+        let forged =
+            read(TraceReading::Printed, &trace, "Say /$@!/ hi /$@!/ None\n", &[StdoutWrite { calls: 0, offset: 0 }]);
+        assert_eq!(forged.elements, []);
+        assert_eq!(forged.cut.map(|c| c.by), Some(CutBy::Print));
     }
 
     #[test]
     fn text_printed_without_a_newline_runs_into_the_next_line() {
         let trace = [call(RobotFunction::GoTo, &["kitchen"]), call(RobotFunction::Say, &["hi"])];
-        let read = elements(&trace, "x", &[StdoutWrite { calls: 1, offset: 0 }]);
+        let read = printed(&trace, "x", 1);
         assert_eq!(read.len(), 2);
         assert_eq!((read[1].action, read[1].value.as_str()), (Action::Other, "hi"));
-        // A printed line that looks like an element is read as one.
-        let forged = elements(&trace[..1], "Say /$@!/ all done /$@!/ None\n", &[StdoutWrite { calls: 1, offset: 0 }]);
-        assert_eq!(forged, [Element::go_to("kitchen"), Element::say("all done")]);
+    }
+
+    #[test]
+    fn a_message_with_a_line_break_ends_the_printed_reading_but_not_the_calls_reading() {
+        let trace = [call(RobotFunction::Say, &["a\nb"]), call(RobotFunction::GoTo, &["kitchen"])];
+        let printed = read(TraceReading::Printed, &trace, "", &[]);
+        assert_eq!(printed.elements, []);
+        assert_eq!(printed.cut, Some(TraceCut { by: CutBy::Unreadable, elements: 0, robot_calls_lost: 2 }));
+        let calls = read(TraceReading::Calls, &trace, "", &[]);
+        assert_eq!(calls.elements, [Element::say("a\nb"), Element::go_to("kitchen")]);
     }
 
     #[test]

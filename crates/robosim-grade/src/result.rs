@@ -19,6 +19,10 @@ pub struct WorldResult {
     /// Checks that did not hold.
     pub failed_checks: Vec<FailedCheck>,
     pub robot_calls: usize,
+    /// A RoboEval state read as RoboEval reads it ([`TraceReading::Printed`](crate::TraceReading)):
+    /// where the reading stopped before the robot's last call, and what stopped it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_cut: Option<crate::TraceCut>,
 }
 
 /// A check that did not hold, and why.

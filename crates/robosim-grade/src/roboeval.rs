@@ -22,10 +22,11 @@ use robosim_verify::{error_line, extract_program};
 use robosim_world::{RoboEvalState, RoboEvalWorld};
 use serde::{Deserialize, Serialize};
 
-pub use crate::printed::elements;
 use crate::{
+    Grading,
+    printed::{ReadTrace, read},
     result::{FailedCheck, MAX_REASON_BYTES, WorldResult},
-    rtl::{Element, Expr},
+    rtl::Expr,
 };
 
 /// One benchmark state and its check, as a RoboEval task file writes it.
@@ -153,15 +154,16 @@ fn harness_program(source: &str) -> Program {
     Program::script(harness_source(&extract_program(source)), "<completion>")
 }
 
-/// Runs `source` in one state (in a fresh instance): the report and the trace RoboEval reads.
+/// Runs `source` in one state (in a fresh instance): the report and the trace, read as
+/// `grading` says.
 #[must_use]
-pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
-    run_case(&harness_program(source), case, sandbox, limits)
+pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, grading: &Grading) -> (RunReport, ReadTrace) {
+    run_case(&harness_program(source), case, sandbox, grading)
 }
 
-fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, limits: &Limits) -> (RunReport, Vec<Element>) {
-    let (report, _) = sandbox.run_with(program, case.fresh(), &case_limits(case, limits), 0);
-    let trace = elements(&report.trace, &report.stdout, &report.stdout_writes);
+fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, grading: &Grading) -> (RunReport, ReadTrace) {
+    let (report, _) = sandbox.run_with(program, case.fresh(), &case_limits(case, &grading.limits), 0);
+    let trace = read(grading.trace, &report.trace, &report.stdout, &report.stdout_writes);
     (report, trace)
 }
 
@@ -187,13 +189,13 @@ pub(crate) fn grade_state_sets(
     sets: &[&[RoboEvalCase]],
     source: &str,
     sandbox: &Sandbox,
-    limits: &Limits,
+    grading: &Grading,
 ) -> Vec<Vec<WorldResult>> {
     let program = harness_program(source);
     let mut results: Vec<Vec<WorldResult>> = sets.iter().map(|set| Vec::with_capacity(set.len())).collect();
     let Some(first) = sets.first() else { return results };
     for (i, case) in first.iter().enumerate() {
-        let (report, trace) = run_case(&program, case, sandbox, limits);
+        let (report, trace) = run_case(&program, case, sandbox, grading);
         for (set, out) in sets.iter().zip(&mut results) {
             out.push(judge(i, &set[i], &report, &trace));
         }
@@ -202,7 +204,8 @@ pub(crate) fn grade_state_sets(
 }
 
 /// How state `i` fares, as RoboEval judges `case` on a run and its trace.
-fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, trace: &[Element]) -> WorldResult {
+fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) -> WorldResult {
+    let trace = &read.elements;
     let mut result = WorldResult {
         world: state_name(i),
         passed: false,
@@ -210,6 +213,7 @@ fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, trace: &[Element]) -
         error: None,
         failed_checks: Vec::new(),
         robot_calls: trace.len(),
+        trace_cut: read.cut,
     };
     let error = match state_run(&report.outcome, case.timeout) {
         StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),

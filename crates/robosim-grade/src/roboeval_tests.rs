@@ -45,6 +45,7 @@ fn state(passed: bool, error: Option<&str>) -> WorldResult {
         error: error.map(str::to_owned),
         failed_checks: Vec::new(),
         robot_calls: 0,
+        trace_cut: None,
     }
 }
 

@@ -279,13 +279,27 @@ fn run<'py>(py: Python<'py>, program: String, entry: Option<String>) -> PyResult
 /// files), as `robosim grade` does. Each completion is a dict with `task` and `completion`
 /// (or `program`); `id` and `prompt` are carried through. Returns `robosim grade`'s record
 /// for each, in order (`line` is its 1-based position): `status` ("passed", "failed",
-/// "invalid_input" with a `message`), `task`, and one result per world.
+/// "invalid_input" with a `message`), `task`, `trace` (how it was read), and one result per
+/// world. `trace` is "printed" (RoboEval's reading of stdout) or "calls" (every robot call,
+/// whatever the program printed: for untrusted completions).
 #[pyfunction]
-fn grade<'py>(py: Python<'py>, task_dir: PathBuf, completions: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+#[pyo3(signature = (task_dir, completions, *, trace = "printed"))]
+fn grade<'py>(
+    py: Python<'py>,
+    task_dir: PathBuf,
+    completions: &Bound<'py, PyAny>,
+    trace: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let trace = match trace {
+        "printed" => robosim_grade::TraceReading::Printed,
+        "calls" => robosim_grade::TraceReading::Calls,
+        other => return Err(PyValueError::new_err(format!("trace must be 'printed' or 'calls', not {other:?}"))),
+    };
     let tasks = robosim_grade::Task::load_dir(&task_dir).map_err(failed)?;
     let by_name: HashMap<&str, &robosim_grade::Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
     let sandbox = shared_sandbox(py)?;
-    let grader = robosim_grade::InProcess::new(&sandbox);
+    let mut grader = robosim_grade::InProcess::new(&sandbox);
+    grader.grading.trace = trace;
     let dumps = py.import("json")?.getattr("dumps")?;
     let out = PyList::empty(py);
     for (i, item) in completions.try_iter()?.enumerate() {
@@ -298,7 +312,7 @@ fn grade<'py>(py: Python<'py>, task_dir: PathBuf, completions: &Bound<'py, PyAny
         let record = match read {
             Ok((value, task, source)) => {
                 let worlds = py.detach(|| grader.grade(task, &source));
-                robosim_grade::GradeRecord::graded(i + 1, &value, task, worlds)
+                robosim_grade::GradeRecord::graded(i + 1, &value, task, trace, worlds)
             }
             Err(message) => robosim_grade::GradeRecord::invalid(i + 1, message),
         };

@@ -70,8 +70,11 @@ class Verifier:
 def run(program: str, entry: Optional[str] = "task_program") -> Dict[str, Any]:
     """Runs a program once in an open world: outcome, trace, stdout, stderr, fuel, time."""
 
-def grade(task_dir: str, completions: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+def grade(
+    task_dir: str, completions: Iterable[Mapping[str, Any]], *, trace: str = "printed"
+) -> List[Dict[str, Any]]:
     """Grades completions (`task`, `completion` or `program`) on the tasks in `task_dir`:
-    `robosim grade`'s record for each, in order."""
+    `robosim grade`'s record for each, in order. `trace`: "printed" (RoboEval's reading of
+    stdout) or "calls" (every robot call; prints neither add nor cut)."""
 
 def default_settings() -> Dict[str, Any]: ...

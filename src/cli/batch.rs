@@ -86,7 +86,16 @@ pub(crate) fn merge(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
         }
         Ok(())
     })?;
-    Ok(ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0))
+    Ok(exit_status(&summary))
+}
+
+/// 2 when robosim could not verify some program, else 1 when anything was rejected or
+/// invalid, else 0.
+fn exit_status(summary: &Summary) -> ExitStatus {
+    if summary.not_run > 0 {
+        return ExitStatus::Error;
+    }
+    ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0)
 }
 
 pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
@@ -115,7 +124,8 @@ pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) ->
         Progress::Record { status, .. } => {
             match status {
                 batch::Status::Accepted => accepted += 1,
-                batch::Status::Rejected => rejected += 1,
+                // Not run: robosim's failure, counted in the summary (and the exit code).
+                batch::Status::Rejected | batch::Status::NotRun => rejected += 1,
                 batch::Status::InvalidInput => invalid += 1,
             }
             bar.set_message(format!("{accepted} accepted, {rejected} rejected, {invalid} invalid"));
@@ -125,17 +135,22 @@ pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) ->
     bar.finish_and_clear();
 
     super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, &config))?;
-    Ok(ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0))
+    Ok(exit_status(&summary))
 }
 
 fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} records: {} accepted, {} rejected, {} invalid input{}",
+        "{} records: {} accepted, {} rejected, {} invalid input{}{}",
         s.records,
         s.accepted,
         s.rejected,
         s.invalid_input,
+        if s.not_run > 0 {
+            format!(", {} not verified (robosim failed; see `not_run`)", s.not_run)
+        } else {
+            String::new()
+        },
         if s.resumed > 0 { format!(" ({} resumed)", s.resumed) } else { String::new() }
     )?;
     for (class, count) in &s.by_class {

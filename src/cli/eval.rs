@@ -184,7 +184,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &EvalArgs) -> anyhow::Result<ExitSt
         );
     }
     // Results with holes in them are not results: the run must be completed (run it again).
-    Ok(if summary.request_errors > 0 { ExitStatus::Error } else { ExitStatus::Success })
+    Ok(if summary.request_errors + summary.not_run > 0 { ExitStatus::Error } else { ExitStatus::Success })
 }
 
 fn print_table(

@@ -45,6 +45,9 @@ pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitS
     })?;
     bar.finish_and_clear();
     super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, &config))?;
+    if summary.not_run > 0 {
+        return Ok(ExitStatus::Error);
+    }
     Ok(ExitStatus::failure_if(summary.failed + summary.invalid_input > 0))
 }
 
@@ -63,11 +66,12 @@ fn print_summary(out: &mut impl Write, summary: &Summary, config: &GradeConfig) 
     }
     writeln!(
         out,
-        "\n{} completions: {} passed, {} failed, {} invalid input; pass@1 {:.3} (mean over tasks {:.3}); {:.1} s",
+        "\n{} completions: {} passed, {} failed, {} invalid input{}; pass@1 {:.3} (mean over tasks {:.3}); {:.1} s",
         summary.completions,
         summary.passed,
         summary.failed,
         summary.invalid_input,
+        if summary.not_run > 0 { format!(", {} not graded (robosim failed)", summary.not_run) } else { String::new() },
         summary.pass_at_1,
         summary.mean_task_pass_at_1,
         summary.wall_time,

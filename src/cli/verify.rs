@@ -27,6 +27,9 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<E
     let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
     let verdict = verifier.verify(&source);
     super::shared::print_out(args.json, &verdict, print_verdict)?;
+    if verdict.was_not_run() {
+        return Ok(ExitStatus::Error);
+    }
     Ok(ExitStatus::failure_if(!verdict.accepted))
 }
 
@@ -36,7 +39,11 @@ fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()>
         Stopped::Saturated => "saturated: the last paths showed nothing new",
         Stopped::Capped => "stopped by a bound",
         Stopped::Failed => "stopped at the failure",
+        Stopped::NotRun => "robosim could not finish",
     };
+    if let Some(why) = &verdict.not_run {
+        return writeln!(out, "not verified: {why}");
+    }
     let head = if verdict.accepted { "accepted" } else { "rejected" };
     writeln!(
         out,

@@ -53,6 +53,9 @@ pub enum Status {
     Rejected,
     /// The line was not a verifiable record (bad JSON, no program, too large, …).
     InvalidInput,
+    /// robosim could not verify the program (its own failure: the wall-clock safety net, a
+    /// dead worker); the verdict's `not_run` says why. Neither accepted nor rejected.
+    NotRun,
 }
 
 impl Record {
@@ -61,8 +64,11 @@ impl Record {
     pub fn new(line: &Line, verdict: Option<Verdict>) -> Self {
         let (id, input, status, message) = match &line.input {
             Input::Program { id, fields, .. } => {
-                let accepted = verdict.as_ref().is_some_and(|v| v.accepted);
-                let status = if accepted { Status::Accepted } else { Status::Rejected };
+                let status = match verdict.as_ref() {
+                    Some(v) if v.was_not_run() => Status::NotRun,
+                    Some(v) if v.accepted => Status::Accepted,
+                    _ => Status::Rejected,
+                };
                 let mut input = fields.clone();
                 // The result goes under `robosim`: an input field of that name (a verdicts file
                 // verified again) is replaced, never written twice.

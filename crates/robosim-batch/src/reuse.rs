@@ -16,9 +16,11 @@ use parking_lot::Mutex;
 use robosim_verify::{Verdict, Verify, extract_program};
 use sha2::{Digest, Sha256};
 
-/// Programs remembered within one batch, at most (beyond, new programs are verified without
-/// being remembered; the on-disk cache, if any, still serves them).
+/// Programs remembered within one batch, at most, and the bytes of their verdicts (as JSON)
+/// in all: beyond either, new programs are verified without being remembered (the on-disk
+/// cache, if any, still serves them). Remembering changes no verdict, only time.
 const SEEN_ENTRIES: usize = 1 << 16;
+const SEEN_BYTES: usize = 64 << 20;
 
 /// Where a verdict came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +40,21 @@ pub(crate) struct Reuse<'a> {
     /// Hashes the settings and the guest into every key.
     salt: Vec<u8>,
     seen: Mutex<HashMap<[u8; 32], Slot>>,
+    /// Bytes of the verdicts `seen` holds.
+    seen_bytes: std::sync::atomic::AtomicUsize,
     cache: Option<PathBuf>,
 }
 
 impl<'a> Reuse<'a> {
     /// `settings` is what the manifest records (the verifier's settings and the guest hash).
     pub(crate) fn new(backend: &'a dyn Verify, settings: &serde_json::Value, cache: Option<PathBuf>) -> Self {
-        Self { backend, salt: settings.to_string().into_bytes(), seen: Mutex::new(HashMap::new()), cache }
+        Self {
+            backend,
+            salt: settings.to_string().into_bytes(),
+            seen: Mutex::new(HashMap::new()),
+            seen_bytes: std::sync::atomic::AtomicUsize::new(0),
+            cache,
+        }
     }
 
     fn key(&self, source: &str) -> [u8; 32] {
@@ -59,19 +69,24 @@ impl<'a> Reuse<'a> {
         let key = self.key(source);
         let cell = {
             let mut seen = self.seen.lock();
-            if seen.len() < SEEN_ENTRIES || seen.contains_key(&key) {
-                Some(Arc::clone(seen.entry(key).or_default()))
-            } else {
-                None
-            }
+            let room =
+                seen.len() < SEEN_ENTRIES && self.seen_bytes.load(std::sync::atomic::Ordering::Relaxed) < SEEN_BYTES;
+            if room || seen.contains_key(&key) { Some(Arc::clone(seen.entry(key).or_default())) } else { None }
         };
         let Some(cell) = cell else { return self.verify_or_load(&key, source) };
         let mut first = false;
         // A second copy arriving while the first is verified waits for its verdict.
         let (verdict, origin) = cell.get_or_init(|| {
             first = true;
-            self.verify_or_load(&key, source)
+            let found = self.verify_or_load(&key, source);
+            let weight = robosim_parallel::json_weight(&found.0);
+            self.seen_bytes.fetch_add(weight, std::sync::atomic::Ordering::Relaxed);
+            found
         });
+        if !first && verdict.was_not_run() {
+            // robosim failed on the first copy: this one is verified afresh, not given its failure.
+            return self.verify_or_load(&key, source);
+        }
         (verdict.clone(), if first { *origin } else { Origin::Reused })
     }
 
@@ -86,7 +101,7 @@ impl<'a> Reuse<'a> {
             return (verdict, Origin::Cached);
         }
         let verdict = self.backend.verify(source);
-        if let Some(path) = path {
+        if let Some(path) = path.filter(|_| !verdict.was_not_run()) {
             // A cache that cannot be written costs only speed: the verdict stands.
             let _ = store(&path, &verdict);
         }

@@ -18,6 +18,8 @@ pub struct Summary {
     pub accepted: u64,
     pub rejected: u64,
     pub invalid_input: u64,
+    /// Programs robosim could not verify (its own failure, not the program's).
+    pub not_run: u64,
     /// Records that were already in the file (`--resume`) and were checked, not redone.
     pub resumed: u64,
     /// Programs identical to one earlier in the batch (after extraction): its verdict reused.
@@ -75,6 +77,7 @@ impl Summary {
             Status::Accepted => self.accepted += 1,
             Status::Rejected => self.rejected += 1,
             Status::InvalidInput => self.invalid_input += 1,
+            Status::NotRun => self.not_run += 1,
         }
         let Some(verdict) = &meta.verdict else { return };
         if let Some(failure) = &verdict.failure {

@@ -114,6 +114,11 @@ impl Graded {
     fn of(states: Vec<WorldResult>) -> Self {
         Self { passed: states.iter().all(|s| s.passed), class: EvalClass::of(&states), states }
     }
+
+    /// robosim could not finish grading it (see [`WorldResult::not_run`]).
+    fn not_run(&self) -> bool {
+        self.states.iter().any(WorldResult::not_run)
+    }
 }
 
 /// A line of `grades.jsonl`.
@@ -146,6 +151,9 @@ pub struct EvalSummary {
     pub passed: u64,
     /// Requests that failed for good: not graded, left out of pass@k.
     pub request_errors: u64,
+    /// Answers robosim could not finish grading (its own failure, on their task or an
+    /// ablation): left out of pass@k; running again grades them from the cache.
+    pub not_run: u64,
     /// The mean over tasks of each task's pass@k.
     pub pass_at: BTreeMap<String, f64>,
     pub errors: BTreeMap<EvalClass, u64>,
@@ -217,6 +225,7 @@ pub fn evaluate(
         completions: 0,
         passed: 0,
         request_errors: 0,
+        not_run: 0,
         pass_at: BTreeMap::new(),
         errors: BTreeMap::new(),
         tasks: main.iter().map(|t| (t.name.clone(), TaskResult::with_prompts(t.prompts.len()))).collect(),
@@ -280,7 +289,11 @@ pub fn evaluate(
                 error: error.as_deref(),
             })?;
             let class = answer.graded.as_ref().map(|g| g.class);
-            if let Some(graded) = &answer.graded {
+            let not_run = answer.graded.as_ref().is_some_and(Graded::not_run)
+                || answer.ablations.iter().any(|(_, g)| g.not_run());
+            if not_run {
+                summary.not_run += 1;
+            } else if let Some(graded) = &answer.graded {
                 summary.completions += 1;
                 summary.passed += u64::from(graded.passed);
                 *summary.errors.entry(graded.class).or_default() += 1;

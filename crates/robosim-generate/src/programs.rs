@@ -28,6 +28,8 @@ pub enum AttemptStatus {
     NoCode,
     /// The request failed for good (after retries).
     LlmError,
+    /// robosim could not verify it (its own failure, not the program's).
+    NotRun,
 }
 
 /// One sampled program and its verdict.
@@ -140,8 +142,16 @@ impl Context {
             return Attempt { class: Some("no_code".into()), finish_reason, ..Attempt::new(k, AttemptStatus::NoCode) };
         };
         let verdict = self.verifier.verify(&code);
-        let status = if verdict.accepted { AttemptStatus::Accepted } else { AttemptStatus::Rejected };
+        let status = match &verdict {
+            v if v.was_not_run() => AttemptStatus::NotRun,
+            v if v.accepted => AttemptStatus::Accepted,
+            _ => AttemptStatus::Rejected,
+        };
         let mut attempt = Attempt { paths: verdict.paths, finish_reason, ..Attempt::new(k, status) };
+        if let Some(why) = &verdict.not_run {
+            attempt.class = Some("not_run".into());
+            attempt.error = Some(why.clone());
+        }
         if let Some(failure) = verdict.failure {
             attempt.class = Some(failure.class.into());
             attempt.error = Some(failure.error);

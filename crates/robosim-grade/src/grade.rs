@@ -97,6 +97,9 @@ pub enum GradeStatus {
     Failed,
     /// Not graded: bad JSON, unknown task, no completion, too large.
     InvalidInput,
+    /// robosim could not finish grading it (its own failure: the wall-clock safety net, a
+    /// dead worker): not counted as passed or failed.
+    NotRun,
 }
 
 impl GradeRecord {
@@ -104,13 +107,19 @@ impl GradeRecord {
     /// a RoboEval task's trace read as `trace`.
     #[must_use]
     pub fn graded(line: usize, value: &Value, task: &Task, trace: TraceReading, worlds: Vec<WorldResult>) -> Self {
-        let passed = worlds.iter().all(|w| w.passed);
+        let status = if worlds.iter().any(WorldResult::not_run) {
+            GradeStatus::NotRun
+        } else if worlds.iter().all(|w| w.passed) {
+            GradeStatus::Passed
+        } else {
+            GradeStatus::Failed
+        };
         Self {
             id: Some(value.get("id").cloned().unwrap_or(Value::Null)),
             line,
             message: None,
             prompt: Some(value.get("prompt").cloned().unwrap_or(Value::Null)),
-            status: if passed { GradeStatus::Passed } else { GradeStatus::Failed },
+            status,
             task: Some(task.name.clone()),
             trace: Some(if task.states.is_empty() { TraceReading::Calls } else { trace }),
             worlds: Some(worlds),
@@ -148,6 +157,9 @@ pub struct Summary {
     pub passed: u64,
     pub failed: u64,
     pub invalid_input: u64,
+    /// Completions robosim could not finish grading (its failure, not theirs): left out of
+    /// pass@1.
+    pub not_run: u64,
     /// Passed / graded completions.
     pub pass_at_1: f64,
     /// The mean of the tasks' pass@1 (each task counts once, however many completions).
@@ -230,6 +242,11 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
                 robot_calls: events.len(),
                 trace_cut: None,
             };
+            if report.outcome == Outcome::DeadlineExceeded {
+                result.outcome = crate::NOT_RUN.to_owned();
+                result.error = Some(robosim_verify::DEADLINE_NOT_RUN.to_owned());
+                return result;
+            }
             if !matches!(report.outcome, Outcome::Completed) {
                 let line = report.outcome.line().map_or_else(String::new, |l| format!(" (line {l})"));
                 let error = format!("{}{line}", error_line(&report.outcome));
@@ -364,6 +381,13 @@ fn summarize(
             return GradeRecord::invalid(item.line, "not graded".into());
         }
     };
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    if let Some(w) = worlds.iter().find(|w| w.not_run()) {
+        summary.not_run += 1;
+        let why = w.error.as_deref().unwrap_or_default();
+        summary.failures.push(format!("line {} ({id}) {} / {}: not graded: {why}", item.line, task.name, w.world));
+        return GradeRecord::graded(item.line, &value, task, trace, worlds);
+    }
     let passed = worlds.iter().all(|w| w.passed);
     let entry = summary.tasks.entry(task.name.clone()).or_default();
     entry.completions += 1;
@@ -373,7 +397,6 @@ fn summarize(
     } else {
         summary.failed += 1;
     }
-    let id = value.get("id").cloned().unwrap_or(Value::Null);
     for w in worlds.iter().filter(|w| !w.passed) {
         let what = w.error.as_ref().map_or_else(
             || w.failed_checks.iter().map(|c| format!("{}: {}", c.check, c.reason)).collect::<Vec<_>>().join("; "),

@@ -86,7 +86,7 @@ pub fn not_run(task: &Task, why: &str) -> Vec<WorldResult> {
         .map(|world| WorldResult {
             world,
             passed: false,
-            outcome: "not_run".into(),
+            outcome: crate::NOT_RUN.into(),
             error: Some(why.to_owned()),
             failed_checks: Vec::<FailedCheck>::new(),
             robot_calls: 0,

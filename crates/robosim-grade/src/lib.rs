@@ -34,6 +34,7 @@ pub mod roboeval;
 #[cfg(test)]
 mod roboeval_tests;
 pub mod rtl;
+mod rtl_eval;
 #[cfg(test)]
 mod rtl_tests;
 mod task;
@@ -47,5 +48,5 @@ pub use grade::{
 pub use grader::{Grader, Grading, InProcess, grade_limits, not_run};
 pub use pattern::{Name, Pattern, Step, Text};
 pub use printed::{CutBy, ReadTrace, TraceCut, TraceReading};
-pub use result::{FailedCheck, WorldResult};
+pub use result::{FailedCheck, NOT_RUN, WorldResult};
 pub use task::{NamedCheck, Task, TaskWorld};

@@ -25,6 +25,18 @@ pub struct WorldResult {
     pub trace_cut: Option<crate::TraceCut>,
 }
 
+/// The outcome of a world robosim could not finish running (see [`WorldResult::not_run`]).
+pub const NOT_RUN: &str = "not_run";
+
+impl WorldResult {
+    /// Whether robosim could not finish running the completion in this world (its own
+    /// failure: the wall-clock safety net, a dead worker), so the world says nothing of it.
+    #[must_use]
+    pub fn not_run(&self) -> bool {
+        self.outcome == NOT_RUN
+    }
+}
+
 /// A check that did not hold, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedCheck {

@@ -105,6 +105,9 @@ pub fn harness_source(program: &str) -> String {
 /// How one state's run ended, as RoboEval sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateRun {
+    /// robosim could not finish the run (the wall-clock safety net fired): the state is not
+    /// graded, as no verdict of RoboEval's depends on the machine.
+    NotRun,
     /// The program finished (or timed out as the state expects): the check decides.
     Judge,
     /// It timed out where it should not have.
@@ -121,16 +124,10 @@ pub fn state_run(outcome: &Outcome, expects_timeout: bool) -> StateRun {
         Outcome::Completed => StateRun::Judge,
         // `exit()`, `exit(0)`: the interpreter ends with status 0, a success for the harness.
         Outcome::Exited { code: Value::None | Value::Int(0) } => StateRun::Judge,
+        Outcome::DeadlineExceeded => StateRun::NotRun,
         // Stopped by a budget: where RoboEval's wall clock would have stopped it.
-        Outcome::FuelExhausted
-        | Outcome::DeadlineExceeded
-        | Outcome::RobotCallLimitExceeded
-        | Outcome::RobotDataLimitExceeded => {
-            if expects_timeout {
-                StateRun::Judge
-            } else {
-                StateRun::UnexpectedTimeout
-            }
+        Outcome::FuelExhausted | Outcome::RobotCallLimitExceeded | Outcome::RobotDataLimitExceeded => {
+            if expects_timeout { StateRun::Judge } else { StateRun::UnexpectedTimeout }
         }
         _ => StateRun::Raised,
     }
@@ -216,6 +213,10 @@ fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) ->
         trace_cut: read.cut,
     };
     let error = match state_run(&report.outcome, case.timeout) {
+        StateRun::NotRun => {
+            result.outcome = crate::NOT_RUN.to_owned();
+            Some(robosim_verify::DEADLINE_NOT_RUN.to_owned())
+        }
         StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),
         StateRun::UnexpectedTimeout => Some(UNEXPECTED_TIMEOUT.to_owned()),
         StateRun::Judge => match case.check.eval(trace) {

@@ -20,7 +20,7 @@
 
 use std::fmt;
 
-use robosim_world::SearchPattern;
+use robosim_world::{SearchPattern, Work};
 use serde::Deserialize;
 
 /// What a trace element records: the robot action RoboEval prints.
@@ -113,15 +113,15 @@ impl fmt::Display for Element {
 /// A pattern of a check: RoboEval's `re.search(p, text, re.IGNORECASE)`.
 pub type Pattern = SearchPattern;
 
-/// A search; a pattern past the matcher's backtracking limit is an evaluation error, as an
-/// exception would be in Python.
-fn search(pattern: &Pattern, text: &str) -> Result<bool, String> {
-    pattern.search(text).map_err(|e| format!("pattern {:?}: {e}", pattern.source()))
+/// A search, charged to `work`; a search `work` cannot pay for, or one past the matcher's
+/// backtracking limit (where Python would raise), is an evaluation error.
+fn search(pattern: &Pattern, text: &str, work: &mut Work) -> Result<bool, String> {
+    pattern.search_charged(text, work).map_err(|_| crate::rtl_eval::over())
 }
 
 /// A static check: one action whose text matches a pattern (and, for `ask`, one of whose
 /// options matches the second).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Match {
     GoTo(Pattern),
@@ -133,7 +133,8 @@ pub enum Match {
 }
 
 impl Match {
-    fn matches(&self, element: &Element) -> Result<bool, String> {
+    /// Whether `element` matches, the searches charged to `work`.
+    pub(crate) fn matches(&self, element: &Element, work: &mut Work) -> Result<bool, String> {
         let (action, pattern, option) = match self {
             Self::GoTo(p) => (Action::GoTo, p, None),
             Self::Say(p) => (Action::Say, p, None),
@@ -145,14 +146,14 @@ impl Match {
         if action != element.action {
             return Ok(false);
         }
-        let first = search(pattern, &element.value)?;
+        let first = search(pattern, &element.value, work)?;
         let Some(option) = option else { return Ok(first) };
         let Some(options) = &element.options else {
             return Err(format!("StaticCheck: the {action:?} element has no options"));
         };
         // As rtl.py: the first option that matches decides, and then only the text counts.
         for candidate in options {
-            if search(option, candidate)? {
+            if search(option, candidate, work)? {
                 return Ok(first);
             }
         }
@@ -162,24 +163,13 @@ impl Match {
 
 /// A window onto the trace. When nothing matches, the trace is left as it was (RoboEval's
 /// rule), so a window never fails on its own.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Window {
     AfterFirst(Match),
     BeforeFirst(Match),
     AfterLast(Match),
     BeforeLast(Match),
-}
-
-impl Window {
-    fn apply<'t>(&self, trace: &'t [Element]) -> Result<&'t [Element], String> {
-        Ok(match self {
-            Self::AfterFirst(m) => first(m, trace.iter().enumerate())?.map_or(trace, |i| &trace[i + 1..]),
-            Self::BeforeFirst(m) => first(m, trace.iter().enumerate())?.map_or(trace, |i| &trace[..i]),
-            Self::AfterLast(m) => first(m, trace.iter().enumerate().rev())?.map_or(trace, |i| &trace[i + 1..]),
-            Self::BeforeLast(m) => first(m, trace.iter().enumerate().rev())?.map_or(trace, |i| &trace[..i]),
-        })
-    }
 }
 
 /// What a state's check says about the trace. Written in JSON as RoboEval's Python reads:
@@ -217,90 +207,22 @@ pub enum Query {
 }
 
 impl Expr {
-    /// The check's value on `trace`; `Err` where RoboEval's Python would raise.
+    /// The check's value on `trace`; `Err` where RoboEval's Python would raise, or when it
+    /// would do more work than [`CHECK_WORK`](crate::rtl_eval::CHECK_WORK).
     ///
     /// # Errors
-    /// `terminal` on an empty window, a pattern past the backtracking limit.
+    /// `terminal` on an empty window, a pattern past the backtracking limit, the allowance.
     pub fn eval(&self, trace: &[Element]) -> Result<bool, String> {
-        match self {
-            Self::Const(value) => Ok(*value),
-            // Python's `and`/`or` stop at the first deciding value; so does the error.
-            Self::And(all) => {
-                for check in all {
-                    if !check.eval(trace)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            }
-            Self::Or(any) => {
-                for check in any {
-                    if check.eval(trace)? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            Self::Not(check) => Ok(!check.eval(trace)?),
-            Self::Query { windows, query } => {
-                let trace = windows.iter().try_fold(trace, |trace, window| window.apply(trace))?;
-                query.eval(trace)
-            }
-        }
+        self.eval_within(trace, &mut Work::new(crate::rtl_eval::CHECK_WORK))
     }
-}
 
-impl Query {
-    fn eval(&self, trace: &[Element]) -> Result<bool, String> {
-        match self {
-            Self::Exists(m) => exists(m, trace),
-            Self::Terminal(m) => match trace.last() {
-                Some(last) => m.matches(last),
-                None => Err("IndexError: list index out of range (Terminal on an empty trace)".into()),
-            },
-            Self::Precedes(first, then) => exists(then, Window::AfterFirst(first.clone()).apply(trace)?),
-            Self::ActAtFirst { action, arrive, leave, .. } => act_at_first(trace, arrive, leave, action),
-            Self::ActAtAny { action, arrive, leave, .. } => {
-                let after_arrival = Window::AfterFirst(arrive.clone());
-                let mut window = trace;
-                let mut found = act_at_first(window, arrive, leave, action)?;
-                while exists(arrive, after_arrival.apply(window)?)? {
-                    window = after_arrival.apply(window)?;
-                    found = found || act_at_first(window, arrive, leave, action)?;
-                }
-                Ok(found)
-            }
-            Self::Count(m, n) => {
-                let mut count = 0;
-                for element in trace {
-                    count += usize::from(m.matches(element)?);
-                }
-                Ok(count == *n)
-            }
-        }
+    /// [`eval`](Self::eval), its work charged to `work` (see [`crate::rtl_eval`]).
+    ///
+    /// # Errors
+    /// As [`eval`](Self::eval), and when `work` cannot pay for it.
+    pub fn eval_within(&self, trace: &[Element], work: &mut Work) -> Result<bool, String> {
+        crate::rtl_eval::Eval::new(trace, work).expr(self)
     }
-}
-
-/// The index of the first element `indexed` yields that matches.
-fn first<'t>(m: &Match, indexed: impl Iterator<Item = (usize, &'t Element)>) -> Result<Option<usize>, String> {
-    for (i, element) in indexed {
-        if m.matches(element)? {
-            return Ok(Some(i));
-        }
-    }
-    Ok(None)
-}
-
-fn exists(m: &Match, trace: &[Element]) -> Result<bool, String> {
-    Ok(first(m, trace.iter().enumerate())?.is_some())
-}
-
-/// rtl.py's `ActAtFirst`: went to the location, and the action happened after the first
-/// arrival and before the next `go_to` elsewhere.
-fn act_at_first(trace: &[Element], arrive: &Match, leave: &Match, action: &Match) -> Result<bool, String> {
-    let went = exists(arrive, trace)?;
-    let there = Window::BeforeFirst(leave.clone()).apply(Window::AfterFirst(arrive.clone()).apply(trace)?)?;
-    Ok(exists(action, there)? && went)
 }
 
 /// An expression as a task file writes it.

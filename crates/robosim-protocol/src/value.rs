@@ -48,11 +48,27 @@ impl Value {
     }
 
     /// A copy fit for a record of bounded size: strings (and `repr`s) longer than `max_bytes`
-    /// keep their start and end with `…[+N bytes]…`, lists and tuples longer than
-    /// `max_items` their first items and then a string `…[+N items]`. Visible, never silent.
+    /// keep their start and end with `…[+N bytes]…`; lists and tuples keep at most
+    /// `max_items` items *in all*, at every depth together (a list of lists of lists does not
+    /// multiply them), then a string `…[+N items]` where items were left out. Visible, never
+    /// silent.
     #[must_use]
     pub fn truncated(&self, max_bytes: usize, max_items: usize) -> Self {
-        let items = |values: &[Self]| truncate_values(values, max_items, |v| v.truncated(max_bytes, max_items));
+        let mut budget = max_items;
+        self.truncated_within(max_bytes, &mut budget)
+    }
+
+    /// [`truncated`](Self::truncated), items taken from the shared `budget`.
+    fn truncated_within(&self, max_bytes: usize, budget: &mut usize) -> Self {
+        let mut items = |values: &[Self]| {
+            let take = values.len().min(*budget);
+            *budget -= take;
+            let mut kept: Vec<Self> = values[..take].iter().map(|v| v.truncated_within(max_bytes, budget)).collect();
+            if values.len() > take {
+                kept.push(Self::Str(format!("…[+{} items]", values.len() - take)));
+            }
+            kept
+        };
         match self {
             Self::Str(s) => Self::Str(truncate_text(s, max_bytes)),
             Self::List(values) => Self::List(items(values)),
@@ -319,5 +335,22 @@ mod truncation_tests {
         assert_eq!(items[3], Value::Str(truncate_text(&"x".repeat(30), 20)));
         let small = Value::Tuple { tuple: vec![Value::Int(1)] };
         assert_eq!(small.truncated(20, 4), small);
+    }
+
+    #[test]
+    fn nested_lists_share_one_budget_of_items() {
+        // 25 x 25 x 25 x 25 leaves: cut per level this kept 32^4 of them; in all, 32.
+        let nested = (0..3).fold(Value::List(vec![Value::Int(0); 25]), |inner, _| Value::List(vec![inner; 25]));
+        let cut = nested.truncated(512, 32);
+        let mut count = 0;
+        let mut stack = vec![&cut];
+        while let Some(v) = stack.pop() {
+            if let Value::List(items) = v {
+                count += items.len();
+                stack.extend(items);
+            }
+        }
+        assert!(count <= 32 + 4 * 25, "{count} items kept");
+        assert!(cut.repr().contains("…[+"), "the cut is visible");
     }
 }

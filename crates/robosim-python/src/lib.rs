@@ -120,10 +120,17 @@ impl PyVerdict {
         self.0.exhausted
     }
 
-    /// Why the search stopped: "exhausted", "saturated", "capped" or "failed".
+    /// Why the search stopped: "exhausted", "saturated", "capped", "failed", or "not_run"
+    /// (robosim could not verify the program: see `not_run`).
     #[getter]
     fn stopped(&self) -> &'static str {
         self.0.stopped.as_str()
+    }
+
+    /// Why robosim could not verify the program (its own failure, not the program's), or None.
+    #[getter]
+    fn not_run(&self) -> Option<String> {
+        self.0.not_run.clone()
     }
 
     #[getter]

@@ -65,6 +65,33 @@ pub(crate) fn now_ns(caller: &Caller<'_, HostState>) -> u64 {
     EPOCH_NS.saturating_add(state.slept_ns).saturating_add(computed)
 }
 
+/// Fuel per unit of host work a world meters (`robosim_world::Work`): a unit is at most a
+/// few nanoseconds of the host's time, and the guest burns about 8 fuel per nanosecond.
+const FUEL_PER_WORK_UNIT: u64 = 8;
+
+/// Gives the world an allowance of host work from the run's remaining fuel.
+fn open_work(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<()> {
+    let left = caller.get_fuel()?;
+    if let Some(work) = caller.data_mut().world.work() {
+        work.renew(left / FUEL_PER_WORK_UNIT);
+    }
+    Ok(())
+}
+
+/// Charges the host work the world did in the call to the run's fuel; the run ends as out of
+/// fuel when the world had to refuse some (it never did that work).
+fn close_work(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<()> {
+    let Some(spent) = caller.data_mut().world.work().map(|work| work.renew(0)) else { return Ok(()) };
+    let left = caller.get_fuel()?;
+    let cost = spent.used().saturating_mul(FUEL_PER_WORK_UNIT);
+    if spent.exceeded() || cost > left {
+        caller.set_fuel(0)?;
+        return Err(wasmtime::Error::new(Abort::HostWork));
+    }
+    caller.set_fuel(left - cost)?;
+    Ok(())
+}
+
 /// Requests up to this size are cheap (a sleep, a short call) and always read; larger ones
 /// must fit the run's robot-data allowance before the host copies them out of the guest.
 const FREE_REQUEST_BYTES: u32 = 256;
@@ -89,12 +116,17 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
     }
     let reply = match request {
         Request::Robot { function, args, site } => {
-            let state = caller.data_mut();
+            let state = caller.data();
             if state.trace.len() as u64 >= state.limits.robot_calls {
                 return Err(wasmtime::Error::new(Abort::RobotCallLimit(state.limits.robot_calls)));
             }
+            open_work(&mut caller)?;
+            let state = caller.data_mut();
             state.world.at(site);
             let result = state.world.dispatch(function, &args);
+            // Before the reply is made: a call the world refused for its work never answers.
+            close_work(&mut caller)?;
+            let state = caller.data_mut();
             let (reply, result) = match result {
                 Ok(value) => (Reply::Value { value: value.clone() }, CallResult::Returned(value)),
                 Err(err) => (
@@ -107,9 +139,12 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
             reply
         }
         Request::Contains { container, item, site } => {
+            open_work(&mut caller)?;
             let world = &mut caller.data_mut().world;
             world.at(site);
-            match world.contains(&container, &item) {
+            let result = world.contains(&container, &item);
+            close_work(&mut caller)?;
+            match result {
                 Ok(holds) => Reply::Value { value: robosim_protocol::Value::Bool(holds) },
                 Err(err) => Reply::RobotError { name: err.kind.name().to_owned(), message: err.message },
             }

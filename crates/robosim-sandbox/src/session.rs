@@ -209,6 +209,8 @@ fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
                 Abort::OutputLimit(_) => Outcome::OutputLimitExceeded,
                 Abort::RobotCallLimit(_) => Outcome::RobotCallLimitExceeded,
                 Abort::RobotDataLimit(_) => Outcome::RobotDataLimitExceeded,
+                // Host work is paid in fuel: running out of it is running out of fuel.
+                Abort::HostWork => Outcome::FuelExhausted,
                 Abort::Exit(_) | Abort::Protocol(_) => trap(&err.to_string(), state),
             };
         }

@@ -26,6 +26,9 @@ pub(crate) enum Abort {
     OutputLimit(usize),
     #[error("the program made more than {0} robot calls")]
     RobotCallLimit(u64),
+    /// The world's work for the program (patterns it supplied) went past the fuel left.
+    #[error("the host work for the program went past the fuel left")]
+    HostWork,
     #[error("the program passed more than {0} bytes to or from the world")]
     RobotDataLimit(usize),
     #[error("the guest exited with status {0}")]

@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Instant};
 
-use robosim_sandbox::{Limits, Program, RunReport, Sandbox, SandboxConfig, Session};
+use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig, Session};
 use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +11,11 @@ use crate::{
     extract::extract_program,
     guided::{Coverage, Guided, Prefer, Tree},
     normalize::lowercase_double_quoted,
-    verdict::{RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line},
+    verdict::{DEADLINE_NOT_RUN, RECORD_BYTES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line, within},
 };
+
+/// Strings keep this many bytes in the items of a verdict past its byte budget.
+const SHRUNK_BYTES: usize = 24;
 
 /// The largest program verified or graded by default (bytes); a larger one is invalid input.
 pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
@@ -164,6 +167,9 @@ impl Verifier {
             }
             Strategy::Random { runs } => self.random(&mut session, &mut search, runs),
         };
+        if search.deadline {
+            return Verdict::not_run(DEADLINE_NOT_RUN.to_owned(), search.paths, search.fuel, started.elapsed());
+        }
         Verdict {
             accepted: search.failure.is_none(),
             paths: search.paths,
@@ -172,6 +178,7 @@ impl Verifier {
             fuel_used: search.fuel,
             wall_time: started.elapsed(),
             failure: search.failure,
+            not_run: None,
         }
     }
 
@@ -251,7 +258,9 @@ impl Verifier {
             }
             let rng = fastrand::Rng::with_seed(self.config.seed.wrapping_add(run as u64));
             let (report, world) = self.run_path(session, Vec::new(), Then::Random(rng));
-            let timed_out = ErrorClass::of(&report.outcome) == Some(ErrorClass::TimeOut);
+            // The wall-clock safety net is no time-out of the program's (see `Search::record`).
+            let timed_out = report.outcome != Outcome::DeadlineExceeded
+                && ErrorClass::of(&report.outcome) == Some(ErrorClass::TimeOut);
             timeouts += usize::from(timed_out);
             // As the reference: one time-out may be bad luck, two reject.
             if timed_out && timeouts < 2 {
@@ -281,18 +290,31 @@ struct Search {
     paths: usize,
     fuel: u64,
     failure: Option<Failure>,
+    /// A path hit the wall-clock deadline: the program was not verified (robosim's failure).
+    deadline: bool,
 }
 
 impl Search {
-    /// Counts a finished path; returns true (stop) when it failed.
+    /// Counts a finished path; returns true (stop) when it failed, or when it hit the
+    /// wall-clock deadline (a safety net: fuel ends every run long before it on a machine
+    /// that keeps up, so hitting it says nothing about the program).
     fn record(&mut self, report: RunReport, choices: &[robosim_world::ChoiceRecord]) -> bool {
         self.paths += 1;
         self.fuel = self.fuel.saturating_add(report.fuel_used);
+        if report.outcome == Outcome::DeadlineExceeded {
+            self.deadline = true;
+            return true;
+        }
         let Some(class) = ErrorClass::of(&report.outcome) else {
             return false;
         };
-        let (decisions, decisions_omitted) = bounded(choices, |c| c.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
-        let (trace, trace_omitted) = bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
+        let (mut decisions, decisions_omitted) =
+            bounded(choices, |c| c.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
+        let (mut trace, trace_omitted) =
+            bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
+        // Both within one byte budget: each cut alone leaves a verdict of up to some MiB.
+        let left = within(&mut decisions, RECORD_BYTES / 2, |c| c.truncated(SHRUNK_BYTES, 1));
+        within(&mut trace, RECORD_BYTES / 2 + left, |e| e.truncated(SHRUNK_BYTES, 1));
         self.failure = Some(Failure {
             class,
             line: report.outcome.line(),

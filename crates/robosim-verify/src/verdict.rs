@@ -25,35 +25,39 @@ pub struct Verdict {
     pub wall_time: Duration,
     /// For a rejection: the first failing path.
     pub failure: Option<Failure>,
+    /// Why robosim could not verify the program (`stopped` is `not_run`): its own failure
+    /// (the wall-clock safety net fired, a worker process died), never the program's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
 }
 
 impl Verdict {
-    /// The verdict when the program could not be verified because the machinery failed (a
-    /// worker process died): rejected, as a `Trap` with `message`.
+    /// The verdict when robosim could not verify the program (`why`): neither accepted nor a
+    /// rejection of the program, counted apart.
     #[must_use]
-    pub fn machinery_failed(message: String) -> Self {
-        let failure = Failure {
-            class: ErrorClass::Trap,
-            line: None,
-            error: format!("Trap: {message}"),
-            outcome: Outcome::Trap { message },
-            choices: Vec::new(),
-            decisions: Vec::new(),
-            decisions_omitted: 0,
-            trace: Vec::new(),
-            trace_omitted: 0,
-        };
+    pub fn not_run(why: String, paths: usize, fuel_used: u64, wall_time: Duration) -> Self {
         Self {
             accepted: false,
-            paths: 0,
+            paths,
             exhausted: false,
-            stopped: Stopped::Failed,
-            fuel_used: 0,
-            wall_time: Duration::ZERO,
-            failure: Some(failure),
+            stopped: Stopped::NotRun,
+            fuel_used,
+            wall_time,
+            failure: None,
+            not_run: Some(why),
         }
     }
+
+    /// Whether robosim failed to verify the program (see [`Verdict::not_run`]).
+    #[must_use]
+    pub const fn was_not_run(&self) -> bool {
+        matches!(self.stopped, Stopped::NotRun)
+    }
 }
+
+/// Why a run that hit the wall-clock deadline is robosim's failure, not the program's.
+pub const DEADLINE_NOT_RUN: &str = "the wall-clock deadline passed before the fuel ran out: the machine was too slow or \
+     too busy to finish the program (a safety net, never the program's fault); verify it again";
 
 /// Why a search stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -69,6 +73,8 @@ pub enum Stopped {
     Capped,
     /// A path failed (the program is rejected).
     Failed,
+    /// robosim could not finish verifying the program (see [`Verdict::not_run`]).
+    NotRun,
 }
 
 impl Stopped {
@@ -79,6 +85,7 @@ impl Stopped {
             Self::Saturated => "saturated",
             Self::Capped => "capped",
             Self::Failed => "failed",
+            Self::NotRun => "not_run",
         }
     }
 }
@@ -148,6 +155,26 @@ pub const RECORD_VALUE_ITEMS: usize = 32;
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 const fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// The most bytes (as JSON) a verdict's decisions and trace keep together, however many
+/// values the program passed: past them, each further item keeps only its shape, cut to a
+/// few bytes (visibly). With [`RECORD_EVENTS`] and the per-value cuts, a verdict stays within
+/// some tens of KiB whatever the program did.
+pub const RECORD_BYTES: usize = 64 << 10;
+
+/// Cuts `items` in order once their JSON passes `budget` bytes: each item after that goes
+/// through `shrink`. Returns the bytes left of the budget.
+pub(crate) fn within<T: Serialize>(items: &mut [T], mut budget: usize, shrink: impl Fn(&T) -> T) -> usize {
+    let weight = |item: &T| robosim_parallel::json_weight(item);
+    for item in items.iter_mut() {
+        let w = weight(item);
+        if w > budget {
+            *item = shrink(item);
+        }
+        budget = budget.saturating_sub(weight(item).min(w));
+    }
+    budget
 }
 
 /// Keeps the first three quarters and the last quarter of `items` when there are more than

@@ -5,7 +5,7 @@
 //! Why processes and not threads: see `robosim_parallel::ProcessPool` (on a virtual machine,
 //! threads running copy-on-write snapshots slow each other down with TLB shootdowns).
 
-use std::borrow::Cow;
+use std::{borrow::Cow, time::Duration};
 
 use robosim_parallel::{ProcessPool, WorkerError};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,8 @@ struct Request<'a> {
 }
 
 /// A [`Verify`] backend whose verdicts come from worker processes. A worker that dies
-/// rejects its program as a `Trap` that says so ([`Verdict::machinery_failed`]).
+/// leaves its program not run, saying so ([`Verdict::not_run`]): robosim's failure, not the
+/// program's.
 #[derive(Debug)]
 pub struct Workers {
     pool: ProcessPool,
@@ -46,7 +47,7 @@ impl Verify for Workers {
             Ok(verdict) => verdict,
             Err(e) => match (&e, &self.fallback) {
                 (WorkerError::Spawn { .. }, Some(verifier)) => verifier.verify(source),
-                _ => Verdict::machinery_failed(format!("the verification worker failed: {e}")),
+                _ => Verdict::not_run(format!("the verification worker failed: {e}"), 0, 0, Duration::ZERO),
             },
         }
     }

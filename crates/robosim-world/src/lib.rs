@@ -32,6 +32,7 @@ mod search;
 mod synth;
 #[cfg(test)]
 mod synth_tests;
+mod work;
 mod world;
 
 pub use choice::{ChoicePoint, ChoiceRecord, Chooser, Replay, Then};
@@ -40,6 +41,7 @@ pub use entity::{EntityType, key};
 pub use error::{RobotError, RobotErrorKind};
 pub use open::OpenWorld;
 pub use roboeval::{RoboEvalAgent, RoboEvalObject, RoboEvalState, RoboEvalStateError, RoboEvalWorld};
-pub use search::SearchPattern;
+pub use search::{MAX_UNTRUSTED_SIZE, PatternCost, PatternError, SearchPattern};
 pub use synth::{LOOP_GUARD, SynthWorld};
+pub use work::{OverAllowance, Work};
 pub use world::{INITIAL_ROOMS, START_LOCATION, World};

@@ -38,7 +38,7 @@ use std::{collections::VecDeque, sync::LazyLock};
 use robosim_protocol::Value;
 use serde::{Deserialize, Serialize};
 
-use crate::{RobotError, RobotErrorKind, SearchPattern, World};
+use crate::{RobotError, RobotErrorKind, SearchPattern, Work, World};
 
 /// A benchmark state as a task file writes it (RoboEval's `State`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,21 +78,29 @@ pub enum RoboEvalStateError {
     UnknownLocation { what: &'static str, name: String, location: String },
 }
 
-/// A name of the state (room, label, person, answer) as a pattern, compiled once when the
-/// world is built. One that does not compile stays `None` and fails every search, as Python
-/// raises only when it searches with it.
+/// A name (room, label, person, answer, or a name the program placed) as a pattern. One that
+/// does not compile stays `None` and fails every search, as Python raises only when it
+/// searches with it.
 #[derive(Debug, Clone)]
 struct Pat(Option<SearchPattern>);
 
 impl Pat {
+    /// A name of the state, compiled once when the world is built.
     fn new(source: &str) -> Self {
         Self(SearchPattern::new(source).ok())
     }
 
-    /// Found in `text`; a pattern that does not compile or runs past the backtracking limit
-    /// is an error, as Python's exception would be.
-    fn found(&self, text: &str) -> Result<bool, ()> {
-        self.0.as_ref().ok_or(())?.search(text).map_err(|_| ())
+    /// A name the program placed: compiled for this run only, its compiling charged to `work`
+    /// (which, when it cannot pay, is left exceeded and the run ends).
+    fn placed(source: &str, work: &mut Work) -> Self {
+        Self(SearchPattern::untrusted(source, work).ok())
+    }
+
+    /// Found in `text` (the program's), the search charged to `work`; a pattern that does not
+    /// compile is an error, as Python's exception would be, and so is a search `work` cannot
+    /// pay for (the sandbox then ends the run).
+    fn found(&self, text: &str, work: &mut Work) -> Result<bool, ()> {
+        self.0.as_ref().ok_or(())?.search_charged(text, work).map_err(|_| ())
     }
 }
 
@@ -117,6 +125,8 @@ pub struct RoboEvalWorld {
     agents: Vec<Agent>,
     robot: String,
     holding: Option<String>,
+    /// Pattern work for the program (see [`Work`]): the sandbox sets its allowance.
+    work: Work,
 }
 
 impl RoboEvalWorld {
@@ -151,6 +161,7 @@ impl RoboEvalWorld {
                 .collect(),
             robot: state.robot.clone(),
             holding: None,
+            work: Work::new(u64::MAX),
         })
     }
 
@@ -167,14 +178,14 @@ impl RoboEvalWorld {
     }
 
     /// Is any object label or person name at the robot's room found in `entity`?
-    fn present(&self, entity: &str) -> Result<bool, ()> {
+    fn present(&mut self, entity: &str) -> Result<bool, ()> {
         for (label, location) in &self.objects {
-            if *location == self.robot && label.found(entity)? {
+            if *location == self.robot && label.found(entity, &mut self.work)? {
                 return Ok(true);
             }
         }
         for agent in &self.agents {
-            if agent.location == self.robot && agent.name.found(entity)? {
+            if agent.location == self.robot && agent.name.found(entity, &mut self.work)? {
                 return Ok(true);
             }
         }
@@ -182,9 +193,9 @@ impl RoboEvalWorld {
     }
 
     fn answer(&mut self, person: &str, question: &str, options: &[String]) -> Result<Option<String>, ()> {
-        let here = self.robot.clone();
-        for agent in self.agents.iter_mut().filter(|a| a.location == here) {
-            if !agent.name.found(person)? {
+        let work = &mut self.work;
+        for agent in self.agents.iter_mut().filter(|a| a.location == self.robot) {
+            if !agent.name.found(person, work)? {
                 continue;
             }
             let answer =
@@ -192,13 +203,13 @@ impl RoboEvalWorld {
             // A person without answers makes RoboEval's `answers[0]` raise: the ask fails.
             let answer = answer.ok_or(())?;
             for option in options {
-                if answer.found(option)? {
+                if answer.found(option, work)? {
                     return Ok(Some(option.clone()));
                 }
             }
-            let fallback = if answer.found(question)? { &*YES } else { &*NO };
+            let fallback = if answer.found(question, work)? { &*YES } else { &*NO };
             for option in options {
-                if fallback.found(option)? {
+                if fallback.found(option, work)? {
                     return Ok(Some(option.clone()));
                 }
             }
@@ -218,6 +229,10 @@ fn failed(kind: RobotErrorKind, message: &str) -> RobotError {
 }
 
 impl World for RoboEvalWorld {
+    fn work(&mut self) -> Option<&mut Work> {
+        Some(&mut self.work)
+    }
+
     fn get_current_location(&mut self) -> Result<String, RobotError> {
         Ok(self.robot.clone())
     }
@@ -236,7 +251,7 @@ impl World for RoboEvalWorld {
         let wanted = text(location, "RobotGoToError", "location")?;
         let failure = || failed(RobotErrorKind::RobotGoToError, "update_robot_location failed");
         for (room, pattern) in &self.locations {
-            if pattern.found(wanted).map_err(|()| failure())? {
+            if pattern.found(wanted, &mut self.work).map_err(|()| failure())? {
                 self.robot = room.clone();
                 return Ok(());
             }
@@ -273,7 +288,7 @@ impl World for RoboEvalWorld {
         let failure = || failed(RobotErrorKind::RobotPickError, "removeObject failed");
         let mut found = None;
         for (i, (label, location)) in self.objects.iter().enumerate() {
-            if *location == self.robot && label.found(obj).map_err(|()| failure())? {
+            if *location == self.robot && label.found(obj, &mut self.work).map_err(|()| failure())? {
                 found = Some(i);
                 break;
             }
@@ -290,7 +305,7 @@ impl World for RoboEvalWorld {
             return Err(RobotError::new(RobotErrorKind::RobotPlaceError, format!("Robot is not holding {obj}")));
         }
         self.holding = None;
-        self.objects.push((Pat::new(obj), self.robot.clone()));
+        self.objects.push((Pat::placed(obj, &mut self.work), self.robot.clone()));
         Ok(())
     }
 }

@@ -2,6 +2,14 @@
 //! RoboEval's simulator and checks use every name and pattern (`re.search(p, text,
 //! re.IGNORECASE)`). Patterns may use look-around (`^(?=.*a)(?=.*b).*$`), so they compile with
 //! `fancy-regex`.
+//!
+//! Every pattern carries a [`PatternCost`], an estimate of the work to compile it and to
+//! search with it, computed from its parse tree (counted repetitions unrolled, as the matcher
+//! unrolls them; a look-around that is not anchored at the start searched again from every
+//! position). Work done for a program is charged by these estimates, never by the clock, so
+//! the same program costs the same everywhere (see [`Work`]). Patterns made from what a
+//! program supplied ([`SearchPattern::untrusted`]) are bounded in size, never shared between
+//! runs, and compiled with small matcher limits.
 
 use std::{
     collections::HashMap,
@@ -9,8 +17,10 @@ use std::{
     sync::{Arc, LazyLock, Mutex},
 };
 
-use fancy_regex::{Regex, RegexBuilder};
+use fancy_regex::{Expr, Regex, RegexBuilder};
 use serde::{Deserialize, Deserializer};
+
+use crate::work::Work;
 
 /// A compiled Python pattern and its source; cloning shares the compiled form.
 #[derive(Clone)]
@@ -18,33 +28,115 @@ pub struct SearchPattern {
     source: String,
     /// Shared: a compiled look-around regex is large, and worlds and checks are cloned per run.
     regex: Arc<Regex>,
+    cost: PatternCost,
 }
 
-/// Compiled patterns by source, shared by every pattern made in this process: RoboEval's
-/// states repeat the same names (a task's rooms in each of its states, the same check in
-/// several), and a placed object becomes a pattern on every `place`. Compiling costs far more
-/// than searching, so each source is compiled once. Bounded: short sources only, and at most
-/// [`CACHE_ENTRIES`] of them.
-static CACHE: LazyLock<Mutex<HashMap<String, Arc<Regex>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-const CACHE_ENTRIES: usize = 1 << 16;
+/// What a pattern costs, in work units (see [`Work`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatternCost {
+    /// The pattern's size once counted repetitions are unrolled (`x{200}` is 200 `x`).
+    pub size: u64,
+    /// A look-around, back reference or the like, not anchored at the start: the matcher may
+    /// scan the rest of the text from every position.
+    pub rescans: bool,
+}
+
+impl PatternCost {
+    /// Units to compile the pattern.
+    #[must_use]
+    pub const fn compile(self) -> u64 {
+        self.size.saturating_mul(COMPILE_UNITS_PER_SIZE)
+    }
+
+    /// Units of one search in a text of `len` bytes.
+    #[must_use]
+    pub fn search(self, len: usize) -> u64 {
+        let n = len as u64 + 1;
+        let once = n.saturating_mul(self.size.max(1));
+        if self.rescans { once.saturating_mul(n) } else { once }
+    }
+}
+
+/// Units charged per unit of size to compile a pattern (compiling is much dearer than a
+/// step of a search).
+const COMPILE_UNITS_PER_SIZE: u64 = 1_000;
+/// The largest pattern made from a program's text (after unrolling): beyond it, compiling
+/// alone would cost more than a run may spend on it.
+pub const MAX_UNTRUSTED_SIZE: u64 = 20_000;
+
+/// Compiled patterns by source, for patterns of task files and worlds (never for what a
+/// program supplied): RoboEval's states repeat the same names, and compiling costs far more
+/// than searching. Bounded by the estimated size of what it holds. A cache hit changes
+/// nothing but time: work is charged by [`PatternCost`], whether or not a pattern was
+/// compiled before.
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(Cache::default()));
+/// Estimated size (see [`PatternCost::size`]) the cache may hold, over all its patterns.
+const CACHE_SIZE: u64 = 1 << 20;
 const CACHE_SOURCE_BYTES: usize = 1 << 10;
 
+#[derive(Default)]
+struct Cache {
+    patterns: HashMap<String, (Arc<Regex>, PatternCost)>,
+    size: u64,
+}
+
+/// Why a pattern a program supplied cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// Not a regular expression the matcher understands (Python would raise `re.error`).
+    #[error("not a valid pattern: {0}")]
+    Invalid(String),
+    /// Searching with it would cost more work than the run has left.
+    #[error("the pattern's work is over the run's allowance")]
+    OverBudget,
+}
+
 impl SearchPattern {
+    /// A pattern from a task file or a world's definition (trusted: compiled once per process).
+    ///
     /// # Errors
     /// When `source` is not a regular expression `fancy-regex` understands.
     pub fn new(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
         let cacheable = source.len() <= CACHE_SOURCE_BYTES;
-        if cacheable && let Some(regex) = CACHE.lock().ok().and_then(|c| c.get(source).cloned()) {
-            return Ok(Self { source: source.to_owned(), regex });
+        if cacheable && let Some((regex, cost)) = CACHE.lock().ok().and_then(|c| c.patterns.get(source).cloned()) {
+            return Ok(Self { source: source.to_owned(), regex, cost });
         }
+        let cost = PatternCost::of(source)?;
         let regex = Arc::new(RegexBuilder::new(source).case_insensitive(true).build()?);
         if cacheable
             && let Ok(mut cache) = CACHE.lock()
-            && cache.len() < CACHE_ENTRIES
+            && cache.size.saturating_add(cost.size) <= CACHE_SIZE
         {
-            cache.insert(source.to_owned(), Arc::clone(&regex));
+            cache.size += cost.size;
+            cache.patterns.insert(source.to_owned(), (Arc::clone(&regex), cost));
         }
-        Ok(Self { source: source.to_owned(), regex })
+        Ok(Self { source: source.to_owned(), regex, cost })
+    }
+
+    /// A pattern made from what a program supplied (a name it placed, which RoboEval's
+    /// simulator searches with), its parsing and compiling charged to `work`: never cached,
+    /// at most [`MAX_UNTRUSTED_SIZE`], compiled with small limits on the matcher's memory
+    /// and backtracking (running past them is an error, charged as the run's allowance).
+    ///
+    /// # Errors
+    /// [`PatternError::Invalid`] as Python's `re.error`; [`PatternError::OverBudget`] when
+    /// `work` cannot pay for it (or it is larger than allowed).
+    pub fn untrusted(source: &str, work: &mut Work) -> Result<Self, PatternError> {
+        work.charge(source.len() as u64 + 1).map_err(|_| PatternError::OverBudget)?;
+        let cost = PatternCost::of(source).map_err(|e| PatternError::Invalid(e.to_string()))?;
+        if cost.size > MAX_UNTRUSTED_SIZE {
+            work.exhaust();
+            return Err(PatternError::OverBudget);
+        }
+        work.charge(cost.compile()).map_err(|_| PatternError::OverBudget)?;
+        let regex = RegexBuilder::new(source)
+            .case_insensitive(true)
+            .backtrack_limit(UNTRUSTED_BACKTRACKS)
+            .delegate_size_limit(1 << 20)
+            .delegate_dfa_size_limit(256 << 10)
+            .build()
+            .map_err(|e| PatternError::Invalid(e.to_string()))?;
+        Ok(Self { source: source.to_owned(), regex: Arc::new(regex), cost })
     }
 
     #[must_use]
@@ -52,12 +144,115 @@ impl SearchPattern {
         &self.source
     }
 
-    /// Whether the pattern is found in `text`.
+    #[must_use]
+    pub const fn cost(&self) -> PatternCost {
+        self.cost
+    }
+
+    /// Whether the pattern is found in `text` (uncharged: a search whose text is trusted or
+    /// already bounded).
     ///
     /// # Errors
     /// When the matcher runs past its backtracking limit (where Python would raise).
     pub fn search(&self, text: &str) -> Result<bool, Box<fancy_regex::Error>> {
         self.regex.is_match(text).map_err(Box::new)
+    }
+
+    /// [`search`](Self::search), its work charged to `work` first.
+    ///
+    /// # Errors
+    /// [`PatternError::OverBudget`] when `work` cannot pay for it, or the matcher ran past
+    /// its backtracking limit (a search that would run on, as Python's would); otherwise
+    /// [`PatternError::Invalid`] never arises here.
+    pub fn search_charged(&self, text: &str, work: &mut Work) -> Result<bool, PatternError> {
+        work.charge(self.cost.search(text.len())).map_err(|_| PatternError::OverBudget)?;
+        self.regex.is_match(text).map_err(|_| {
+            work.exhaust();
+            PatternError::OverBudget
+        })
+    }
+}
+
+/// Backtracks a pattern made from a program's text may take in one search.
+const UNTRUSTED_BACKTRACKS: usize = 100_000;
+
+impl PatternCost {
+    /// The cost of `source`, from its parse tree.
+    ///
+    /// # Errors
+    /// When `source` does not parse.
+    pub fn of(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
+        let tree = Expr::parse_tree(source).map_err(Box::new)?;
+        let (size, fancy) = expr_size(&tree.expr);
+        Ok(Self { size, rescans: fancy && !anchored(&tree.expr) })
+    }
+}
+
+/// Whether `expr` can only match at the start of the text (`^…`, as Python's `re` reads it
+/// without MULTILINE).
+fn anchored(expr: &Expr) -> bool {
+    match expr {
+        Expr::Assertion(fancy_regex::Assertion::StartText) => true,
+        Expr::Concat(items) => items.first().is_some_and(anchored),
+        Expr::Group(inner) => anchored(inner),
+        Expr::Alt(items) => !items.is_empty() && items.iter().all(anchored),
+        _ => false,
+    }
+}
+
+/// The unrolled size of `expr`, and whether it needs the backtracking matcher.
+fn expr_size(expr: &Expr) -> (u64, bool) {
+    let sum = |items: &[Expr]| {
+        items.iter().map(expr_size).fold((1u64, false), |(s, f), (size, fancy)| (s.saturating_add(size), f || fancy))
+    };
+    match expr {
+        Expr::Literal { val, .. } => (val.len().max(1) as u64, false),
+        Expr::Concat(items) | Expr::Alt(items) => sum(items),
+        Expr::Group(inner) => expr_size(inner),
+        Expr::LookAround(inner, _) | Expr::AtomicGroup(inner) => (expr_size(inner).0.saturating_add(1), true),
+        Expr::Repeat { child, lo, hi, .. } => {
+            let (size, fancy) = expr_size(child);
+            let copies = if *hi == usize::MAX { (*lo).max(1) } else { (*hi).max(1) };
+            (size.saturating_mul(copies as u64).saturating_add(1), fancy)
+        }
+        Expr::Delegate { inner, .. } => (delegate_size(inner), false),
+        Expr::Conditional { condition, true_branch, false_branch } => {
+            let (a, _) = expr_size(condition);
+            let (b, _) = expr_size(true_branch);
+            let (c, _) = expr_size(false_branch);
+            (a.saturating_add(b).saturating_add(c).saturating_add(1), true)
+        }
+        Expr::Backref { .. }
+        | Expr::BackrefWithRelativeRecursionLevel { .. }
+        | Expr::BackrefExistsCondition(_)
+        | Expr::SubroutineCall(_)
+        | Expr::UnresolvedNamedSubroutineCall { .. }
+        | Expr::KeepOut
+        | Expr::ContinueFromPreviousMatchEnd => (1, true),
+        Expr::Empty | Expr::Any { .. } | Expr::Assertion(_) => (1, false),
+    }
+}
+
+/// The size of a part `fancy-regex` hands to the `regex` crate (a class such as `\w` or
+/// `[a-z]`): its ranges, as the compiled automaton has a transition per range.
+fn delegate_size(inner: &str) -> u64 {
+    let hir = regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(inner);
+    hir.map_or(inner.len() as u64, |hir| hir_size(&hir))
+}
+
+fn hir_size(hir: &regex_syntax::hir::Hir) -> u64 {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 1,
+        HirKind::Literal(literal) => literal.0.len().max(1) as u64,
+        HirKind::Class(Class::Unicode(class)) => class.ranges().len().max(1) as u64,
+        HirKind::Class(Class::Bytes(class)) => class.ranges().len().max(1) as u64,
+        HirKind::Repetition(repetition) => {
+            let copies = repetition.max.unwrap_or(repetition.min).max(1);
+            hir_size(&repetition.sub).saturating_mul(u64::from(copies))
+        }
+        HirKind::Capture(capture) => hir_size(&capture.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().map(hir_size).fold(1, u64::saturating_add),
     }
 }
 
@@ -73,9 +268,61 @@ impl PartialEq for SearchPattern {
     }
 }
 
+impl Eq for SearchPattern {}
+
+impl std::hash::Hash for SearchPattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.source.hash(state);
+    }
+}
+
 impl<'de> Deserialize<'de> for SearchPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let source = String::deserialize(d)?;
         Self::new(&source).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PatternCost, PatternError, SearchPattern};
+    use crate::work::Work;
+
+    fn cost(source: &str) -> PatternCost {
+        PatternCost::of(source).unwrap()
+    }
+
+    #[test]
+    fn sizes_unroll_counted_repetitions_and_look_arounds_rescan_unless_anchored() {
+        assert!(cost("kitchen").size < 16);
+        assert!(!cost("kitchen").rescans);
+        assert!(cost("[a-z]{900}").size >= 900);
+        assert!(cost("\\w{200}").size > cost("[a-z]{200}").size, "a Unicode class has many ranges");
+        assert!(cost("(?=.*zzz)drink").rescans);
+        assert!(!cost("^(?=.*a)(?=.*b).*$").rescans, "anchored: searched from the start only");
+        assert!(cost("(a)\\1").rescans);
+        let long = 50_000;
+        assert!(cost("(?=.*zzz)drink").search(long) > 1_000 * cost("kitchen").search(long));
+    }
+
+    #[test]
+    fn untrusted_patterns_are_charged_and_bounded() {
+        let mut work = Work::new(1_000_000);
+        let apple = SearchPattern::untrusted("apple", &mut work).unwrap();
+        let after_compile = work.used();
+        assert!(after_compile > 0);
+        assert!(apple.search_charged("an apple", &mut work).unwrap());
+        assert!(work.used() > after_compile);
+        assert_eq!(SearchPattern::untrusted("(", &mut work).unwrap_err().to_string().starts_with("not a valid"), true);
+        // Too large once unrolled: the allowance is spent, whatever was left.
+        assert_eq!(
+            SearchPattern::untrusted("[a-z]{100000}", &mut Work::new(u64::MAX)).unwrap_err(),
+            PatternError::OverBudget
+        );
+        // A quadratic search on a long text is refused before it runs.
+        let mut work = Work::new(1_000_000_000);
+        let bomb = SearchPattern::untrusted("(?=.*zzz)drink", &mut work).unwrap();
+        assert_eq!(bomb.search_charged(&"a".repeat(50_000), &mut work), Err(PatternError::OverBudget));
+        assert!(work.exceeded());
     }
 }

@@ -25,6 +25,14 @@ pub trait World: Send {
     /// world that records its choices keeps it with them; others ignore it.
     fn at(&mut self, _site: Site) {}
 
+    /// The meter of host work the world does in proportion to what the program passes it
+    /// (see [`Work`](crate::Work)), if it does any: the sandbox renews its allowance before
+    /// each call and charges what was used to the run's fuel. `None` for worlds whose work
+    /// per call is bounded by the run's other limits.
+    fn work(&mut self) -> Option<&mut crate::Work> {
+        None
+    }
+
     /// `item in container` for a container the world produced (the room list, a location
     /// name). By default, plain membership ignoring case; a synthesised world may decide.
     fn contains(&mut self, container: &Container, item: &str) -> Result<bool, RobotError> {

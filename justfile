@@ -122,6 +122,26 @@ bench-corpus TIMES="1" *ARGS: build
     for i in $(seq {{TIMES}}); do cat ../shared/corpus/dev.jsonl; done > target/bench-corpus/corpus.jsonl
     /usr/bin/time -f "peak RSS: %M KiB, wall: %e s" {{robosim}} verify-batch target/bench-corpus/corpus.jsonl --no-accepted --jobs 2 {{ARGS}} || [ $? -eq 1 ]
 
+# The limits a hostile input must stay within (see README, Resource bounds): CPU and peak RSS of
+# each hostile completion graded alone (both trace readings), of the whole set with 1 and 2
+# jobs, and of verify-batch on 100 programs flooding their verdicts.
+bench-hostile: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir={{target}}/bench-hostile; rm -rf "$dir"; mkdir -p "$dir"
+    measure() { /usr/bin/time -f "%U %S %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true; read user sys rss < <(tail -1 "$dir/time"); echo "$(awk "BEGIN { print $user + $sys }") s CPU, $((rss / 1024)) MiB"; }
+    while IFS= read -r line; do
+        id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$line")
+        echo "$line" > "$dir/one.jsonl"
+        for trace in printed calls; do
+            echo "$id ($trace): $(measure {{robosim}} grade seeds/roboeval "$dir/one.jsonl" --out "$dir/one.grades.jsonl" --jobs 1 --trace $trace)"
+        done
+    done < tests/fixtures/hostile/completions.jsonl
+    for i in $(seq 10); do cat tests/fixtures/hostile/completions.jsonl; done > "$dir/all.jsonl"
+    for jobs in 1 2; do echo "10 x the set, --jobs $jobs: $(measure {{robosim}} grade seeds/roboeval "$dir/all.jsonl" --out "$dir/all.grades.jsonl" --jobs $jobs --trace calls)"; done
+    python3 -c 'import json; [print(json.dumps({"id": "n%d" % i, "instruction": "x", "program": "def task_program():\n    # variant %d\n    say([[[[%d] * 25] * 25] * 25] * 25)\n" % (i, i % 10)})) for i in range(100)]' > "$dir/nested.jsonl"
+    echo "verify-batch, 100 nested-list programs, --jobs 2: $(measure {{robosim}} verify-batch "$dir/nested.jsonl" --out "$dir/nested.verdicts.jsonl" --no-accepted --jobs 2), $(stat -c %s "$dir/nested.verdicts.jsonl") bytes of verdicts"
+
 # Criterion benchmarks: per-run latency and fuel, module load.
 bench: build
     {{cargo}} bench --bench sandbox

@@ -9,6 +9,7 @@ mod cli;
 mod conformance;
 mod eval;
 mod grade;
+mod hostile;
 mod isolation;
 mod llm_client;
 mod pipeline;

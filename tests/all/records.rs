@@ -120,3 +120,59 @@ fn a_verdicts_file_torn_in_its_manifest_line_or_empty_is_resumed_from_the_start(
     fs::write(&out, "{\"something\": \"else\"}\n").expect("other file");
     assert_eq!(batch(&input, &["--out", out_arg, "--no-accepted", "--resume"]).status.code(), Some(2));
 }
+
+/// The wall-clock deadline is a safety net: a run that hits it (fuel plentiful, deadline tiny)
+/// leaves the program not verified, never rejected; a batch says so and counts it apart.
+#[test]
+fn a_run_past_the_wall_clock_deadline_is_robosims_failure_not_the_programs() {
+    let limits = robosim::Limits {
+        fuel: u64::MAX / 4,
+        deadline: std::time::Duration::from_millis(50),
+        ..robosim::Limits::default()
+    };
+    let verifier = Verifier::with_sandbox(
+        SANDBOX.clone(),
+        VerifyConfig { limits, fuel_budget: u64::MAX, ..VerifyConfig::default() },
+    );
+    let busy = "def task_program():\n    while True:\n        pass\n";
+    let verdict = verifier.verify(busy);
+    assert!(verdict.was_not_run() && !verdict.accepted && verdict.failure.is_none(), "{verdict:?}");
+    assert_eq!(verdict.stopped.as_str(), "not_run");
+
+    let dir = Dir::new("not-run");
+    let input = dir.path("in.jsonl");
+    fs::write(&input, record_line("busy", busy) + "\n" + &record_line("good", crate::batch::GOOD) + "\n")
+        .expect("input");
+    let mut config = robosim::batch::BatchConfig::new(&input);
+    config.output = dir.path("out.jsonl");
+    config.accepted = None;
+    config.jobs = 1;
+    let summary = robosim::batch::run(&config, &verifier, &mut |_| {}).expect("the batch runs");
+    assert_eq!((summary.not_run, summary.accepted, summary.rejected), (1, 1, 0));
+    let statuses: Vec<Value> = records(&config.output).iter().map(|r| r["robosim"]["status"].clone()).collect();
+    assert_eq!(statuses, [json!("not_run"), json!("accepted")]);
+
+    // Grading: the completion is not graded, and `grade` exits 2.
+    let completions = dir.path("completions.jsonl");
+    let line = json!({"task": "GetDrink", "completion": busy});
+    fs::write(&completions, format!("{line}\n")).expect("completions");
+    let tasks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/roboeval");
+    let out = dir.path("grades.jsonl");
+    let output = crate::batch::robosim(&[
+        "grade",
+        tasks.to_str().expect("utf-8"),
+        completions.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--jobs",
+        "1",
+        "--fuel",
+        "4000000000000000000",
+        "--deadline-ms",
+        "50",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stdout));
+    let record: Value = serde_json::from_str(fs::read_to_string(&out).expect("grades").trim()).expect("JSON");
+    assert_eq!(record["status"], "not_run");
+    assert!(record["worlds"].as_array().expect("worlds").iter().all(|w| w["outcome"] == "not_run"));
+}

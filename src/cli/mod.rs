@@ -107,17 +107,17 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         // Graders run programs in worker processes (one per job) when there are several jobs;
         // the command's own sandbox then runs only what it shows (one at a time).
         Command::RoboevalAgreement(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let sandbox = sandbox(&cli, args.limits.grading(), 1)?;
             let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.trace, args.jobs.get())?;
             roboeval_agreement::run(&sandbox, grader.as_ref(), args)
         }
         Command::Grade(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let sandbox = sandbox(&cli, args.limits.grading(), 1)?;
             let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.trace, args.jobs.get())?;
             grade::run(grader.as_ref(), args)
         }
         Command::Eval(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let sandbox = sandbox(&cli, args.limits.grading(), 1)?;
             let grader = worker::grader(&cli, &sandbox, &args.tasks, &args.limits, args.trace, args.grading_jobs())?;
             eval::run(grader.as_ref(), args)
         }
@@ -126,7 +126,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             worker::verify_run(&sandbox, args)
         }
         Command::GradeWorker(args) => {
-            let sandbox = sandbox(&cli, args.limits.limits(), 1)?;
+            let sandbox = sandbox(&cli, args.limits.grading(), 1)?;
             worker::run(&sandbox, args)
         }
         Command::Prepare => {

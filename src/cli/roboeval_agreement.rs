@@ -59,7 +59,7 @@ pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreeme
     let mut config = GradeConfig::new(&args.corpus);
     config.output = robosim::batch::beside(&args.details, "grades");
     config.jobs = args.jobs.get();
-    let grading = robosim::grade::Grading { limits: args.limits.limits(), trace: args.trace.reading() };
+    let grading = robosim::grade::Grading { limits: args.limits.grading(), trace: args.trace.reading() };
     if let Some(dir) = config.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -85,9 +85,10 @@ impl ServerArgs {
 /// Per-run limits, shared by the commands that run programs.
 #[derive(Debug, Args)]
 pub(crate) struct LimitArgs {
-    /// Fuel for the program (about 7.7 G per second of compute).
-    #[arg(long, default_value_t = Limits::default().fuel)]
-    fuel: u64,
+    /// Fuel for the program, per run (about 7.7 G per second of compute) [default: 5 G to run
+    /// a program, 1 G per world or state to grade one].
+    #[arg(long)]
+    fuel: Option<u64>,
     /// Guest memory, in MiB.
     #[arg(long, default_value_t = Limits::default().memory_bytes >> 20)]
     memory_mib: usize,
@@ -239,10 +240,10 @@ impl JobsArgs {
 }
 
 impl LimitArgs {
-    /// The flags that give these limits (for a worker process).
+    /// The flags that give these limits (for a worker process), as grading resolves them.
     pub(crate) fn to_args(&self) -> Vec<String> {
         [
-            ("--fuel", self.fuel.to_string()),
+            ("--fuel", self.grading().fuel.to_string()),
             ("--memory-mib", self.memory_mib.to_string()),
             ("--deadline-ms", self.deadline_ms.to_string()),
             ("--output-bytes", self.output_bytes.to_string()),
@@ -254,9 +255,19 @@ impl LimitArgs {
         .collect()
     }
 
+    /// The limits to run a program under.
     pub(crate) fn limits(&self) -> Limits {
+        self.limits_over(Limits::default())
+    }
+
+    /// The limits to grade under: the flags given over [`robosim::grade::grade_limits`].
+    pub(crate) fn grading(&self) -> Limits {
+        self.limits_over(robosim::grade::grade_limits())
+    }
+
+    fn limits_over(&self, base: Limits) -> Limits {
         Limits {
-            fuel: self.fuel,
+            fuel: self.fuel.unwrap_or(base.fuel),
             memory_bytes: self.memory_mib << 20,
             deadline: Duration::from_millis(self.deadline_ms),
             output_bytes: self.output_bytes,

@@ -46,7 +46,7 @@ struct Request<'a> {
 pub(crate) fn run(sandbox: &Sandbox, args: &GradeWorkerArgs) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
-    let grader = InProcess { sandbox, grading: Grading { limits: args.limits.limits(), trace: args.trace.reading() } };
+    let grader = InProcess { sandbox, grading: Grading { limits: args.limits.grading(), trace: args.trace.reading() } };
     serve(|request: Request<'_>| -> Vec<Vec<WorldResult>> {
         // The parent only names tasks it loaded from the same directory; an unknown one gets no results.
         let Some(task) = by_name.get(request.task.as_ref()) else { return Vec::new() };
@@ -102,7 +102,7 @@ pub(crate) fn grader<'a>(
     if jobs <= 1 {
         return Ok(Box::new(InProcess {
             sandbox,
-            grading: Grading { limits: limits.limits(), trace: trace.reading() },
+            grading: Grading { limits: limits.grading(), trace: trace.reading() },
         }));
     }
     let mut args = vec!["--tasks".into(), tasks.as_os_str().to_owned()];

@@ -89,7 +89,10 @@ fn bad_input_becomes_records_and_the_batch_goes_on() {
         bytes.push(b'\n');
     }
     bytes.extend_from_slice(b"{\"id\": \"latin1\", \"program\": \"caf\xe9\"}\n");
-    bytes.extend_from_slice(json!({"id": "huge", "program": "#".repeat(10 << 20)}).to_string().as_bytes());
+    bytes.extend_from_slice(json!({"id": "huge", "program": "#".repeat(2 << 20)}).to_string().as_bytes());
+    bytes.push(b'\n');
+    // A line far over the input limit is not even read into memory.
+    bytes.extend_from_slice(json!({"id": "enormous", "program": "#".repeat(12 << 20)}).to_string().as_bytes());
     bytes.push(b'\n');
     bytes.extend_from_slice(record_line("ok-2", GOOD).as_bytes());
     fs::write(&input, bytes).expect("input");
@@ -101,15 +104,16 @@ fn bad_input_becomes_records_and_the_batch_goes_on() {
         .iter()
         .map(|r| (r["robosim"]["status"].as_str().expect("status"), r["robosim"]["message"].as_str().unwrap_or("")))
         .collect();
-    assert_eq!(status.len(), 8, "{status:#?}");
+    assert_eq!(status.len(), 9, "{status:#?}");
     assert_eq!(status[0], ("accepted", ""));
     assert_eq!(status[1], ("invalid_input", "the line is empty"));
     assert!(status[2].1.starts_with("the line is not valid JSON"), "{status:?}");
     assert_eq!(status[3], ("invalid_input", "the record has no \"program\" field"));
     assert_eq!(status[4], ("invalid_input", "\"program\" must be a string, not a number"));
     assert!(status[5].1.starts_with("the line is not valid UTF-8"), "{status:?}");
-    assert!(status[6].1.starts_with("the program is 10485760 bytes"), "{status:?}");
-    assert_eq!(status[7], ("accepted", ""), "the batch went on after the bad lines");
+    assert!(status[6].1.starts_with("the program is 2097152 bytes"), "{status:?}");
+    assert!(status[7].1.ends_with("bytes; lines longer than the input limit are not read"), "{status:?}");
+    assert_eq!(status[8], ("accepted", ""), "the batch went on after the bad lines");
     assert_eq!(records[3]["robosim"]["id"], "no-program", "an invalid record keeps its id");
     assert_eq!(records[1]["robosim"]["id"], 2, "without an id, the line number");
 }

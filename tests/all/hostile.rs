@@ -68,8 +68,12 @@ fn hostile_completions_get_their_grades_in_every_order_with_any_jobs_in_both_rea
                 .iter()
                 .map(|w| serde_json::json!([w["passed"], w["outcome"]]))
                 .collect();
-            let mut cuts: Vec<&str> =
-                record["worlds"].as_array().expect("worlds").iter().filter_map(|w| w["trace_cut"]["by"].as_str()).collect();
+            let mut cuts: Vec<&str> = record["worlds"]
+                .as_array()
+                .expect("worlds")
+                .iter()
+                .filter_map(|w| w["trace_cut"]["by"].as_str())
+                .collect();
             cuts.sort_unstable();
             cuts.dedup();
             assert_eq!(record["trace"], reading, "{id}");
@@ -85,7 +89,8 @@ fn hostile_completions_get_their_grades_in_every_order_with_any_jobs_in_both_rea
             records
         };
         let reference = sorted(graded);
-        for (name, order, jobs) in [("2", &forward, "2"), ("reverse-1", &backward, "1"), ("reverse-2", &backward, "2")] {
+        for (name, order, jobs) in [("2", &forward, "2"), ("reverse-1", &backward, "1"), ("reverse-2", &backward, "2")]
+        {
             let again = grade(&dir, &format!("{reading}-{name}"), order, &["--jobs", jobs, "--trace", reading]);
             assert_eq!(sorted(again), reference, "{reading}, {name}: the same grades");
         }
@@ -144,7 +149,8 @@ fn a_batch_of_flooding_programs_writes_small_verdicts() {
     let input = dir.path("nested.jsonl");
     let rows: Vec<String> = (0..100)
         .map(|i| {
-            let program = format!("def task_program():\n    # variant {i}\n    say([[[[{}] * 25] * 25] * 25] * 25)\n", i % 10);
+            let program =
+                format!("def task_program():\n    # variant {i}\n    say([[[[{}] * 25] * 25] * 25] * 25)\n", i % 10);
             crate::batch::record_line(&format!("n{i}"), &program)
         })
         .collect();

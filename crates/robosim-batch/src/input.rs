@@ -41,6 +41,13 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The record of line `number`, too long to read (`bytes`, its hash `hash`): invalid input.
+#[must_use]
+pub fn too_long_line(number: u64, bytes: u64, hash: String) -> Line {
+    let message = format!("the line is {bytes} bytes; lines longer than the input limit are not read");
+    Line { number, hash, input: Input::Invalid { id: Value::from(number), message } }
+}
+
 /// Parses one raw line (without its newline). Never fails: a bad line is `Input::Invalid`.
 #[must_use]
 pub fn parse_line(number: u64, raw: &[u8], max_program_bytes: usize) -> Line {

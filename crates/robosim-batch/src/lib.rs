@@ -22,6 +22,7 @@
 
 mod error;
 mod input;
+mod lines;
 mod manifest;
 mod merge;
 mod output;
@@ -32,7 +33,8 @@ mod summary;
 mod training;
 
 pub use error::Error;
-pub use input::{Input, Line, line_hash, parse_line};
+pub use input::{Input, Line, line_hash, parse_line, too_long_line};
+pub use lines::{BoundedLines, RawLine, bounded_lines, line_cap};
 pub use manifest::{Manifest, Shard, ShardOf};
 pub use merge::{MergeConfig, merge};
 pub use output::{Record, RecordMeta, Status};

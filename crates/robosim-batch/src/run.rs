@@ -11,10 +11,10 @@ use robosim_parallel::{Window, json_weight, ordered_map};
 use robosim_verify::{Verifier, Verify};
 
 use crate::{
-    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Shard, ShardOf, Status, Summary, line_hash,
-    output, parse_line,
+    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, RawLine, Record, Shard, ShardOf, Status, Summary, output,
+    parse_line,
     reuse::{Origin, Reuse},
-    training,
+    too_long_line, training,
 };
 
 /// What to verify and where the results go.
@@ -120,8 +120,9 @@ pub fn run_with(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let mut manifest = manifest(verifier, config.max_program_bytes)?;
+    let cap = crate::line_cap(config.max_program_bytes);
     let total = match config.shard {
-        None => lines(&config.input)?.count() as u64,
+        None => input_lines(&config.input, cap)?.count() as u64,
         Some(shard) => {
             let (input_sha256, input_lines) = fingerprint(&config.input)?;
             let of = ShardOf { index: shard.index, count: shard.count, input_sha256, input_lines };
@@ -133,10 +134,10 @@ pub fn run_with(
     let mine = move |i: usize| shard.is_none_or(|s| s.holds(i as u64));
     let mut summary = Summary::default();
     let (mut writer, resumed) = if config.resume && config.output.is_file() {
-        let mut hashes = lines(&config.input)?
+        let mut hashes = input_lines(&config.input, cap)?
             .enumerate()
             .filter(|(i, _)| mine(*i))
-            .map(|(i, line)| line.map(|raw| (i as u64 + 1, line_hash(&raw))));
+            .map(|(i, line)| line.map(|raw| (i as u64 + 1, raw.hash())));
         let (writer, records) = output::resume(&config.output, &manifest, &mut hashes)?;
         for record in &records {
             summary.add(record, true);
@@ -147,11 +148,16 @@ pub fn run_with(
     };
     on_progress(Progress::Started { total, resumed });
 
-    let todo = lines(&config.input)?
+    let todo = input_lines(&config.input, cap)?
         .enumerate()
         .filter(move |(i, _)| mine(*i))
         .skip(usize::try_from(resumed).unwrap_or(usize::MAX))
-        .map(|(i, raw)| raw.map(|raw| parse_line(i as u64 + 1, &raw, config.max_program_bytes)));
+        .map(|(i, raw)| {
+            raw.map(|raw| match raw {
+                RawLine::Kept(raw) => parse_line(i as u64 + 1, &raw, config.max_program_bytes),
+                RawLine::TooLong { bytes, hash } => too_long_line(i as u64 + 1, bytes, hash),
+            })
+        });
     let mut paths_this_run = 0;
     let reuse = Reuse::new(backend, &serde_json::to_value(&manifest).map_err(Error::Settings)?, config.cache.clone());
     ordered_map(
@@ -221,6 +227,14 @@ pub(crate) fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, 
         }
         Ok(line)
     }))
+}
+
+/// The lines of an input file, none over `cap` bytes held (see [`RawLine`]).
+fn input_lines(path: &Path, cap: usize) -> Result<impl Iterator<Item = Result<RawLine, Error>> + Send + use<>, Error> {
+    let owned = path.to_owned();
+    let file = File::open(path).map_err(|source| Error::io(path, source))?;
+    Ok(crate::bounded_lines(BufReader::new(file), cap)
+        .map(move |line| line.map_err(|source| Error::io(&owned, source))))
 }
 
 /// The records of a verdicts file (after its manifest), read one at a time; a line that is

@@ -4,7 +4,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     fs::File,
-    io::{BufRead, BufReader, BufWriter, Write},
+    io::{BufReader, BufWriter, Write},
     path::PathBuf,
     time::Instant,
 };
@@ -273,14 +273,9 @@ struct Item<'a> {
     input: Result<(Value, &'a Task, String), String>,
 }
 
-fn parse<'a>(
-    line: usize,
-    text: Result<String, std::io::Error>,
-    tasks: &HashMap<&str, &'a Task>,
-    max: usize,
-) -> Item<'a> {
+fn parse<'a>(line: usize, text: Result<String, String>, tasks: &HashMap<&str, &'a Task>, max: usize) -> Item<'a> {
     let input = (|| {
-        let text = text.map_err(|e| format!("unreadable line: {e}"))?;
+        let text = text?;
         let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
         let (task, source) = read_completion(&value, tasks, max)?;
         Ok((value, task, source))
@@ -323,12 +318,23 @@ pub fn grade(
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let count =
-        BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?).lines().count();
+    // No line over the cap is held: a 400 MB line is hashed past and becomes invalid input.
+    let cap = robosim_batch::line_cap(config.max_program_bytes);
+    let open = || File::open(&config.completions).map_err(|e| io_error(&config.completions, e));
+    let count = robosim_batch::bounded_lines(BufReader::new(open()?), cap).count();
     on_progress(Progress::Started { total: count as u64 });
     let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
-    let reader = BufReader::new(File::open(&config.completions).map_err(|e| io_error(&config.completions, e))?);
-    let items = reader.lines().enumerate().map(|(i, l)| parse(i + 1, l, &by_name, config.max_program_bytes));
+    let lines = robosim_batch::bounded_lines(BufReader::new(open()?), cap).map(|line| {
+        line.map_err(|e| format!("unreadable line: {e}")).and_then(|line| match line {
+            robosim_batch::RawLine::Kept(raw) => {
+                String::from_utf8(raw).map_err(|e| format!("the line is not valid UTF-8 ({e})"))
+            }
+            robosim_batch::RawLine::TooLong { bytes, .. } => {
+                Err(format!("the line is {bytes} bytes; lines longer than the input limit are not read"))
+            }
+        })
+    });
+    let items = lines.enumerate().map(|(i, l)| parse(i + 1, l, &by_name, config.max_program_bytes));
     let mut out = BufWriter::new(File::create(&config.output).map_err(|e| io_error(&config.output, e))?);
     let mut summary = Summary::default();
     for task in tasks {

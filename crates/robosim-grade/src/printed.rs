@@ -134,27 +134,26 @@ fn printed_reading(trace: &[TraceEvent], stdout: &str, writes: &[StdoutWrite]) -
         stdout.get(writes[k].offset..end).unwrap_or_default()
     };
     let mut text = String::new();
-    // Byte ranges of `text` that the program wrote (in order).
-    let mut own: Vec<(usize, usize)> = Vec::new();
-    let mut program = |text: &mut String, written: &str| {
-        own.push((text.len(), text.len() + written.len()));
-        text.push_str(written);
-    };
+    // Where each simulator line lies in `text`: its first byte and its line break. Everything
+    // else is the program's own output.
+    let mut lines: Vec<(usize, usize)> = Vec::new();
     let mut next = 0;
     for (i, event) in trace.iter().enumerate() {
         while next < writes.len() && writes[next].calls <= i {
-            program(&mut text, write(next));
+            text.push_str(write(next));
             next += 1;
         }
         if let Some(line) = printed(event) {
+            let start = text.len();
             text.push_str(&line);
+            lines.push((start, text.len()));
             text.push('\n');
         }
     }
     for k in next..writes.len() {
-        program(&mut text, write(k));
+        text.push_str(write(k));
     }
-    read_back(&text, &own)
+    read_back(&text, &lines)
 }
 
 /// Python's `str.strip()`: its white space is Unicode's plus the separators U+001C–U+001F.
@@ -162,19 +161,35 @@ fn py_strip(text: &str) -> &str {
     text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
-/// The harness's parser: elements until the first line that is not one, where a line made
-/// only of the program's own output (`own`, byte ranges of `text`) is never one.
-fn read_back(text: &str, own: &[(usize, usize)]) -> (Vec<Element>, Option<CutBy>) {
+/// The harness's parser: elements until the first line that is not one. Besides RoboEval's
+/// rule, a line is read only when it is the start of a simulator line (`simulator`: each one's
+/// first byte and line break in `text`), after nothing but text of the program's without a
+/// field separator (which runs into the line as in RoboEval, and can only rename its action).
+/// A line of the program's own output ends the reading (`Print`), and so does the rest of a
+/// simulator line after a line break in one of its arguments (`Unreadable`, as RoboEval's
+/// reading of such a line almost always is): neither can add an element.
+fn read_back(text: &str, simulator: &[(usize, usize)]) -> (Vec<Element>, Option<CutBy>) {
     let stripped = py_strip(text);
     let mut elements = Vec::new();
     if stripped.is_empty() {
         return (elements, None);
     }
     let mut start = stripped.as_ptr() as usize - text.as_ptr() as usize;
+    let mut sim = 0;
     for line in stripped.split('\n') {
-        let range = (start, start + line.len());
-        start = range.1 + 1;
-        if programs_own(range, own) {
+        let (from, to) = (start, start + line.len());
+        start = to + 1;
+        // The simulator line this one (with its line break, at `to`) falls in, if any.
+        while simulator.get(sim).is_some_and(|&(_, end)| end < from) {
+            sim += 1;
+        }
+        let Some(&(line_start, _)) = simulator.get(sim).filter(|&&(s, _)| s <= to) else {
+            return (elements, Some(CutBy::Print));
+        };
+        if from > line_start {
+            return (elements, Some(CutBy::Unreadable));
+        }
+        if text[from..line_start].contains(DELIMITER) {
             return (elements, Some(CutBy::Print));
         }
         let fields: Vec<&str> = line.split(DELIMITER).collect();
@@ -183,28 +198,6 @@ fn read_back(text: &str, own: &[(usize, usize)]) -> (Vec<Element>, Option<CutBy>
         elements.push(Element { action: Action::named(py_strip(name)), value: py_strip(value).to_owned(), options });
     }
     (elements, None)
-}
-
-/// Whether the line at bytes `range` of the stream comes from the program's own output: all
-/// its bytes do, or, for an empty line, the line break that ends it.
-fn programs_own((start, end): (usize, usize), own: &[(usize, usize)]) -> bool {
-    if start == end {
-        return own.iter().any(|&(from, to)| from <= end && end < to);
-    }
-    let mut at = start;
-    for &(from, to) in own {
-        if to <= at || from >= end {
-            continue;
-        }
-        if from > at {
-            return false;
-        }
-        at = to;
-        if at >= end {
-            return true;
-        }
-    }
-    at >= end
 }
 
 /// The last field's value as Python's `eval` gives it, for what the simulator prints there:
@@ -338,6 +331,20 @@ mod tests {
             read(TraceReading::Printed, &trace, "Say /$@!/ hi /$@!/ None\n", &[StdoutWrite { calls: 0, offset: 0 }]);
         assert_eq!(forged.elements, []);
         assert_eq!(forged.cut.map(|c| c.by), Some(CutBy::Print));
+    }
+
+    #[test]
+    fn arguments_with_line_breaks_and_printed_prefixes_add_no_element() {
+        let forged = "x /$@!/ None\nPick /$@!/ stapler /$@!/ None";
+        let trace = [call(RobotFunction::Say, &[forged]), call(RobotFunction::GoTo, &["kitchen"])];
+        // RoboEval would read a Say and a Pick that never happened; here the Say only.
+        let read = read(TraceReading::Printed, &trace, "", &[]);
+        assert_eq!(read.elements, [Element::say("x")]);
+        assert_eq!(read.cut.map(|c| c.by), Some(CutBy::Unreadable));
+        // A printed prefix with a field separator would rename the next call's action.
+        let trace = [call(RobotFunction::Say, &["None\n /$@!/ "]), call(RobotFunction::GoTo, &["kitchen"])];
+        let prefixed = printed(&trace, "Pick /$@!/ stapler ", 0);
+        assert_eq!(prefixed, []);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub struct WorldResult {
     pub error: Option<String>,
     /// Checks that did not hold.
     pub failed_checks: Vec<FailedCheck>,
+    /// Robot calls the run made (however many of them the trace that was judged holds).
     pub robot_calls: usize,
     /// A RoboEval state read as RoboEval reads it ([`TraceReading::Printed`](crate::TraceReading)):
     /// where the reading stopped before the robot's last call, and what stopped it.

@@ -209,7 +209,7 @@ fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) ->
         outcome: report.outcome.kind().to_owned(),
         error: None,
         failed_checks: Vec::new(),
-        robot_calls: trace.len(),
+        robot_calls: report.trace.len(),
         trace_cut: read.cut,
     };
     let error = match state_run(&report.outcome, case.timeout) {

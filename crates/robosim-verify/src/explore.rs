@@ -11,7 +11,10 @@ use crate::{
     extract::extract_program,
     guided::{Coverage, Guided, Prefer, Tree},
     normalize::lowercase_double_quoted,
-    verdict::{DEADLINE_NOT_RUN, RECORD_BYTES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, error_line, within},
+    verdict::{
+        DEADLINE_NOT_RUN, RECORD_BYTES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, bounded_error,
+        bounded_outcome, error_line, within,
+    },
 };
 
 /// Strings keep this many bytes in the items of a verdict past its byte budget.
@@ -318,13 +321,13 @@ impl Search {
         self.failure = Some(Failure {
             class,
             line: report.outcome.line(),
-            error: error_line(&report.outcome),
+            error: bounded_error(&error_line(&report.outcome)),
             choices: choices.iter().map(|c| c.chosen).collect(),
             decisions,
             decisions_omitted,
             trace,
             trace_omitted,
-            outcome: report.outcome,
+            outcome: bounded_outcome(report.outcome),
         });
         true
     }

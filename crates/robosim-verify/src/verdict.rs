@@ -163,6 +163,48 @@ const fn is_zero(n: &usize) -> bool {
 /// some tens of KiB whatever the program did.
 pub const RECORD_BYTES: usize = 64 << 10;
 
+/// Bytes (as JSON) a failure's error line and its outcome's message keep, and its traceback.
+const TEXT_JSON_BYTES: usize = 2 << 10;
+const TRACEBACK_JSON_BYTES: usize = 8 << 10;
+
+/// `text` cut (visibly, keeping both ends) until its JSON is at most `max` bytes: a message of
+/// control characters is six times longer as JSON than as text.
+pub(crate) fn cut_json(text: &str, max: usize) -> String {
+    let mut keep = max;
+    loop {
+        let cut = robosim_protocol::truncate_text(text, keep);
+        let weight = robosim_parallel::json_weight(&cut);
+        if weight <= max || keep <= 64 {
+            return cut;
+        }
+        keep = (keep * max / weight).min(keep - 1).max(64) * 9 / 10;
+    }
+}
+
+/// The outcome as a verdict keeps it: its texts cut by [`cut_json`], an exit value by
+/// [`Value::truncated`](robosim_protocol::Value::truncated).
+pub(crate) fn bounded_outcome(outcome: Outcome) -> Outcome {
+    let text = |t: String| cut_json(&t, TEXT_JSON_BYTES);
+    let traceback = |t: String| cut_json(&t, TRACEBACK_JSON_BYTES);
+    match outcome {
+        Outcome::SyntaxError { message, line, column } => Outcome::SyntaxError { message: text(message), line, column },
+        Outcome::RobotError { name, message, line, traceback: tb } => {
+            Outcome::RobotError { name: text(name), message: text(message), line, traceback: traceback(tb) }
+        }
+        Outcome::PythonError { exc_type, message, line, traceback: tb } => {
+            Outcome::PythonError { exc_type: text(exc_type), message: text(message), line, traceback: traceback(tb) }
+        }
+        Outcome::Exited { code } => Outcome::Exited { code: code.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS) },
+        Outcome::Trap { message } => Outcome::Trap { message: traceback(message) },
+        other => other,
+    }
+}
+
+/// The error line as a verdict keeps it.
+pub(crate) fn bounded_error(error: &str) -> String {
+    cut_json(error, TEXT_JSON_BYTES)
+}
+
 /// Cuts `items` in order once their JSON passes `budget` bytes: each item after that goes
 /// through `shrink`. Returns the bytes left of the budget.
 pub(crate) fn within<T: Serialize>(items: &mut [T], mut budget: usize, shrink: impl Fn(&T) -> T) -> usize {

@@ -33,6 +33,8 @@ pub struct SearchPattern {
     cost: PatternCost,
     /// Made from a program's text, and an ASCII word with no character `re` treats specially.
     plain: bool,
+    /// Made from a program's text (see [`PatternCost::search_untrusted`]).
+    untrusted: bool,
 }
 
 /// What a pattern costs, in work units (see [`Work`]).
@@ -40,9 +42,15 @@ pub struct SearchPattern {
 pub struct PatternCost {
     /// The pattern's size once counted repetitions are unrolled (`x{200}` is 200 `x`).
     pub size: u64,
-    /// A look-around, back reference or the like, not anchored at the start: the matcher may
-    /// scan the rest of the text from every position.
-    pub rescans: bool,
+    /// It needs the backtracking matcher (a look-around, a back reference, an atomic group, a
+    /// condition), which may scan the rest of the text at each step.
+    pub backtracks: bool,
+    /// Such a construct is tried from every position of the text (the pattern is not anchored
+    /// at the start).
+    pub anywhere: bool,
+    /// Such a construct sits inside a repetition, or after one it can backtrack into: it may
+    /// be tried again at every position.
+    pub retried: bool,
 }
 
 impl PatternCost {
@@ -55,13 +63,33 @@ impl PatternCost {
 
     /// Units of one search in a text of `len` bytes: a step per byte and unit of size (a
     /// matcher that cannot use its automaton steps through every state of the pattern at
-    /// every byte), from every position again when it rescans.
+    /// every byte); for a backtracking construct, as many again for each position it may be
+    /// tried at, and each it may be tried from.
     #[must_use]
     pub fn search(self, len: usize) -> u64 {
         let n = len as u64 + 1;
-        let once = n.saturating_mul(self.size.max(1)).saturating_mul(SEARCH_UNITS_PER_STEP);
-        let all = if self.rescans { once.saturating_mul(n) } else { once };
-        all.saturating_add(SEARCH_UNITS)
+        let mut units = n.saturating_mul(self.size.max(1)).saturating_mul(SEARCH_UNITS_PER_STEP);
+        if self.backtracks && self.retried {
+            units = units.saturating_mul(n);
+        }
+        if self.backtracks && self.anywhere {
+            units = units.saturating_mul(n);
+        }
+        units.saturating_add(SEARCH_UNITS)
+    }
+
+    /// [`search`](Self::search) for a pattern a program supplied: a backtracking construct is
+    /// taken as tried at every position whatever its place, and up to the matcher's
+    /// backtracking limit again.
+    #[must_use]
+    pub fn search_untrusted(self, len: usize) -> u64 {
+        if !self.backtracks {
+            return self.search(len);
+        }
+        let n = len as u64 + 1;
+        let tries = n.saturating_add(UNTRUSTED_BACKTRACKS as u64);
+        let worst = Self { retried: false, ..self };
+        worst.search(len).saturating_mul(tries)
     }
 }
 
@@ -118,7 +146,7 @@ impl SearchPattern {
     pub fn new(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
         let cacheable = source.len() <= CACHE_SOURCE_BYTES;
         if cacheable && let Some((regex, cost)) = CACHE.lock().ok().and_then(|c| c.patterns.get(source).cloned()) {
-            return Ok(Self { source: source.to_owned(), regex, cost, plain: false });
+            return Ok(Self { source: source.to_owned(), regex, cost, plain: false, untrusted: false });
         }
         let cost = PatternCost::of(source)?;
         let regex = RegexBuilder::new(source).case_insensitive(true).build()?;
@@ -130,7 +158,7 @@ impl SearchPattern {
             cache.size += cost.size;
             cache.patterns.insert(source.to_owned(), (Arc::clone(&regex), cost));
         }
-        Ok(Self { source: source.to_owned(), regex, cost, plain: false })
+        Ok(Self { source: source.to_owned(), regex, cost, plain: false, untrusted: false })
     }
 
     /// A pattern made from what a program supplied (a name it placed, which RoboEval's
@@ -150,7 +178,8 @@ impl SearchPattern {
             return Err(PatternError::OverBudget);
         }
         let plain = source.is_ascii() && !source.bytes().any(|b| SPECIAL.contains(&b));
-        let pattern = Self { source: source.to_owned(), regex: Arc::new(OnceLock::new()), cost, plain };
+        let pattern =
+            Self { source: source.to_owned(), regex: Arc::new(OnceLock::new()), cost, plain, untrusted: true };
         if !plain {
             pattern.compiled(work)?;
         }
@@ -225,7 +254,8 @@ impl SearchPattern {
             return Ok(found);
         }
         let regex = self.compiled(work)?;
-        work.charge(self.cost.search(text.len())).map_err(|_| PatternError::OverBudget)?;
+        let units = if self.untrusted { self.cost.search_untrusted(text.len()) } else { self.cost.search(text.len()) };
+        work.charge(units).map_err(|_| PatternError::OverBudget)?;
         regex.is_match(text).map_err(|_| {
             work.exhaust();
             PatternError::OverBudget
@@ -234,7 +264,7 @@ impl SearchPattern {
 }
 
 /// Backtracks a pattern made from a program's text may take in one search.
-const UNTRUSTED_BACKTRACKS: usize = 100_000;
+const UNTRUSTED_BACKTRACKS: usize = 10_000;
 
 impl PatternCost {
     /// The cost of `source`, from its parse tree.
@@ -243,8 +273,13 @@ impl PatternCost {
     /// When `source` does not parse.
     pub fn of(source: &str) -> Result<Self, Box<fancy_regex::Error>> {
         let tree = Expr::parse_tree(source).map_err(Box::new)?;
-        let (size, fancy) = expr_size(&tree.expr);
-        Ok(Self { size, rescans: fancy && !anchored(&tree.expr) })
+        let shape = shape(&tree.expr);
+        Ok(Self {
+            size: shape.size,
+            backtracks: shape.fancy,
+            anywhere: shape.fancy && !anchored(&tree.expr),
+            retried: shape.retried,
+        })
     }
 }
 
@@ -260,27 +295,62 @@ fn anchored(expr: &Expr) -> bool {
     }
 }
 
-/// The unrolled size of `expr`, and whether it needs the backtracking matcher.
-fn expr_size(expr: &Expr) -> (u64, bool) {
-    let sum = |items: &[Expr]| {
-        items.iter().map(expr_size).fold((1u64, false), |(s, f), (size, fancy)| (s.saturating_add(size), f || fancy))
-    };
+/// What [`PatternCost`] needs of a parse tree.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    /// Unrolled size.
+    size: u64,
+    /// Needs the backtracking matcher.
+    fancy: bool,
+    /// A backtracking construct inside or after a repetition.
+    retried: bool,
+    /// Contains a repetition.
+    repeats: bool,
+}
+
+fn shape(expr: &Expr) -> Shape {
+    let one = |fancy| Shape { size: 1, fancy, ..Shape::default() };
     match expr {
-        Expr::Literal { val, .. } => (val.len().max(1) as u64, false),
-        Expr::Concat(items) | Expr::Alt(items) => sum(items),
-        Expr::Group(inner) => expr_size(inner),
-        Expr::LookAround(inner, _) | Expr::AtomicGroup(inner) => (expr_size(inner).0.saturating_add(1), true),
-        Expr::Repeat { child, lo, hi, .. } => {
-            let (size, fancy) = expr_size(child);
-            let copies = if *hi == usize::MAX { (*lo).max(1) } else { (*hi).max(1) };
-            (size.saturating_mul(copies as u64).saturating_add(1), fancy)
+        Expr::Literal { val, .. } => Shape { size: val.len().max(1) as u64, ..Shape::default() },
+        Expr::Concat(items) | Expr::Alt(items) => {
+            let sequence = matches!(expr, Expr::Concat(_));
+            let mut all = Shape { size: 1, ..Shape::default() };
+            for item in items {
+                let part = shape(item);
+                // In a sequence, a backtracking part after a repetition is retried as the
+                // repetition gives back what it took.
+                all.retried |= part.retried || (sequence && part.fancy && all.repeats);
+                all.size = all.size.saturating_add(part.size);
+                all.fancy |= part.fancy;
+                all.repeats |= part.repeats;
+            }
+            all
         }
-        Expr::Delegate { inner, .. } => (delegate_size(inner), false),
+        Expr::Group(inner) => shape(inner),
+        // Once it has matched, a look-around or atomic group is not backtracked into: what
+        // repeats inside it is not retried from outside.
+        Expr::LookAround(inner, _) | Expr::AtomicGroup(inner) => {
+            let part = shape(inner);
+            Shape { size: part.size.saturating_add(1), fancy: true, retried: part.retried, repeats: false }
+        }
+        Expr::Repeat { child, lo, hi, .. } => {
+            let part = shape(child);
+            let copies = if *hi == usize::MAX { (*lo).max(1) } else { (*hi).max(1) };
+            Shape {
+                size: part.size.saturating_mul(copies as u64).saturating_add(1),
+                fancy: part.fancy,
+                retried: part.retried || (part.fancy && *hi > 1),
+                repeats: part.repeats || *hi != *lo,
+            }
+        }
+        Expr::Delegate { inner, .. } => {
+            let (size, variable) = delegate_size(inner);
+            Shape { size, repeats: variable, ..Shape::default() }
+        }
         Expr::Conditional { condition, true_branch, false_branch } => {
-            let (a, _) = expr_size(condition);
-            let (b, _) = expr_size(true_branch);
-            let (c, _) = expr_size(false_branch);
-            (a.saturating_add(b).saturating_add(c).saturating_add(1), true)
+            let size =
+                [condition, true_branch, false_branch].iter().map(|e| shape(e).size).fold(1, u64::saturating_add);
+            Shape { size, fancy: true, retried: true, repeats: true }
         }
         Expr::Backref { .. }
         | Expr::BackrefWithRelativeRecursionLevel { .. }
@@ -288,16 +358,20 @@ fn expr_size(expr: &Expr) -> (u64, bool) {
         | Expr::SubroutineCall(_)
         | Expr::UnresolvedNamedSubroutineCall { .. }
         | Expr::KeepOut
-        | Expr::ContinueFromPreviousMatchEnd => (1, true),
-        Expr::Empty | Expr::Any { .. } | Expr::Assertion(_) => (1, false),
+        | Expr::ContinueFromPreviousMatchEnd => Shape { retried: true, ..one(true) },
+        Expr::Empty | Expr::Any { .. } | Expr::Assertion(_) => one(false),
     }
 }
 
 /// The size of a part `fancy-regex` hands to the `regex` crate (a class such as `\w` or
 /// `[a-z]`): its ranges, as the compiled automaton has a transition per range.
-fn delegate_size(inner: &str) -> u64 {
+/// Also whether it matches texts of different lengths (it can give some back).
+fn delegate_size(inner: &str) -> (u64, bool) {
     let hir = regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(inner);
-    hir.map_or(inner.len() as u64, |hir| hir_size(&hir))
+    hir.map_or((inner.len() as u64, true), |hir| {
+        let properties = hir.properties();
+        (hir_size(&hir), properties.minimum_len() != properties.maximum_len())
+    })
 }
 
 fn hir_size(hir: &regex_syntax::hir::Hir) -> u64 {
@@ -355,12 +429,16 @@ mod tests {
     #[test]
     fn sizes_unroll_counted_repetitions_and_look_arounds_rescan_unless_anchored() {
         assert!(cost("kitchen").size < 16);
-        assert!(!cost("kitchen").rescans);
+        assert!(!cost("kitchen").backtracks);
         assert!(cost("[a-z]{900}").size >= 900);
         assert!(cost("\\w{200}").size > cost("[a-z]{200}").size, "a Unicode class has many ranges");
-        assert!(cost("(?=.*zzz)drink").rescans);
-        assert!(!cost("^(?=.*a)(?=.*b).*$").rescans, "anchored: searched from the start only");
-        assert!(cost("(a)\\1").rescans);
+        assert!(cost("(?=.*zzz)drink").anywhere);
+        let contain_words = cost("^(?=.*a)(?=.*b).*$");
+        assert!(!contain_words.anywhere && !contain_words.retried, "anchored and first: tried once");
+        assert!(cost("(a)\\1").retried);
+        // Anchored, but a look-ahead in a repetition is retried at every position.
+        assert!(cost("^(?:.(?=.*z))*(?:stapler)?").retried);
+        assert!(cost("^.*(?=.*z)x").retried, "after a repetition it can backtrack into");
         let long = 50_000;
         assert!(cost("(?=.*zzz)drink").search(long) > 1_000 * cost("kitchen").search(long));
     }

@@ -1,0 +1,117 @@
+//! Reading a JSONL input line by line without ever holding a line longer than a cap: a line
+//! of 400 MB is hashed as it streams past and becomes an invalid record, instead of costing
+//! the reader its size in memory (or more).
+
+use std::io::{self, BufRead};
+
+use sha2::{Digest, Sha256};
+
+use crate::input::hex;
+
+/// A line as read: its bytes (without the line break, nor a `\r` before it), or, for a line
+/// over the cap, its length and hash only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawLine {
+    Kept(Vec<u8>),
+    TooLong { bytes: u64, hash: String },
+}
+
+impl RawLine {
+    /// The line's hash, as [`line_hash`](crate::line_hash) makes it.
+    #[must_use]
+    pub fn hash(&self) -> String {
+        match self {
+            Self::Kept(raw) => crate::line_hash(raw),
+            Self::TooLong { hash, .. } => hash.clone(),
+        }
+    }
+}
+
+/// The longest input line read for a program of at most `max_program_bytes`: the program
+/// escaped in JSON (up to six bytes a character) with a mebibyte for the other fields.
+#[must_use]
+pub const fn line_cap(max_program_bytes: usize) -> usize {
+    max_program_bytes.saturating_mul(6).saturating_add(1 << 20)
+}
+
+/// The lines of `reader`, none over `cap` bytes kept (see [`RawLine`]).
+pub fn bounded_lines<R: BufRead>(reader: R, cap: usize) -> BoundedLines<R> {
+    BoundedLines { reader, cap }
+}
+
+/// See [`bounded_lines`].
+#[derive(Debug)]
+pub struct BoundedLines<R> {
+    reader: R,
+    cap: usize,
+}
+
+impl<R: BufRead> Iterator for BoundedLines<R> {
+    type Item = io::Result<RawLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut kept = Vec::new();
+        let mut long: Option<(Sha256, u64)> = None;
+        let mut read_any = false;
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            read_any = true;
+            let end = chunk.iter().position(|&b| b == b'\n');
+            let part = &chunk[..end.unwrap_or(chunk.len())];
+            match &mut long {
+                Some((hasher, bytes)) => {
+                    hasher.update(part);
+                    *bytes += part.len() as u64;
+                }
+                None if kept.len() + part.len() > self.cap => {
+                    let mut hasher = Sha256::new();
+                    hasher.update(&kept);
+                    hasher.update(part);
+                    long = Some((hasher, (kept.len() + part.len()) as u64));
+                    kept = Vec::new();
+                }
+                None => kept.extend_from_slice(part),
+            }
+            let consumed = end.map_or(chunk.len(), |e| e + 1);
+            self.reader.consume(consumed);
+            if end.is_some() {
+                break;
+            }
+        }
+        if !read_any {
+            return None;
+        }
+        Some(Ok(match long {
+            Some((hasher, bytes)) => RawLine::TooLong { bytes, hash: hex(&hasher.finalize()[..16]) },
+            None => {
+                if kept.last() == Some(&b'\r') {
+                    kept.pop();
+                }
+                RawLine::Kept(kept)
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RawLine, bounded_lines};
+
+    #[test]
+    fn long_lines_are_hashed_not_kept() {
+        let text = format!("short\r\n{}\nlast", "x".repeat(100));
+        let lines: Vec<RawLine> =
+            bounded_lines(std::io::BufReader::with_capacity(7, text.as_bytes()), 10).collect::<Result<_, _>>().unwrap();
+        assert_eq!(lines[0], RawLine::Kept(b"short".to_vec()));
+        assert_eq!(lines[1], RawLine::TooLong { bytes: 100, hash: crate::line_hash("x".repeat(100).as_bytes()) });
+        assert_eq!(lines[2], RawLine::Kept(b"last".to_vec()));
+        assert_eq!(lines.len(), 3);
+    }
+}

@@ -117,36 +117,29 @@ def sym_and(*thunks):
     """Python's `a and b and …` over possibly symbolic values: a true constant is dropped (the
     value of `True and x` is `x`), a false one ends the chain (what follows is never
     evaluated), a symbolic one is kept in order."""
-    kept = []
-    for thunk in thunks:
-        value = thunk()
-        if isinstance(value, Node):
-            kept.append(value)
-        elif not value:
-            if not kept:
-                return value
-            kept.append(Const(False))
-            break
-        elif not kept and thunk is thunks[-1]:
-            return value
-    return kept[0] if len(kept) == 1 else Op("and", tuple(kept))
+    return _chain("and", False, thunks)
 
 
 def sym_or(*thunks):
     """`a or b or …`, the dual of `sym_and`."""
+    return _chain("or", True, thunks)
+
+
+def _chain(op, deciding, thunks):
+    """`op` over `thunks`: a constant whose truth is `deciding` ends the chain."""
     kept = []
     for thunk in thunks:
         value = thunk()
         if isinstance(value, Node):
             kept.append(value)
-        elif value:
+        elif bool(value) == deciding:
             if not kept:
                 return value
-            kept.append(Const(True))
+            kept.append(Const(deciding))
             break
         elif not kept and thunk is thunks[-1]:
             return value
-    return kept[0] if len(kept) == 1 else Op("or", tuple(kept))
+    return kept[0] if len(kept) == 1 else Op(op, tuple(kept))
 
 
 def sym_not(value):

@@ -41,31 +41,13 @@ impl Table {
         Self { known: vec![0; n], next: (0..=n32).collect(), prev: (0..=n32).collect() }
     }
 
-    fn find_next(&mut self, mut i: usize) -> usize {
-        let mut root = i;
-        while self.next[root] as usize != root {
-            root = self.next[root] as usize;
-        }
-        while self.next[i] as usize != root {
-            let up = self.next[i] as usize;
-            self.next[i] = root as u32;
-            i = up;
-        }
-        root
+    fn find_next(&mut self, i: usize) -> usize {
+        root(&mut self.next, i)
     }
 
     /// The first position at or before `i` not known to miss, if any.
     fn find_prev(&mut self, i: usize) -> Option<usize> {
-        let (mut at, mut root) = (i + 1, i + 1);
-        while self.prev[root] as usize != root {
-            root = self.prev[root] as usize;
-        }
-        while self.prev[at] as usize != root {
-            let up = self.prev[at] as usize;
-            self.prev[at] = root as u32;
-            at = up;
-        }
-        root.checked_sub(1)
+        root(&mut self.prev, i + 1).checked_sub(1)
     }
 
     fn missed(&mut self, i: usize) {
@@ -73,6 +55,21 @@ impl Table {
         self.next[i] = (i + 1) as u32;
         self.prev[i + 1] = i as u32;
     }
+}
+
+/// The root of `i` in the forest `parents` (each root its own parent), compressing the path.
+fn root(parents: &mut [u32], i: usize) -> usize {
+    let mut root = i;
+    while parents[root] as usize != root {
+        root = parents[root] as usize;
+    }
+    let mut at = i;
+    while parents[at] as usize != root {
+        let up = parents[at] as usize;
+        parents[at] = root as u32;
+        at = up;
+    }
+    root
 }
 
 /// One evaluation of a check on a trace.

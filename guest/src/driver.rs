@@ -234,13 +234,20 @@ fn describe(
     // Bounded: a traceback is as long as the stack was deep (the recursion limit).
     while let Some(current) = tb.filter(|t| !vm.is_none(t)) {
         let attr = |obj: &PyObjectRef, name: &'static str| obj.get_attr(name, vm).ok();
-        let code = attr(&current, "tb_frame").and_then(|f| attr(&f, "f_code"));
+        let frame = attr(&current, "tb_frame");
+        let code = frame.as_ref().and_then(|f| attr(f, "f_code"));
         let text = |obj: Option<PyObjectRef>| {
             obj.and_then(|o| o.str(vm).ok()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
         };
         let co_filename = text(code.as_ref().and_then(|c| attr(c, "co_filename")));
         let co_name = text(code.as_ref().and_then(|c| attr(c, "co_name")));
-        let lineno = attr(&current, "tb_lineno").and_then(|l| u32::try_from_object(vm, l).ok()).unwrap_or(0);
+        // The line the frame's code last ran, not `tb_lineno`: a program can build a traceback
+        // (`types.TracebackType`) with any line number on one of its own frames.
+        let lineno = frame
+            .as_ref()
+            .and_then(|f| attr(f, "f_lineno"))
+            .and_then(|l| u32::try_from_object(vm, l).ok())
+            .unwrap_or(0);
         let programs = co_filename == filename
             && code.as_ref().is_some_and(|code| compiled.is_some_and(|c| c.filename == filename && c.owns(code)));
         if !HIDDEN_FILES.contains(&co_filename.as_str()) && frames.len() < 200 {

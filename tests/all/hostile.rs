@@ -114,7 +114,7 @@ fn hostile_programs_get_their_verdicts_in_every_order_with_any_jobs_and_stay_sma
         assert!(matches!(output.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&output.stderr));
         let text = fs::read_to_string(&out).expect("verdicts");
         for line in text.lines().skip(1) {
-            assert!(line.len() < 128 << 10, "a verdict of {} bytes", line.len());
+            assert!(line.len() < 96 << 10, "a verdict of {} bytes", line.len());
         }
         let mut found: Vec<(String, Value)> = records(&out).into_iter().map(by_id).collect();
         found.sort_by(|a, b| a.0.cmp(&b.0));

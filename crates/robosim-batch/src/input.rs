@@ -48,6 +48,47 @@ pub fn too_long_line(number: u64, bytes: u64, hash: String) -> Line {
     Line { number, hash, input: Input::Invalid { id: Value::from(number), message } }
 }
 
+/// The most JSON values (objects, arrays, keys and scalars) an input line may hold.
+///
+/// A record needs a few dozen. Parsed, a value takes 32 bytes and an object hundreds more:
+/// seven bytes of `{"":0},` become over 600, so a 4 MB line of them would take 2 GB. Lines
+/// with more values are refused before they are parsed (as `invalid_input`).
+pub const MAX_JSON_VALUES: usize = 10_000;
+
+/// Refuses a line holding more than [`MAX_JSON_VALUES`] JSON values, counted in one pass over
+/// its bytes without parsing (an upper bound where the line is not valid JSON).
+///
+/// # Errors
+/// The message of the `invalid_input` record.
+pub fn too_many_values(raw: &[u8]) -> Result<(), String> {
+    // Every value but the first follows a `,`, `:` or opening bracket outside strings.
+    let mut values = 1usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in raw {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b',' | b':' | b'[' | b'{' => values += 1,
+            _ => {}
+        }
+        if values > MAX_JSON_VALUES {
+            return Err(format!(
+                "the line holds over {MAX_JSON_VALUES} JSON values; records may hold at most that many"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parses one raw line (without its newline). Never fails: a bad line is `Input::Invalid`.
 #[must_use]
 pub fn parse_line(number: u64, raw: &[u8], max_program_bytes: usize) -> Line {
@@ -72,6 +113,7 @@ fn parse(raw: &[u8], max_program_bytes: usize) -> Result<Parsed, (Option<Value>,
     if text.trim().is_empty() {
         return Err((None, "the line is empty".to_owned()));
     }
+    too_many_values(raw).map_err(|message| (None, message))?;
     let value: Value = serde_json::from_str(text).map_err(|e| (None, format!("the line is not valid JSON ({e})")))?;
     let Value::Object(fields) = value else {
         return Err((None, format!("the line is JSON but not an object (it is {})", kind(&value))));
@@ -127,6 +169,15 @@ mod tests {
         assert!(message(b"{nope").starts_with("the line is not valid JSON"));
         assert!(message(b"\xff\xfe").starts_with("the line is not valid UTF-8"));
         assert_eq!(message(b"[1]"), "the line is JSON but not an object (it is an array)");
+        let many = format!(r#"{{"program":"x","extra":[{}]}}"#, r#"{"":0},"#.repeat(MAX_JSON_VALUES / 3));
+        assert!(
+            message(many.as_bytes()).starts_with("the line holds over 10000 JSON values"),
+            "{}",
+            message(many.as_bytes())
+        );
+        // Separators inside strings are not values.
+        let quoted = format!(r#"{{"program":"{}"}}"#, r#"[{\":,"#.repeat(MAX_JSON_VALUES));
+        assert!(too_many_values(quoted.as_bytes()).is_ok());
         assert_eq!(message(br#"{"id":1}"#), "the record has no \"program\" field");
         assert_eq!(message(br#"{"program":5}"#), "\"program\" must be a string, not a number");
         assert_eq!(

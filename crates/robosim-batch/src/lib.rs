@@ -33,7 +33,7 @@ mod summary;
 mod training;
 
 pub use error::Error;
-pub use input::{Input, Line, line_hash, parse_line, too_long_line};
+pub use input::{Input, Line, MAX_JSON_VALUES, line_hash, parse_line, too_long_line, too_many_values};
 pub use lines::{BoundedLines, RawLine, bounded_lines, line_cap};
 pub use manifest::{Manifest, Shard, ShardOf};
 pub use merge::{MergeConfig, merge};

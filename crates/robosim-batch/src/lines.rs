@@ -28,10 +28,12 @@ impl RawLine {
 }
 
 /// The longest input line read for a program of at most `max_program_bytes`: the program
-/// escaped in JSON (up to six bytes a character) with a mebibyte for the other fields.
+/// as JSON writers escape it (Python's `json.dumps` writes a two-byte `é` as the six bytes
+/// `\u00e9`, three times its length, the most any character grows) with a mebibyte for the
+/// other fields. (A program of control characters can be longer escaped; it is no program.)
 #[must_use]
 pub const fn line_cap(max_program_bytes: usize) -> usize {
-    max_program_bytes.saturating_mul(6).saturating_add(1 << 20)
+    max_program_bytes.saturating_mul(3).saturating_add(1 << 20)
 }
 
 /// The lines of `reader`, none over `cap` bytes kept (see [`RawLine`]).

@@ -276,6 +276,7 @@ struct Item<'a> {
 fn parse<'a>(line: usize, text: Result<String, String>, tasks: &HashMap<&str, &'a Task>, max: usize) -> Item<'a> {
     let input = (|| {
         let text = text?;
+        robosim_batch::too_many_values(text.as_bytes())?;
         let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
         let (task, source) = read_completion(&value, tasks, max)?;
         Ok((value, task, source))

@@ -11,8 +11,10 @@
 //!   reproduce) rebuilds that stream from the run's robot calls and the places of its writes
 //!   to stdout and reads it the harness's way, with one difference: a line that holds only the
 //!   program's own output never becomes an element; it ends the trace, as any other line the
-//!   harness cannot read. (Text printed without a newline runs into the next simulator line,
-//!   which then keeps its place with the name the harness reads, as there.)
+//!   harness cannot read. Text printed without a newline runs into the next simulator line;
+//!   where RoboEval then reads that line under another name (`xGoTo`, hiding a `GoTo` from
+//!   the check), here the program's text ends the trace before it. White space alone runs in
+//!   harmlessly (the harness strips it) and the line is read.
 //! - [`TraceReading::Calls`]: every robot call the host recorded is an element; what the
 //!   program prints neither adds nor cuts anything. For untrusted grading (RL rewards).
 
@@ -163,11 +165,12 @@ fn py_strip(text: &str) -> &str {
 
 /// The harness's parser: elements until the first line that is not one. Besides RoboEval's
 /// rule, a line is read only when it is the start of a simulator line (`simulator`: each one's
-/// first byte and line break in `text`), after nothing but text of the program's without a
-/// field separator (which runs into the line as in RoboEval, and can only rename its action).
-/// A line of the program's own output ends the reading (`Print`), and so does the rest of a
-/// simulator line after a line break in one of its arguments (`Unreadable`, as RoboEval's
-/// reading of such a line almost always is): neither can add an element.
+/// first byte and line break in `text`), after nothing but white space of the program's.
+/// A line of the program's own output, or its text run into a simulator line, ends the
+/// reading (`Print`: in RoboEval the first forges nothing only by luck, the second renames
+/// the line's action); so does the rest of a simulator line after a line break in one of its
+/// arguments (`Unreadable`, as RoboEval's reading of such a line almost always is). None of
+/// them can add, hide or rename an element.
 fn read_back(text: &str, simulator: &[(usize, usize)]) -> (Vec<Element>, Option<CutBy>) {
     let stripped = py_strip(text);
     let mut elements = Vec::new();
@@ -189,7 +192,7 @@ fn read_back(text: &str, simulator: &[(usize, usize)]) -> (Vec<Element>, Option<
         if from > line_start {
             return (elements, Some(CutBy::Unreadable));
         }
-        if text[from..line_start].contains(DELIMITER) {
+        if !py_strip(&text[from..line_start]).is_empty() {
             return (elements, Some(CutBy::Print));
         }
         let fields: Vec<&str> = line.split(DELIMITER).collect();
@@ -267,7 +270,7 @@ mod tests {
     use robosim_sandbox::{CallResult, StdoutWrite, TraceEvent};
 
     use super::{CutBy, TraceCut, TraceReading, literal, read};
-    use crate::rtl::{Action, Element};
+    use crate::rtl::Element;
 
     fn call(function: RobotFunction, args: &[&str]) -> TraceEvent {
         TraceEvent {
@@ -348,11 +351,15 @@ mod tests {
     }
 
     #[test]
-    fn text_printed_without_a_newline_runs_into_the_next_line() {
+    fn text_printed_without_a_newline_ends_the_reading_before_the_line_it_runs_into() {
         let trace = [call(RobotFunction::GoTo, &["kitchen"]), call(RobotFunction::Say, &["hi"])];
-        let read = printed(&trace, "x", 1);
-        assert_eq!(read.len(), 2);
-        assert_eq!((read[1].action, read[1].value.as_str()), (Action::Other, "hi"));
+        // RoboEval reads `xSay`, an action no check looks for: the `Say` would be hidden.
+        let renamed = read(TraceReading::Printed, &trace, "x", &[StdoutWrite { calls: 1, offset: 0 }]);
+        assert_eq!(renamed.elements, [Element::go_to("kitchen")]);
+        assert_eq!(renamed.cut, Some(TraceCut { by: CutBy::Print, elements: 1, robot_calls_lost: 1 }));
+        // White space alone is stripped from the name, there as here.
+        let read = printed(&trace, " \t", 1);
+        assert_eq!(read, [Element::go_to("kitchen"), Element::say("hi")]);
     }
 
     #[test]

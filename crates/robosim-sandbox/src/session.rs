@@ -236,9 +236,12 @@ fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
                 line: exc.line,
                 traceback: exc.traceback.clone(),
             },
-            // The memory limit only when the host refused memory in this run: a program may
-            // raise MemoryError itself (`raise MemoryError('fake')`), and that is its own error.
-            None if exc.exc_type == "MemoryError" && state.limiter.denied => Outcome::MemoryExceeded,
+            // The memory limit only when the host refused memory in this run, and the error is
+            // the interpreter's (it says nothing): a program may raise MemoryError itself
+            // (`raise MemoryError('fake')`, even after catching a refusal), and that is its own.
+            None if exc.exc_type == "MemoryError" && exc.message.is_empty() && state.limiter.denied => {
+                Outcome::MemoryExceeded
+            }
             None => Outcome::PythonError {
                 exc_type: exc.exc_type.clone(),
                 message: exc.message.clone(),

@@ -12,13 +12,10 @@ use crate::{
     guided::{Coverage, Guided, Prefer, Tree},
     normalize::lowercase_double_quoted,
     verdict::{
-        DEADLINE_NOT_RUN, RECORD_BYTES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, bounded_error,
+        DEADLINE_NOT_RUN, RECORD_BYTES, RECORD_CHOICES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, bounded_error,
         bounded_outcome, error_line, within,
     },
 };
-
-/// Strings keep this many bytes in the items of a verdict past its byte budget.
-const SHRUNK_BYTES: usize = 24;
 
 /// The largest program verified or graded by default (bytes); a larger one is invalid input.
 pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
@@ -316,13 +313,14 @@ impl Search {
         let (mut trace, trace_omitted) =
             bounded(&report.trace, |e| e.truncated(RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS));
         // Both within one byte budget: each cut alone leaves a verdict of up to some MiB.
-        let left = within(&mut decisions, RECORD_BYTES / 2, |c| c.truncated(SHRUNK_BYTES, 1));
-        within(&mut trace, RECORD_BYTES / 2 + left, |e| e.truncated(SHRUNK_BYTES, 1));
+        let left = within(&mut decisions, RECORD_BYTES / 2, |c| c.truncated(0, 0));
+        within(&mut trace, RECORD_BYTES / 2 + left, |e| e.truncated(0, 0));
         self.failure = Some(Failure {
             class,
             line: report.outcome.line(),
             error: bounded_error(&error_line(&report.outcome)),
-            choices: choices.iter().map(|c| c.chosen).collect(),
+            choices: choices.iter().take(RECORD_CHOICES).map(|c| c.chosen).collect(),
+            choices_omitted: choices.len().saturating_sub(RECORD_CHOICES),
             decisions,
             decisions_omitted,
             trace,

@@ -40,7 +40,7 @@ pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, DEFAULT_PATIENCE, Strategy, Verifie
 pub use extract::extract_program;
 pub use normalize::lowercase_double_quoted;
 pub use verdict::{
-    DEADLINE_NOT_RUN, Failure, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict, error_line,
-    reference_class,
+    DEADLINE_NOT_RUN, Failure, RECORD_CHOICES, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict,
+    error_line, reference_class,
 };
 pub use workers::{Workers, serve};

@@ -105,7 +105,12 @@ pub struct Failure {
     pub error: String,
     pub outcome: Outcome,
     /// The alternative taken at each choice point: `Verifier::replay` runs this path again.
+    /// At most [`RECORD_CHOICES`], the first ones (a replay takes the first alternative past
+    /// them, so a path cut short may not fail again).
     pub choices: Vec<u32>,
+    /// Choices left out of `choices` (after it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub choices_omitted: usize,
     /// The same choices, with what was decided (cut like `trace`).
     pub decisions: Vec<ChoiceRecord>,
     /// Decisions left out of `decisions` (between its first and last part).
@@ -128,6 +133,8 @@ struct FailureFile {
     error: String,
     outcome: Outcome,
     choices: Vec<u32>,
+    #[serde(default)]
+    choices_omitted: usize,
     decisions: Vec<ChoiceRecord>,
     #[serde(default)]
     decisions_omitted: usize,
@@ -138,12 +145,38 @@ struct FailureFile {
 
 impl From<FailureFile> for Failure {
     fn from(file: FailureFile) -> Self {
-        let FailureFile { class, line, error, outcome, choices, decisions, decisions_omitted, trace, trace_omitted } =
-            file;
+        let FailureFile {
+            class,
+            line,
+            error,
+            outcome,
+            choices,
+            choices_omitted,
+            decisions,
+            decisions_omitted,
+            trace,
+            trace_omitted,
+        } = file;
         let class = ErrorClass::of(&outcome).unwrap_or(class);
-        Self { class, line, error, outcome, choices, decisions, decisions_omitted, trace, trace_omitted }
+        Self {
+            class,
+            line,
+            error,
+            outcome,
+            choices,
+            choices_omitted,
+            decisions,
+            decisions_omitted,
+            trace,
+            trace_omitted,
+        }
     }
 }
+
+/// The most choices a failure's path keeps: a program making more than this many decisions
+/// on its failing path is pathological (each takes a few bytes; the robot-data limit allows
+/// some hundred thousand).
+pub const RECORD_CHOICES: usize = 2_048;
 
 /// The most trace events (and decisions) a verdict keeps.
 pub const RECORD_EVENTS: usize = 200;
@@ -158,9 +191,10 @@ const fn is_zero(n: &usize) -> bool {
 }
 
 /// The most bytes (as JSON) a verdict's decisions and trace keep together, however many
-/// values the program passed: past them, each further item keeps only its shape, cut to a
-/// few bytes (visibly). With [`RECORD_EVENTS`] and the per-value cuts, a verdict stays within
-/// some tens of KiB whatever the program did.
+/// values the program passed: past them, further items keep only their shape, every string
+/// and list in them a marker of what was left out. With [`RECORD_EVENTS`] of each, the
+/// markers alone take some 25 KiB, so a verdict stays within about 64 KiB plus its error
+/// texts (10 KiB) whatever the program did.
 pub const RECORD_BYTES: usize = 64 << 10;
 
 /// Bytes (as JSON) a failure's error line and its outcome's message keep, and its traceback.
@@ -205,18 +239,30 @@ pub(crate) fn bounded_error(error: &str) -> String {
     cut_json(error, TEXT_JSON_BYTES)
 }
 
-/// Cuts `items` in order once their JSON passes `budget` bytes: each item after that goes
-/// through `shrink`. Returns the bytes left of the budget.
-pub(crate) fn within<T: Serialize>(items: &mut [T], mut budget: usize, shrink: impl Fn(&T) -> T) -> usize {
+/// Keeps `items` within `budget` bytes of JSON: each item's shrunk form (`shrink`, a few
+/// bytes that keep its shape) is paid for first, and items keep their full form, in order,
+/// while what that adds still fits. So the items weigh at most the budget, or their shrunk
+/// forms alone where those pass it. Returns the bytes left of the budget.
+pub(crate) fn within<T: Serialize>(items: &mut [T], budget: usize, shrink: impl Fn(&T) -> T) -> usize {
     let weight = |item: &T| robosim_parallel::json_weight(item);
-    for item in items.iter_mut() {
-        let w = weight(item);
-        if w > budget {
-            *item = shrink(item);
+    // Each item's full weight and the least it can weigh (a short item's marker is longer).
+    let forms: Vec<(T, usize, usize)> = items
+        .iter()
+        .map(|item| {
+            let small = shrink(item);
+            let (full, least) = (weight(item), weight(&small));
+            (small, full, least.min(full))
+        })
+        .collect();
+    let mut left = budget.saturating_sub(forms.iter().map(|f| f.2).sum());
+    for (item, (small, full, least)) in items.iter_mut().zip(forms) {
+        if full - least <= left {
+            left -= full - least;
+        } else {
+            *item = small;
         }
-        budget = budget.saturating_sub(weight(item).min(w));
     }
-    budget
+    left
 }
 
 /// Keeps the first three quarters and the last quarter of `items` when there are more than
@@ -258,5 +304,34 @@ pub fn error_line(outcome: &Outcome) -> String {
             format!("Trap: {}", message.lines().next().unwrap_or_default())
         }
         other => other.kind().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use robosim_protocol::{RobotFunction, Value};
+    use robosim_sandbox::{CallResult, TraceEvent};
+
+    use super::{RECORD_EVENTS, within};
+
+    #[test]
+    fn items_past_the_byte_budget_keep_only_their_shape_and_the_budget_holds() {
+        let event = |text: &str| TraceEvent {
+            function: RobotFunction::Say,
+            args: vec![Value::Str(text.to_owned())],
+            result: CallResult::Returned(Value::None),
+        };
+        let weight = |items: &[TraceEvent]| items.iter().map(robosim_parallel::json_weight).sum::<usize>();
+        // Control characters: each byte is six as JSON.
+        let mut items: Vec<TraceEvent> = (0..RECORD_EVENTS).map(|_| event(&"\u{1}".repeat(512))).collect();
+        within(&mut items, 16 << 10, |e| e.truncated(0, 0));
+        assert!(weight(&items) <= 16 << 10, "{} bytes", weight(&items));
+        assert_eq!(items[0], event(&"\u{1}".repeat(512)), "the first keep their full form");
+        assert_eq!(items[RECORD_EVENTS - 1].args, [Value::Str("…[+512 bytes]…".into())]);
+        // Small items all fit, untouched.
+        let mut small: Vec<TraceEvent> = (0..10).map(|i| event(&i.to_string())).collect();
+        let before = small.clone();
+        let left = within(&mut small, 16 << 10, |e| e.truncated(0, 0));
+        assert_eq!((small, left), (before.clone(), (16 << 10) - weight(&before)));
     }
 }

@@ -51,6 +51,9 @@ pub struct PatternCost {
     /// Such a construct sits inside a repetition, or after one it can backtrack into: it may
     /// be tried again at every position.
     pub retried: bool,
+    /// Code points the classes of the pattern span: each is folded to its other cases when
+    /// the pattern is compiled to ignore case (`[\s\S]`, 1.1 M of them, takes milliseconds).
+    pub folded: u64,
 }
 
 impl PatternCost {
@@ -58,7 +61,9 @@ impl PatternCost {
     /// millisecond here) and one per unit of size.
     #[must_use]
     pub const fn compile(self) -> u64 {
-        COMPILE_UNITS.saturating_add(self.size.saturating_mul(COMPILE_UNITS_PER_SIZE))
+        COMPILE_UNITS
+            .saturating_add(self.size.saturating_mul(COMPILE_UNITS_PER_SIZE))
+            .saturating_add(self.folded.saturating_mul(FOLD_UNITS_PER_POINT))
     }
 
     /// Units of one search in a text of `len` bytes: a step per byte and unit of size (a
@@ -97,6 +102,9 @@ impl PatternCost {
 /// about 0.5 ms, `\w{20}` 10 ms).
 const COMPILE_UNITS: u64 = 1_000_000;
 const COMPILE_UNITS_PER_SIZE: u64 = 1_000;
+/// Units per code point a class spans, folded to ignore case (measured here: up to about
+/// 13 ns each).
+const FOLD_UNITS_PER_POINT: u64 = 16;
 /// Units per search, and per byte and unit of size (measured here: about 0.7 µs a search, and
 /// at most about 7 ns a byte and unit of size, for a pattern whose word boundaries keep it off
 /// the automaton).
@@ -279,6 +287,7 @@ impl PatternCost {
             backtracks: shape.fancy,
             anywhere: shape.fancy && !anchored(&tree.expr),
             retried: shape.retried,
+            folded: shape.folded,
         })
     }
 }
@@ -306,6 +315,8 @@ struct Shape {
     retried: bool,
     /// Contains a repetition.
     repeats: bool,
+    /// Code points its classes span.
+    folded: u64,
 }
 
 fn shape(expr: &Expr) -> Shape {
@@ -323,6 +334,7 @@ fn shape(expr: &Expr) -> Shape {
                 all.size = all.size.saturating_add(part.size);
                 all.fancy |= part.fancy;
                 all.repeats |= part.repeats;
+                all.folded = all.folded.saturating_add(part.folded);
             }
             all
         }
@@ -331,7 +343,13 @@ fn shape(expr: &Expr) -> Shape {
         // repeats inside it is not retried from outside.
         Expr::LookAround(inner, _) | Expr::AtomicGroup(inner) => {
             let part = shape(inner);
-            Shape { size: part.size.saturating_add(1), fancy: true, retried: part.retried, repeats: false }
+            Shape {
+                size: part.size.saturating_add(1),
+                fancy: true,
+                retried: part.retried,
+                repeats: false,
+                folded: part.folded,
+            }
         }
         Expr::Repeat { child, lo, hi, .. } => {
             let part = shape(child);
@@ -341,16 +359,18 @@ fn shape(expr: &Expr) -> Shape {
                 fancy: part.fancy,
                 retried: part.retried || (part.fancy && *hi > 1),
                 repeats: part.repeats || *hi != *lo,
+                folded: part.folded,
             }
         }
         Expr::Delegate { inner, .. } => {
-            let (size, variable) = delegate_size(inner);
-            Shape { size, repeats: variable, ..Shape::default() }
+            let (size, variable, folded) = delegate_size(inner);
+            Shape { size, repeats: variable, folded, ..Shape::default() }
         }
         Expr::Conditional { condition, true_branch, false_branch } => {
-            let size =
-                [condition, true_branch, false_branch].iter().map(|e| shape(e).size).fold(1, u64::saturating_add);
-            Shape { size, fancy: true, retried: true, repeats: true }
+            let parts = [condition, true_branch, false_branch].map(|e| shape(e));
+            let size = parts.iter().map(|p| p.size).fold(1, u64::saturating_add);
+            let folded = parts.iter().map(|p| p.folded).fold(0, u64::saturating_add);
+            Shape { size, fancy: true, retried: true, repeats: true, folded }
         }
         Expr::Backref { .. }
         | Expr::BackrefWithRelativeRecursionLevel { .. }
@@ -365,13 +385,31 @@ fn shape(expr: &Expr) -> Shape {
 
 /// The size of a part `fancy-regex` hands to the `regex` crate (a class such as `\w` or
 /// `[a-z]`): its ranges, as the compiled automaton has a transition per range.
-/// Also whether it matches texts of different lengths (it can give some back).
-fn delegate_size(inner: &str) -> (u64, bool) {
-    let hir = regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(inner);
-    hir.map_or((inner.len() as u64, true), |hir| {
+/// Also whether it matches texts of different lengths (it can give some back), and the code
+/// points its classes span. Parsed as written, not folded to ignore case: folding a large
+/// class is the expensive part of compiling, and it is what is being priced.
+fn delegate_size(inner: &str) -> (u64, bool, u64) {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(inner);
+    hir.map_or((inner.len() as u64, true, 0), |hir| {
         let properties = hir.properties();
-        (hir_size(&hir), properties.minimum_len() != properties.maximum_len())
+        (hir_size(&hir), properties.minimum_len() != properties.maximum_len(), class_points(&hir))
     })
+}
+
+fn class_points(hir: &regex_syntax::hir::Hir) -> u64 {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            class.ranges().iter().map(|r| u64::from(r.end()) - u64::from(r.start()) + 1).fold(0, u64::saturating_add)
+        }
+        HirKind::Class(Class::Bytes(class)) => class.ranges().len() as u64,
+        HirKind::Repetition(repetition) => class_points(&repetition.sub),
+        HirKind::Capture(capture) => class_points(&capture.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => {
+            items.iter().map(class_points).fold(0, u64::saturating_add)
+        }
+        _ => 0,
+    }
 }
 
 fn hir_size(hir: &regex_syntax::hir::Hir) -> u64 {
@@ -439,6 +477,8 @@ mod tests {
         // Anchored, but a look-ahead in a repetition is retried at every position.
         assert!(cost("^(?:.(?=.*z))*(?:stapler)?").retried);
         assert!(cost("^.*(?=.*z)x").retried, "after a repetition it can backtrack into");
+        // Folding a class that spans every code point costs milliseconds to compile.
+        assert!(cost("[\\s\\S]").compile() > 10 * cost("[a-z]").compile());
         let long = 50_000;
         assert!(cost("(?=.*zzz)drink").search(long) > 1_000 * cost("kitchen").search(long));
     }

@@ -31,7 +31,9 @@ pub struct Record {
 /// alphabetical order: see `Writer::write`.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordMeta {
-    /// The input's `id`, or its line number when it has none.
+    /// The input's `id`, or its line number when it has none; an id over [`MAX_ID_BYTES`] as
+    /// JSON is cut (a string keeping both ends of its JSON): the input object, carried through
+    /// beside it, has it whole.
     pub id: Value,
     /// How `--resume` recognises the input line (see [`crate::line_hash`]).
     pub input_hash: String,
@@ -77,7 +79,14 @@ impl Record {
             }
             Input::Invalid { id, message } => (id.clone(), Map::new(), Status::InvalidInput, Some(message.clone())),
         };
-        let robosim = RecordMeta { id, input_hash: line.hash.clone(), line: line.number, message, status, verdict };
+        let robosim = RecordMeta {
+            id: bounded_id(id),
+            input_hash: line.hash.clone(),
+            line: line.number,
+            message,
+            status,
+            verdict,
+        };
         Self { input, robosim }
     }
 
@@ -92,6 +101,18 @@ impl Record {
     pub fn program(&self) -> Option<&str> {
         self.input.get("program").and_then(Value::as_str)
     }
+}
+
+/// The most bytes (as JSON) of an input's id that a record repeats under `robosim`.
+pub const MAX_ID_BYTES: usize = 1 << 10;
+
+/// `id`, or for one over [`MAX_ID_BYTES`] as JSON, its JSON text cut visibly.
+fn bounded_id(id: Value) -> Value {
+    let json = id.to_string();
+    if json.len() <= MAX_ID_BYTES {
+        return id;
+    }
+    Value::String(robosim_protocol::truncate_text(&json, MAX_ID_BYTES / 2))
 }
 
 /// The key of the manifest line.
@@ -211,4 +232,28 @@ pub(crate) fn resume(
     file.set_len(kept_bytes).map_err(io)?;
     file.seek(SeekFrom::End(0)).map_err(io)?;
     Ok((Writer { out: BufWriter::new(file), path: path.to_owned() }, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value};
+
+    use super::{MAX_ID_BYTES, Record};
+    use crate::{Input, Line};
+
+    #[test]
+    fn a_huge_id_is_repeated_cut_under_robosim_and_kept_whole_in_the_input() {
+        let id = Value::String("x".repeat(4 << 20));
+        let mut fields = Map::new();
+        fields.insert("id".into(), id.clone());
+        let input = Input::Program { id: id.clone(), instruction: None, program: "pass".into(), fields };
+        let record = Record::new(&Line { number: 1, hash: "h".into(), input }, None);
+        assert_eq!(record.input["id"], id);
+        let cut = record.robosim.id.as_str().expect("a string");
+        assert!(cut.len() <= MAX_ID_BYTES && cut.contains("…[+"), "{} bytes", cut.len());
+        // A small id is repeated as it is.
+        let input =
+            Input::Program { id: Value::from(7), instruction: None, program: "pass".into(), fields: Map::new() };
+        assert_eq!(Record::new(&Line { number: 1, hash: "h".into(), input }, None).robosim.id, Value::from(7));
+    }
 }

@@ -168,9 +168,9 @@ fn py_strip(text: &str) -> &str {
 /// first byte and line break in `text`), after nothing but white space of the program's.
 /// A line of the program's own output, or its text run into a simulator line, ends the
 /// reading (`Print`: in RoboEval the first forges nothing only by luck, the second renames
-/// the line's action); so does the rest of a simulator line after a line break in one of its
-/// arguments (`Unreadable`, as RoboEval's reading of such a line almost always is). None of
-/// them can add, hide or rename an element.
+/// the line's action); so does a simulator line with a line break in one of its arguments
+/// (`Unreadable`, as RoboEval's reading of such a line is unless the argument forges fields).
+/// None of them can add, hide, rename or alter an element.
 fn read_back(text: &str, simulator: &[(usize, usize)]) -> (Vec<Element>, Option<CutBy>) {
     let stripped = py_strip(text);
     let mut elements = Vec::new();
@@ -186,10 +186,13 @@ fn read_back(text: &str, simulator: &[(usize, usize)]) -> (Vec<Element>, Option<
         while simulator.get(sim).is_some_and(|&(_, end)| end < from) {
             sim += 1;
         }
-        let Some(&(line_start, _)) = simulator.get(sim).filter(|&&(s, _)| s <= to) else {
+        let Some(&(line_start, line_end)) = simulator.get(sim).filter(|&&(s, _)| s <= to) else {
             return (elements, Some(CutBy::Print));
         };
-        if from > line_start {
+        // A line break inside the call's line (in its argument): RoboEval reads its first part
+        // as the element if it splits into fields, with a value the call never had, and the
+        // rest as further lines. Neither is what the robot did.
+        if from > line_start || to < line_end {
             return (elements, Some(CutBy::Unreadable));
         }
         if !py_strip(&text[from..line_start]).is_empty() {
@@ -340,10 +343,17 @@ mod tests {
     fn arguments_with_line_breaks_and_printed_prefixes_add_no_element() {
         let forged = "x /$@!/ None\nPick /$@!/ stapler /$@!/ None";
         let trace = [call(RobotFunction::Say, &[forged]), call(RobotFunction::GoTo, &["kitchen"])];
-        // RoboEval would read a Say and a Pick that never happened; here the Say only.
+        // RoboEval would read a Say of "x" and a Pick that never happened; here neither.
         let read = read(TraceReading::Printed, &trace, "", &[]);
-        assert_eq!(read.elements, [Element::say("x")]);
+        assert_eq!(read.elements, []);
         assert_eq!(read.cut.map(|c| c.by), Some(CutBy::Unreadable));
+        // The last call too: its value is not replaced by the part before the line break,
+        // and the reading says it was cut.
+        let trace =
+            [call(RobotFunction::GoTo, &["kitchen"]), call(RobotFunction::GoTo, &["start /$@!/ None\nmeeting room"])];
+        let last = super::read(TraceReading::Printed, &trace, "", &[]);
+        assert_eq!(last.elements, [Element::go_to("kitchen")]);
+        assert_eq!(last.cut, Some(TraceCut { by: CutBy::Unreadable, elements: 1, robot_calls_lost: 1 }));
         // A printed prefix with a field separator would rename the next call's action.
         let trace = [call(RobotFunction::Say, &["None\n /$@!/ "]), call(RobotFunction::GoTo, &["kitchen"])];
         let prefixed = printed(&trace, "Pick /$@!/ stapler ", 0);

@@ -211,6 +211,7 @@ fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
                 Abort::RobotDataLimit(_) => Outcome::RobotDataLimitExceeded,
                 // Host work is paid in fuel: running out of it is running out of fuel.
                 Abort::HostWork => Outcome::FuelExhausted,
+                Abort::Memory(_) => Outcome::MemoryExceeded,
                 Abort::Exit(_) | Abort::Protocol(_) => trap(&err.to_string(), state),
             };
         }
@@ -236,12 +237,8 @@ fn classify(result: wasmtime::Result<()>, state: &HostState) -> Outcome {
                 line: exc.line,
                 traceback: exc.traceback.clone(),
             },
-            // The memory limit only when the host refused memory in this run, and the error is
-            // the interpreter's (it says nothing): a program may raise MemoryError itself
-            // (`raise MemoryError('fake')`, even after catching a refusal), and that is its own.
-            None if exc.exc_type == "MemoryError" && exc.message.is_empty() && state.limiter.denied => {
-                Outcome::MemoryExceeded
-            }
+            // A refusal of memory ends the run (see `MemoryLimiter`): any exception the guest
+            // reports, a `MemoryError` included, is the program's own.
             None => Outcome::PythonError {
                 exc_type: exc.exc_type.clone(),
                 message: exc.message.clone(),

@@ -31,14 +31,19 @@ pub(crate) enum Abort {
     HostWork,
     #[error("the program passed more than {0} bytes to or from the world")]
     RobotDataLimit(usize),
+    /// The guest asked for memory past the limit: the run ends there.
+    #[error("the program needed more than {0} bytes of memory")]
+    Memory(usize),
     #[error("the guest exited with status {0}")]
     Exit(i32),
     #[error("the guest broke the host protocol: {0}")]
     Protocol(String),
 }
 
-/// Grants memory up to the limit and remembers a refusal, so that whatever the guest makes
-/// of it (a trap, or a Python MemoryError) is reported as the memory limit.
+/// Grants memory up to the limit; past it, ends the run (a trap) rather than letting the
+/// guest's allocation fail: a failed allocation becomes a `MemoryError` the program can catch,
+/// and then no record could tell the host's refusal from an exception the program raised
+/// itself. So the limit is reported only when the host stopped the program.
 #[derive(Debug)]
 pub(crate) struct MemoryLimiter {
     pub(crate) max_bytes: usize,
@@ -48,8 +53,11 @@ pub(crate) struct MemoryLimiter {
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max_bytes && maximum.is_none_or(|max| desired <= max);
-        self.denied |= !allowed;
-        Ok(allowed)
+        if !allowed {
+            self.denied = true;
+            return Err(Abort::Memory(self.max_bytes).into());
+        }
+        Ok(true)
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {

@@ -32,7 +32,8 @@ pub fn extract_program(text: &str) -> Cow<'_, str> {
 /// matches none of them.
 fn looks_like_code(line: &str) -> bool {
     static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
-        let name = r"[A-Za-z_]\w*";
+        // Python's identifiers are Unicode's (`é = …`, `π = …`).
+        let name = r"[\p{XID_Start}_]\p{XID_Continue}*";
         let target = format!(r"{name}(?:\.{name}|\[[^\]]*\])*");
         let annotation = format!(r"{target}(?:\s*\|\s*{target})*");
         let end = r":\s*(?:#.*)?$";
@@ -51,7 +52,8 @@ fn looks_like_code(line: &str) -> bool {
             // `go_to("kitchen")`, `robot.say("hi")`
             format!(r"{target}\("),
         ];
-        Regex::new(&format!("^(?:{})", patterns.join("|"))).expect("a valid pattern")
+        // A byte-order mark before the first statement is kept with it (the interpreter judges it).
+        Regex::new(&format!(r"^\x{{FEFF}}?(?:{})", patterns.join("|"))).expect("a valid pattern")
     });
     STATEMENT.is_match(line.trim_end_matches(['\n', '\r']))
 }
@@ -82,7 +84,7 @@ mod tests {
     use super::extract_program;
 
     /// Programs whose first line is not `def task_program`: each must come back whole.
-    const PLAIN: [&str; 9] = [
+    const PLAIN: [&str; 11] = [
         "ROOMS = [\"kitchen\", \"office\"]\n\ndef task_program():\n    for r in ROOMS:\n        go_to(r)\n",
         "ROOMS = [\n    \"kitchen\",\n    \"office\",\n]\ndef task_program():\n    go_to(ROOMS[0])\n",
         "import time\nfrom math import floor\n\ndef task_program():\n    time.sleep(floor(1.5))\n",
@@ -92,6 +94,8 @@ mod tests {
         "a, b = \"lab\", \"hall\"\ndef task_program():\n    go_to(a)\n",
         "\"\"\"Deliver the mail.\"\"\"\ndef task_program():\n    pass\n",
         "start = get_current_location()\nif start:\n    pass\ndef task_program():\n    go_to(start)\n",
+        "é = go_to(\"meeting room\")\ndef task_program():\n    pass\n",
+        "\u{feff}π = \"printer room\"\ndef task_program():\n    go_to(π)\n",
     ];
 
     #[test]

@@ -54,6 +54,11 @@ pub struct PatternCost {
     /// Code points the classes of the pattern span: each is folded to its other cases when
     /// the pattern is compiled to ignore case (`[\s\S]`, 1.1 M of them, takes milliseconds).
     pub folded: u64,
+    /// Parts of a backtracking pattern that may each become a matcher of their own: beside a
+    /// backtracking construct, every literal, `.` and class is handed to the `regex` crate
+    /// separately, and each such matcher takes about 0.1 ms and 14 KiB to build (a large
+    /// Unicode class up to 0.5 ms and 66 KiB, paid by its size). 0 for other patterns.
+    pub delegates: u64,
 }
 
 impl PatternCost {
@@ -64,6 +69,7 @@ impl PatternCost {
         COMPILE_UNITS
             .saturating_add(self.size.saturating_mul(COMPILE_UNITS_PER_SIZE))
             .saturating_add(self.folded.saturating_mul(FOLD_UNITS_PER_POINT))
+            .saturating_add(self.delegates.saturating_mul(DELEGATE_UNITS))
     }
 
     /// Units of one search in a text of `len` bytes: a step per byte and unit of size (a
@@ -105,6 +111,11 @@ const COMPILE_UNITS_PER_SIZE: u64 = 1_000;
 /// Units per code point a class spans, folded to ignore case (measured here: up to about
 /// 13 ns each).
 const FOLD_UNITS_PER_POINT: u64 = 16;
+/// Units per part of a backtracking pattern built as a matcher of its own (measured here: `.`
+/// about 90-130 µs and 14 KiB, `[a-z]` 65-95 µs; with its size, `\w` is charged 0.85 ms for
+/// its 0.33-0.46 ms and 66 KiB). So the fuel of a run bounds what its patterns hold too: 1 G
+/// units builds at most some 100 MB of them.
+const DELEGATE_UNITS: u64 = 150_000;
 /// Units per search, and per byte and unit of size (measured here: about 0.7 µs a search, and
 /// at most about 7 ns a byte and unit of size, for a pattern whose word boundaries keep it off
 /// the automaton).
@@ -288,6 +299,7 @@ impl PatternCost {
             anywhere: shape.fancy && !anchored(&tree.expr),
             retried: shape.retried,
             folded: shape.folded,
+            delegates: if shape.fancy { shape.leaves } else { 0 },
         })
     }
 }
@@ -317,12 +329,14 @@ struct Shape {
     repeats: bool,
     /// Code points its classes span.
     folded: u64,
+    /// Literals, `.` and classes in it (each may be a matcher of its own).
+    leaves: u64,
 }
 
 fn shape(expr: &Expr) -> Shape {
     let one = |fancy| Shape { size: 1, fancy, ..Shape::default() };
     match expr {
-        Expr::Literal { val, .. } => Shape { size: val.len().max(1) as u64, ..Shape::default() },
+        Expr::Literal { val, .. } => Shape { size: val.len().max(1) as u64, leaves: 1, ..Shape::default() },
         Expr::Concat(items) | Expr::Alt(items) => {
             let sequence = matches!(expr, Expr::Concat(_));
             let mut all = Shape { size: 1, ..Shape::default() };
@@ -335,6 +349,7 @@ fn shape(expr: &Expr) -> Shape {
                 all.fancy |= part.fancy;
                 all.repeats |= part.repeats;
                 all.folded = all.folded.saturating_add(part.folded);
+                all.leaves = all.leaves.saturating_add(part.leaves);
             }
             all
         }
@@ -343,13 +358,7 @@ fn shape(expr: &Expr) -> Shape {
         // repeats inside it is not retried from outside.
         Expr::LookAround(inner, _) | Expr::AtomicGroup(inner) => {
             let part = shape(inner);
-            Shape {
-                size: part.size.saturating_add(1),
-                fancy: true,
-                retried: part.retried,
-                repeats: false,
-                folded: part.folded,
-            }
+            Shape { size: part.size.saturating_add(1), fancy: true, retried: part.retried, repeats: false, ..part }
         }
         Expr::Repeat { child, lo, hi, .. } => {
             let part = shape(child);
@@ -359,18 +368,19 @@ fn shape(expr: &Expr) -> Shape {
                 fancy: part.fancy,
                 retried: part.retried || (part.fancy && *hi > 1),
                 repeats: part.repeats || *hi != *lo,
-                folded: part.folded,
+                ..part
             }
         }
         Expr::Delegate { inner, .. } => {
             let (size, variable, folded) = delegate_size(inner);
-            Shape { size, repeats: variable, folded, ..Shape::default() }
+            Shape { size, repeats: variable, folded, leaves: 1, ..Shape::default() }
         }
         Expr::Conditional { condition, true_branch, false_branch } => {
             let parts = [condition, true_branch, false_branch].map(|e| shape(e));
             let size = parts.iter().map(|p| p.size).fold(1, u64::saturating_add);
             let folded = parts.iter().map(|p| p.folded).fold(0, u64::saturating_add);
-            Shape { size, fancy: true, retried: true, repeats: true, folded }
+            let leaves = parts.iter().map(|p| p.leaves).fold(0, u64::saturating_add);
+            Shape { size, fancy: true, retried: true, repeats: true, folded, leaves }
         }
         Expr::Backref { .. }
         | Expr::BackrefWithRelativeRecursionLevel { .. }
@@ -379,7 +389,8 @@ fn shape(expr: &Expr) -> Shape {
         | Expr::UnresolvedNamedSubroutineCall { .. }
         | Expr::KeepOut
         | Expr::ContinueFromPreviousMatchEnd => Shape { retried: true, ..one(true) },
-        Expr::Empty | Expr::Any { .. } | Expr::Assertion(_) => one(false),
+        Expr::Any { .. } => Shape { leaves: 1, ..one(false) },
+        Expr::Empty | Expr::Assertion(_) => one(false),
     }
 }
 
@@ -479,6 +490,12 @@ mod tests {
         assert!(cost("^.*(?=.*z)x").retried, "after a repetition it can backtrack into");
         // Folding a class that spans every code point costs milliseconds to compile.
         assert!(cost("[\\s\\S]").compile() > 10 * cost("[a-z]").compile());
+        // Beside a look-around each `.` is built as a matcher of its own: 19,000 of them take
+        // seconds, where the same alternation without it is one small automaton.
+        let dots = vec!["."; 19_000].join("|");
+        assert!(cost(&format!("(?=a)|{dots}")).delegates >= 19_000);
+        assert!(cost(&format!("(?=a)|{dots}")).compile() > 1_000_000_000, "past a state's fuel");
+        assert_eq!(cost(&dots).delegates, 0);
         let long = 50_000;
         assert!(cost("(?=.*zzz)drink").search(long) > 1_000 * cost("kitchen").search(long));
     }

@@ -18,6 +18,7 @@
 
 pub use robosim_batch as batch;
 pub use robosim_eval as eval;
+pub use robosim_fs as fs;
 pub use robosim_generate as generate;
 pub use robosim_grade as grade;
 pub use robosim_llm as llm;

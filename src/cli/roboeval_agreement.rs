@@ -57,7 +57,7 @@ fn class_of(record: &Value) -> anyhow::Result<EvalClass> {
 pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreementArgs) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let mut config = GradeConfig::new(&args.corpus);
-    config.output = robosim::batch::beside(&args.details, "grades");
+    config.output = robosim::fs::beside(&args.details, "grades");
     config.jobs = args.jobs.get();
     let grading = robosim::grade::Grading { limits: args.limits.grading(), trace: args.trace.reading() };
     if let Some(dir) = config.output.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -43,6 +43,8 @@ pub enum Error {
     ShardTooLong { path: PathBuf, expected: u64 },
     #[error("cannot write the settings into the manifest")]
     Settings(#[source] serde_json::Error),
+    #[error(transparent)]
+    File(#[from] robosim_fs::Error),
 }
 
 impl Error {

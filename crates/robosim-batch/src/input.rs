@@ -1,7 +1,7 @@
 //! Reading batch input: one JSON object per line, each bad line an [`Input::Invalid`].
 
+use robosim_fs::{line_hash, too_many_values};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// One input line, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,20 +25,10 @@ pub enum Input {
 pub struct Line {
     /// 1-based line number.
     pub number: u64,
-    /// SHA-256 of the raw line (hex, first 16 bytes): how `--resume` recognises it.
+    /// SHA-256 of the raw line (hex, first 16 bytes, [`robosim_fs::line_hash`]): how
+    /// `--resume` recognises it.
     pub hash: String,
     pub input: Input,
-}
-
-/// Hex SHA-256 prefix of a raw line.
-#[must_use]
-pub fn line_hash(raw: &[u8]) -> String {
-    hex(&Sha256::digest(raw)[..16])
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The record of line `number`, too long to read (`bytes`, its hash `hash`): invalid input.
@@ -46,47 +36,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 pub fn too_long_line(number: u64, bytes: u64, hash: String) -> Line {
     let message = format!("the line is {bytes} bytes; lines longer than the input limit are not read");
     Line { number, hash, input: Input::Invalid { id: Value::from(number), message } }
-}
-
-/// The most JSON values (objects, arrays, keys and scalars) an input line may hold.
-///
-/// A record needs a few dozen. Parsed, a value takes 32 bytes and an object hundreds more:
-/// seven bytes of `{"":0},` become over 600, so a 4 MB line of them would take 2 GB. Lines
-/// with more values are refused before they are parsed (as `invalid_input`).
-pub const MAX_JSON_VALUES: usize = 10_000;
-
-/// Refuses a line holding more than [`MAX_JSON_VALUES`] JSON values, counted in one pass over
-/// its bytes without parsing (an upper bound where the line is not valid JSON).
-///
-/// # Errors
-/// The message of the `invalid_input` record.
-pub fn too_many_values(raw: &[u8]) -> Result<(), String> {
-    // Every value but the first follows a `,`, `:` or opening bracket outside strings.
-    let mut values = 1usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in raw {
-        if in_string {
-            match (escaped, byte) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b',' | b':' | b'[' | b'{' => values += 1,
-            _ => {}
-        }
-        if values > MAX_JSON_VALUES {
-            return Err(format!(
-                "the line holds over {MAX_JSON_VALUES} JSON values; records may hold at most that many"
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Parses one raw line (without its newline). Never fails: a bad line is `Input::Invalid`.
@@ -143,6 +92,8 @@ fn kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use robosim_fs::MAX_JSON_VALUES;
+
     use super::*;
 
     fn message(raw: &[u8]) -> String {

@@ -22,7 +22,6 @@
 
 mod error;
 mod input;
-mod lines;
 mod manifest;
 mod merge;
 mod output;
@@ -33,8 +32,7 @@ mod summary;
 mod training;
 
 pub use error::Error;
-pub use input::{Input, Line, MAX_JSON_VALUES, line_hash, parse_line, too_long_line, too_many_values};
-pub use lines::{BoundedLines, RawLine, bounded_lines, line_cap};
+pub use input::{Input, Line, parse_line, too_long_line};
 pub use manifest::{Manifest, Shard, ShardOf};
 pub use merge::{MergeConfig, merge};
 pub use output::{Record, RecordMeta, Status};
@@ -43,4 +41,4 @@ pub use summary::{Slow, Summary};
 pub use training::TrainingSetStats;
 
 pub use robosim_verify::DEFAULT_MAX_PROGRAM_BYTES;
-pub use run::{BatchConfig, Progress, beside, manifest, run, run_with};
+pub use run::{BatchConfig, Progress, manifest, run, run_with};

@@ -7,10 +7,11 @@
 
 use std::{
     fs::{File, OpenOptions},
-    io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write},
-    path::{Path, PathBuf},
+    io::{BufRead, BufReader, Seek, SeekFrom},
+    path::Path,
 };
 
+use robosim_fs::JsonlWriter;
 use robosim_verify::Verdict;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -35,7 +36,7 @@ pub struct RecordMeta {
     /// JSON is cut (a string keeping both ends of its JSON): the input object, carried through
     /// beside it, has it whole.
     pub id: Value,
-    /// How `--resume` recognises the input line (see [`crate::line_hash`]).
+    /// How `--resume` recognises the input line (see [`robosim_fs::line_hash`]).
     pub input_hash: String,
     /// 1-based input line number.
     pub line: u64,
@@ -131,43 +132,32 @@ fn torn_manifest(line: &[u8]) -> bool {
     line[..n] == start.as_bytes()[..n]
 }
 
-/// Appends records to a verdicts file, one flushed line each.
+/// Appends records to a verdicts file, one flushed line each, keys in alphabetical order at
+/// every level (as the file has always had them).
 #[derive(Debug)]
-pub(crate) struct Writer {
-    out: BufWriter<File>,
-    path: PathBuf,
-}
+pub(crate) struct Writer(JsonlWriter);
 
 impl Writer {
     /// Starts a new file (replacing any old one) with `manifest` as its first line.
     pub(crate) fn create(path: &Path, manifest: &Manifest) -> Result<Self, Error> {
-        let file = File::create(path).map_err(|source| Error::io(path, source))?;
-        let mut writer = Self { out: BufWriter::new(file), path: path.to_owned() };
+        let mut writer = Self(JsonlWriter::create(path)?);
         writer.write(&json!({ MANIFEST_KEY: manifest }))?;
         Ok(writer)
     }
 
     pub(crate) fn write(&mut self, value: &impl Serialize) -> Result<(), Error> {
-        let io = |source| Error::io(&self.path, source);
-        // Through a JSON value, whose maps keep keys sorted: every line has its keys in
-        // alphabetical order at every level, as the file has always had them.
-        let value = serde_json::to_value(value).map_err(|e| io(e.into()))?;
-        serde_json::to_writer(&mut self.out, &value).map_err(|e| io(e.into()))?;
-        self.out.write_all(b"\n").map_err(io)?;
+        self.0.sorted_line(value)?;
         // Flushed per record: a killed run loses at most the line being written.
-        self.out.flush().map_err(io)
+        Ok(self.0.flush()?)
     }
 
     /// Appends a line already written by a `Writer` (a shard's record), byte for byte.
     pub(crate) fn write_raw(&mut self, line: &[u8]) -> Result<(), Error> {
-        let io = |source| Error::io(&self.path, source);
-        self.out.write_all(line).map_err(io)?;
-        self.out.write_all(b"\n").map_err(io)
+        Ok(self.0.raw_line(line)?)
     }
 
-    pub(crate) fn finish(mut self) -> Result<(), Error> {
-        self.out.flush().map_err(|source| Error::io(&self.path, source))?;
-        self.out.get_ref().sync_all().map_err(|source| Error::io(&self.path, source))
+    pub(crate) fn finish(self) -> Result<(), Error> {
+        Ok(self.0.finish()?)
     }
 }
 
@@ -231,7 +221,7 @@ pub(crate) fn resume(
     let mut file = OpenOptions::new().write(true).open(path).map_err(io)?;
     file.set_len(kept_bytes).map_err(io)?;
     file.seek(SeekFrom::End(0)).map_err(io)?;
-    Ok((Writer { out: BufWriter::new(file), path: path.to_owned() }, records))
+    Ok((Writer(JsonlWriter::from_file(path, file)), records))
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 use std::{
     collections::HashMap,
     fs,
-    io::Write,
     path::PathBuf,
     sync::{Arc, OnceLock},
 };
@@ -92,7 +91,7 @@ impl<'a> Reuse<'a> {
 
     fn verify_or_load(&self, key: &[u8; 32], source: &str) -> (Verdict, Origin) {
         let path = self.cache.as_ref().map(|dir| {
-            let hex = crate::input::hex(key);
+            let hex = robosim_fs::hex(key);
             dir.join(&hex[..2]).join(format!("{hex}.json"))
         });
         if let Some(verdict) =
@@ -110,12 +109,8 @@ impl<'a> Reuse<'a> {
 }
 
 /// Writes a verdict through a temporary file, so a reader never sees half of one.
-fn store(path: &std::path::Path, verdict: &Verdict) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| std::path::Path::new("."));
-    fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(&mut file, verdict).map_err(std::io::Error::other)?;
-    file.flush()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+fn store(path: &std::path::Path, verdict: &Verdict) -> Result<(), robosim_fs::Error> {
+    let json =
+        serde_json::to_vec(verdict).map_err(|source| robosim_fs::Error::Json { path: path.to_owned(), source })?;
+    robosim_fs::write_atomic(path, &json)
 }

@@ -7,11 +7,12 @@ use std::{
     time::Instant,
 };
 
+use robosim_fs::{RawLine, beside};
 use robosim_parallel::{Window, json_weight, ordered_map};
 use robosim_verify::{Verifier, Verify};
 
 use crate::{
-    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, RawLine, Record, Shard, ShardOf, Status, Summary, output,
+    DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Shard, ShardOf, Status, Summary, output,
     parse_line,
     reuse::{Origin, Reuse},
     too_long_line, training,
@@ -67,13 +68,6 @@ impl BatchConfig {
     }
 }
 
-/// `dir/name.jsonl` → `dir/name.<what>.jsonl`.
-#[must_use]
-pub fn beside(input: &Path, what: &str) -> PathBuf {
-    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("batch");
-    input.with_file_name(format!("{stem}.{what}.jsonl"))
-}
-
 /// What a running batch reports, for progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -120,7 +114,7 @@ pub fn run_with(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let mut manifest = manifest(verifier, config.max_program_bytes)?;
-    let cap = crate::line_cap(config.max_program_bytes);
+    let cap = robosim_fs::line_cap(config.max_program_bytes);
     let total = match config.shard {
         None => input_lines(&config.input, cap)?.count() as u64,
         Some(shard) => {
@@ -213,7 +207,7 @@ fn fingerprint(path: &Path) -> Result<(String, u64), Error> {
     }
     // A last line without a newline is a line too.
     let lines = newlines + u64::from(last.is_some_and(|b| b != b'\n'));
-    Ok((crate::input::hex(&hasher.finalize()), lines))
+    Ok((robosim_fs::hex(&hasher.finalize()), lines))
 }
 
 /// The input's lines as raw bytes, without line endings (`\n` or `\r\n`).
@@ -233,7 +227,7 @@ pub(crate) fn lines(path: &Path) -> Result<impl Iterator<Item = Result<Vec<u8>, 
 fn input_lines(path: &Path, cap: usize) -> Result<impl Iterator<Item = Result<RawLine, Error>> + Send + use<>, Error> {
     let owned = path.to_owned();
     let file = File::open(path).map_err(|source| Error::io(path, source))?;
-    Ok(crate::bounded_lines(BufReader::new(file), cap)
+    Ok(robosim_fs::bounded_lines(BufReader::new(file), cap)
         .map(move |line| line.map_err(|source| Error::io(&owned, source))))
 }
 

@@ -1,13 +1,9 @@
 //! The training set: accepted (instruction, program) pairs, de-duplicated as the reference
 //! does (first by instruction, keeping the first accepted program for each, then by program).
 
-use std::{
-    collections::HashSet,
-    fs::File,
-    io::{BufWriter, Write},
-    path::Path,
-};
+use std::{collections::HashSet, path::Path};
 
+use robosim_fs::JsonlWriter;
 use robosim_verify::extract_program;
 use serde::Serialize;
 
@@ -36,8 +32,7 @@ pub(crate) fn write(
     path: &Path,
     records: impl Iterator<Item = Result<Record, Error>>,
 ) -> Result<TrainingSetStats, Error> {
-    let io = |source| Error::io(path, source);
-    let mut out = BufWriter::new(File::create(path).map_err(io)?);
+    let mut out = JsonlWriter::create(path)?;
     let mut stats = TrainingSetStats::default();
     let (mut instructions, mut programs) = (HashSet::new(), HashSet::new());
     for record in records {
@@ -59,10 +54,9 @@ pub(crate) fn write(
             continue;
         }
         let pair = Pair { id: &record.robosim.id, instruction, program: &program };
-        serde_json::to_writer(&mut out, &pair).map_err(|e| io(e.into()))?;
-        out.write_all(b"\n").map_err(io)?;
+        out.line(&pair)?;
         stats.written += 1;
     }
-    out.flush().map_err(io)?;
+    out.finish()?;
     Ok(stats)
 }

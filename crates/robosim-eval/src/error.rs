@@ -16,4 +16,6 @@ pub enum Error {
     NoTasks,
     #[error("{setting} must be {expected}, not {value}")]
     Setting { setting: &'static str, expected: &'static str, value: String },
+    #[error(transparent)]
+    File(#[from] robosim_fs::Error),
 }

@@ -3,12 +3,12 @@
 
 use std::{
     collections::BTreeMap,
-    fs::{self, File},
-    io::{BufWriter, Write},
+    fs,
     path::{Path, PathBuf},
     time::Instant,
 };
 
+use robosim_fs::JsonlWriter;
 use robosim_grade::{
     Grader, Task, WorldResult,
     roboeval::{EvalClass, post_process},
@@ -213,8 +213,8 @@ pub fn evaluate(
     fs::create_dir_all(&config.out).map_err(|e| io_error(&config.out, e))?;
     let completions_path = config.out.join("completions.jsonl");
     let grades_path = config.out.join("grades.jsonl");
-    let mut completions = Writer::create(&completions_path)?;
-    let mut grades = Writer::create(&grades_path)?;
+    let mut completions = JsonlWriter::create(&completions_path)?;
+    let mut grades = JsonlWriter::create(&grades_path)?;
     let mut summary = EvalSummary {
         model: client.config().model.clone(),
         api: config.api,
@@ -322,7 +322,7 @@ pub fn evaluate(
     summary.pass_at = mean_pass_at(summary.tasks.values());
     summary.llm = client.stats();
     summary.wall_time = round(started.elapsed().as_secs_f64());
-    write_summary(&config.out.join("summary.json"), &summary)?;
+    robosim_fs::write_json_atomic(&config.out.join("summary.json"), &summary)?;
     Ok(summary)
 }
 
@@ -332,38 +332,6 @@ pub fn evaluate(
 fn cut_at_stop<'a>(answer: &'a str, stop: &[String]) -> &'a str {
     let end = stop.iter().filter(|s| !s.is_empty()).filter_map(|s| answer.find(s.as_str())).min();
     &answer[..end.unwrap_or(answer.len())]
-}
-
-/// A JSONL file written line by line.
-struct Writer {
-    path: PathBuf,
-    out: BufWriter<File>,
-}
-
-impl Writer {
-    fn create(path: &Path) -> Result<Self, Error> {
-        let file = File::create(path).map_err(|e| io_error(path, e))?;
-        Ok(Self { path: path.to_owned(), out: BufWriter::new(file) })
-    }
-
-    fn line(&mut self, record: &impl Serialize) -> Result<(), Error> {
-        serde_json::to_writer(&mut self.out, record).map_err(|e| io_error(&self.path, e.into()))?;
-        self.out.write_all(b"\n").map_err(|e| io_error(&self.path, e))
-    }
-
-    fn finish(mut self) -> Result<(), Error> {
-        self.out.flush().map_err(|e| io_error(&self.path, e))
-    }
-}
-
-/// Written to a temporary file and renamed, so a reader never sees half a summary.
-fn write_summary(path: &Path, summary: &EvalSummary) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(path, e))?;
-    serde_json::to_writer_pretty(&mut file, summary).map_err(|e| io_error(path, e.into()))?;
-    file.write_all(b"\n").map_err(|e| io_error(path, e))?;
-    file.persist(path).map_err(|e| io_error(path, e.error))?;
-    Ok(())
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> Error {

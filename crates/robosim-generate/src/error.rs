@@ -36,6 +36,8 @@ pub enum Error {
     Settings { origin: String, detail: String },
     #[error(transparent)]
     Llm(#[from] robosim_llm::Error),
+    #[error(transparent)]
+    File(#[from] robosim_fs::Error),
 }
 
 impl Error {

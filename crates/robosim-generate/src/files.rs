@@ -1,6 +1,6 @@
 //! The files of a run, and how stages read and write them.
 
-use std::{fs, io::Write, path::Path};
+use std::{fs, path::Path};
 
 use crate::Error;
 
@@ -17,22 +17,7 @@ pub const STATS: &str = "stats.json";
 /// Writes `records` as JSONL to `path` through a temporary file in the same directory, so a
 /// kill leaves the old file or the new one.
 pub(crate) fn write_jsonl<T: serde::Serialize>(path: &Path, records: &[T]) -> Result<(), Error> {
-    let mut text = Vec::new();
-    for record in records {
-        serde_json::to_writer(&mut text, record).map_err(|source| Error::Json { path: path.to_owned(), source })?;
-        text.push(b'\n');
-    }
-    write_atomically(path, &text)
-}
-
-/// Replaces `path` with `bytes` through a temporary file in the same directory.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
-    let io = |e| Error::io(path, e);
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    temp.write_all(bytes).map_err(io)?;
-    temp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    Ok(robosim_fs::write_jsonl_atomic(path, records)?)
 }
 
 /// Reads a JSONL file written by an earlier stage.

@@ -4,8 +4,7 @@
 //! examples in later rounds and later runs.
 
 use std::{
-    fs::{self, OpenOptions},
-    io::{BufWriter, Write},
+    fs,
     path::{Path, PathBuf},
 };
 
@@ -137,17 +136,11 @@ impl TaskLibrary {
     /// # Errors
     /// When the file cannot be written.
     pub fn append_from(&self, from: usize) -> Result<(), Error> {
-        let io = |source| Error::Io { path: self.path.clone(), source };
-        if let Some(parent) = self.path.parent() {
-            fs::create_dir_all(parent).map_err(io)?;
-        }
-        let file = OpenOptions::new().create(true).append(true).open(&self.path).map_err(io)?;
-        let mut out = BufWriter::new(file);
+        let mut out = robosim_fs::JsonlWriter::append(&self.path)?;
         for task in &self.tasks[from..] {
-            serde_json::to_writer(&mut out, task).map_err(|source| Error::Json { path: self.path.clone(), source })?;
-            out.write_all(b"\n").map_err(io)?;
+            out.line(task)?;
         }
-        out.flush().map_err(io)
+        Ok(out.finish()?)
     }
 }
 

@@ -109,13 +109,10 @@ impl Pipeline {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
             Err(e) => return Err(Error::io(&path, e)),
         };
-        let json = |source| Error::Json { path: path.clone(), source };
-        match serde_json::to_value(stats).map_err(json)? {
+        match serde_json::to_value(stats).map_err(|source| Error::Json { path: path.clone(), source })? {
             Value::Object(new) => all.extend(new),
             _ => unreachable!("RunStats serialises as an object"),
         }
-        let mut text = serde_json::to_vec_pretty(&all).map_err(json)?;
-        text.push(b'\n');
-        files::write_atomically(&path, &text)
+        Ok(robosim_fs::write_json_atomic(&path, &all)?)
     }
 }

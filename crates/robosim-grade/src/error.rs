@@ -15,4 +15,6 @@ pub enum Error {
     Task { path: PathBuf, detail: String },
     #[error("no task files (*.json) in {dir}")]
     NoTasks { dir: PathBuf },
+    #[error(transparent)]
+    File(#[from] robosim_fs::Error),
 }

@@ -4,7 +4,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     fs::File,
-    io::{BufReader, BufWriter, Write},
+    io::BufReader,
     path::PathBuf,
     time::Instant,
 };
@@ -46,7 +46,7 @@ impl GradeConfig {
         let completions = completions.into();
         let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Self {
-            output: robosim_batch::beside(&completions, "grades"),
+            output: robosim_fs::beside(&completions, "grades"),
             completions,
             jobs,
             max_program_bytes: robosim_verify::DEFAULT_MAX_PROGRAM_BYTES,
@@ -276,7 +276,7 @@ struct Item<'a> {
 fn parse<'a>(line: usize, text: Result<String, String>, tasks: &HashMap<&str, &'a Task>, max: usize) -> Item<'a> {
     let input = (|| {
         let text = text?;
-        robosim_batch::too_many_values(text.as_bytes())?;
+        robosim_fs::too_many_values(text.as_bytes())?;
         let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
         let (task, source) = read_completion(&value, tasks, max)?;
         Ok((value, task, source))
@@ -320,23 +320,23 @@ pub fn grade(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     // No line over the cap is held: a 400 MB line is hashed past and becomes invalid input.
-    let cap = robosim_batch::line_cap(config.max_program_bytes);
+    let cap = robosim_fs::line_cap(config.max_program_bytes);
     let open = || File::open(&config.completions).map_err(|e| io_error(&config.completions, e));
-    let count = robosim_batch::bounded_lines(BufReader::new(open()?), cap).count();
+    let count = robosim_fs::bounded_lines(BufReader::new(open()?), cap).count();
     on_progress(Progress::Started { total: count as u64 });
     let by_name: HashMap<&str, &Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
-    let lines = robosim_batch::bounded_lines(BufReader::new(open()?), cap).map(|line| {
+    let lines = robosim_fs::bounded_lines(BufReader::new(open()?), cap).map(|line| {
         line.map_err(|e| format!("unreadable line: {e}")).and_then(|line| match line {
-            robosim_batch::RawLine::Kept(raw) => {
+            robosim_fs::RawLine::Kept(raw) => {
                 String::from_utf8(raw).map_err(|e| format!("the line is not valid UTF-8 ({e})"))
             }
-            robosim_batch::RawLine::TooLong { bytes, .. } => {
+            robosim_fs::RawLine::TooLong { bytes, .. } => {
                 Err(format!("the line is {bytes} bytes; lines longer than the input limit are not read"))
             }
         })
     });
     let items = lines.enumerate().map(|(i, l)| parse(i + 1, l, &by_name, config.max_program_bytes));
-    let mut out = BufWriter::new(File::create(&config.output).map_err(|e| io_error(&config.output, e))?);
+    let mut out = robosim_fs::JsonlWriter::create(&config.output)?;
     let mut summary = Summary::default();
     for task in tasks {
         summary.tasks.insert(task.name.clone(), TaskSummary::default());
@@ -350,11 +350,9 @@ pub fn grade(
         |item, worlds| {
             let record = summarize(&mut summary, item, grader.trace(), worlds);
             on_progress(Progress::Graded { status: record.status });
-            // Through a JSON value, whose maps keep keys sorted, as the file has always had them.
-            let record = serde_json::to_value(&record).map_err(|e| io_error(&config.output, e.into()))?;
-            serde_json::to_writer(&mut out, &record).map_err(|e| io_error(&config.output, e.into()))?;
-            out.write_all(b"\n").map_err(|e| io_error(&config.output, e))?;
-            out.flush().map_err(|e| io_error(&config.output, e))
+            // Keys sorted, as the file has always had them.
+            out.sorted_line(&record)?;
+            Ok::<(), Error>(out.flush()?)
         },
     )?;
     for task in summary.tasks.values_mut() {

@@ -3,7 +3,6 @@
 
 use std::{
     fmt, fs,
-    io::Write,
     path::{Path, PathBuf},
 };
 
@@ -72,13 +71,7 @@ impl ResponseCache {
     pub fn put(&self, key: &CacheKey, completion: &Completion) -> Result<(), Error> {
         let path = self.path(key);
         let io = |source| Error::Cache { path: path.clone(), source };
-        let parent = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(parent).map_err(io)?;
         let json = serde_json::to_vec(completion).map_err(|e| io(e.into()))?;
-        let mut file = tempfile::NamedTempFile::new_in(parent).map_err(io)?;
-        file.write_all(&json).map_err(io)?;
-        file.as_file().sync_data().map_err(io)?;
-        file.persist(&path).map_err(|e| io(e.error))?;
-        Ok(())
+        robosim_fs::write_atomic(&path, &json).map_err(|e| io(e.into()))
     }
 }

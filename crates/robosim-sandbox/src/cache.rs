@@ -9,9 +9,7 @@
 use std::{
     borrow::Cow,
     collections::hash_map::DefaultHasher,
-    fs,
     hash::{Hash, Hasher},
-    io::Write,
     path::{Path, PathBuf},
 };
 
@@ -66,7 +64,7 @@ pub(crate) fn load_or_compile(engine: &Engine, policy: &CachePolicy, snapshot: b
     }
     let module = compile(engine, snapshot)?;
     let bytes = module.serialize().map_err(Error::compile)?;
-    store(&dir, &path, &bytes).map_err(|source| Error::Cache { path: path.clone(), source })?;
+    robosim_fs::write_atomic(&path, &bytes).map_err(|e| Error::Cache { path: path.clone(), source: e.into() })?;
     Ok((module, false))
 }
 
@@ -81,36 +79,4 @@ pub(crate) fn cache_file(engine: &Engine, dir: &Path, snapshot: bool) -> PathBuf
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let kind = if snapshot { "snapshot" } else { "guest" };
     dir.join(format!("{kind}-{}-{:016x}.cwasm", &GUEST_SHA256[..16], hasher.finish()))
-}
-
-/// Writes `bytes` to a fresh temporary file in `dir` (a unique name, so concurrent writers in
-/// one process or many never share one) and renames it into place.
-fn store(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    fs::create_dir_all(dir)?;
-    let mut temp = tempfile::Builder::new().prefix(".guest-").suffix(".tmp").tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_data()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    /// Writers racing on one cache file (two sandboxes compiling at once, in one process or
-    /// several): the file is always one writer's whole output, and no temporary is left.
-    #[test]
-    fn concurrent_stores_leave_one_whole_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("guest.cwasm");
-        std::thread::scope(|scope| {
-            for i in 0..8u8 {
-                let (dir, path) = (dir.path(), &path);
-                scope.spawn(move || super::store(dir, path, &vec![i; 1 << 20]).unwrap());
-            }
-        });
-        let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(bytes.len(), 1 << 20);
-        assert!(bytes.iter().all(|&b| b == bytes[0]));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
 }

@@ -6,7 +6,18 @@ use std::io::{self, BufRead};
 
 use sha2::{Digest, Sha256};
 
-use crate::input::hex;
+/// Hex SHA-256 prefix (16 bytes) of a raw line: how a line is recognised (`--resume`) even
+/// when it was too long to keep.
+#[must_use]
+pub fn line_hash(raw: &[u8]) -> String {
+    hex(&Sha256::digest(raw)[..16])
+}
+
+/// Lower-case hex of `bytes`.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// A line as read: its bytes (without the line break, nor a `\r` before it), or, for a line
 /// over the cap, its length and hash only.
@@ -17,11 +28,11 @@ pub enum RawLine {
 }
 
 impl RawLine {
-    /// The line's hash, as [`line_hash`](crate::line_hash) makes it.
+    /// The line's hash, as [`line_hash`] makes it.
     #[must_use]
     pub fn hash(&self) -> String {
         match self {
-            Self::Kept(raw) => crate::line_hash(raw),
+            Self::Kept(raw) => line_hash(raw),
             Self::TooLong { hash, .. } => hash.clone(),
         }
     }
@@ -102,6 +113,47 @@ impl<R: BufRead> Iterator for BoundedLines<R> {
     }
 }
 
+/// The most JSON values (objects, arrays, keys and scalars) an input line may hold.
+///
+/// A record needs a few dozen. Parsed, a value takes 32 bytes and an object hundreds more:
+/// seven bytes of `{"":0},` become over 600, so a 4 MB line of them would take 2 GB. Lines
+/// with more values are refused before they are parsed (as `invalid_input`).
+pub const MAX_JSON_VALUES: usize = 10_000;
+
+/// Refuses a line holding more than [`MAX_JSON_VALUES`] JSON values, counted in one pass over
+/// its bytes without parsing (an upper bound where the line is not valid JSON).
+///
+/// # Errors
+/// The message of the `invalid_input` record.
+pub fn too_many_values(raw: &[u8]) -> Result<(), String> {
+    // Every value but the first follows a `,`, `:` or opening bracket outside strings.
+    let mut values = 1usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in raw {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b',' | b':' | b'[' | b'{' => values += 1,
+            _ => {}
+        }
+        if values > MAX_JSON_VALUES {
+            return Err(format!(
+                "the line holds over {MAX_JSON_VALUES} JSON values; records may hold at most that many"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{RawLine, bounded_lines};
@@ -112,7 +164,7 @@ mod tests {
         let lines: Vec<RawLine> =
             bounded_lines(std::io::BufReader::with_capacity(7, text.as_bytes()), 10).collect::<Result<_, _>>().unwrap();
         assert_eq!(lines[0], RawLine::Kept(b"short".to_vec()));
-        assert_eq!(lines[1], RawLine::TooLong { bytes: 100, hash: crate::line_hash("x".repeat(100).as_bytes()) });
+        assert_eq!(lines[1], RawLine::TooLong { bytes: 100, hash: super::line_hash("x".repeat(100).as_bytes()) });
         assert_eq!(lines[2], RawLine::Kept(b"last".to_vec()));
         assert_eq!(lines.len(), 3);
     }

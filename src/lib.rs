@@ -25,8 +25,8 @@ pub use robosim_llm as llm;
 pub use robosim_parallel as parallel;
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{
-    CachePolicy, CallResult, Error as SandboxError, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig,
-    TraceEvent,
+    CachePolicy, CallResult, DEFAULT_MAX_PROGRAM_BYTES, Error as SandboxError, Limits, Outcome, Program, RunReport,
+    Sandbox, SandboxConfig, TraceEvent, extract_program,
 };
 pub use robosim_verify as verify;
 pub use robosim_world as world;

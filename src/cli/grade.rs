@@ -19,7 +19,7 @@ pub(crate) struct GradeArgs {
     #[command(flatten)]
     pub(crate) jobs: super::shared::JobsArgs,
     /// Completions larger than this (bytes) are invalid input.
-    #[arg(long, default_value_t = robosim::verify::DEFAULT_MAX_PROGRAM_BYTES)]
+    #[arg(long, default_value_t = robosim::DEFAULT_MAX_PROGRAM_BYTES)]
     max_program_bytes: usize,
     /// Print the summary as JSON.
     #[arg(long)]

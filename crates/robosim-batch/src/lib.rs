@@ -40,5 +40,5 @@ pub use stream::verify_stream;
 pub use summary::{Slow, Summary};
 pub use training::TrainingSetStats;
 
-pub use robosim_verify::DEFAULT_MAX_PROGRAM_BYTES;
+pub use robosim_sandbox::DEFAULT_MAX_PROGRAM_BYTES;
 pub use run::{BatchConfig, Progress, manifest, run, run_with};

@@ -12,7 +12,8 @@ use std::{
 };
 
 use parking_lot::Mutex;
-use robosim_verify::{Verdict, Verify, extract_program};
+use robosim_sandbox::extract_program;
+use robosim_verify::{Verdict, Verify};
 use sha2::{Digest, Sha256};
 
 /// Programs remembered within one batch, at most, and the bytes of their verdicts (as JSON)

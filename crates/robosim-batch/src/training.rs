@@ -4,7 +4,7 @@
 use std::{collections::HashSet, path::Path};
 
 use robosim_fs::JsonlWriter;
-use robosim_verify::extract_program;
+use robosim_sandbox::extract_program;
 use serde::Serialize;
 
 use crate::{Error, Record, Status};

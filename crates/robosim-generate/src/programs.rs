@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use robosim_llm::{Completion, Message};
-use robosim_verify::extract_program;
+use robosim_sandbox::extract_program;
 use serde::{Deserialize, Serialize};
 
 use robosim_parallel::map_collect;

@@ -10,8 +10,8 @@ use std::{
 };
 
 use robosim_protocol::{RobotFunction, Value as PyValue};
+use robosim_sandbox::extract_program;
 use robosim_sandbox::{CallResult, Outcome, Program, RunReport, Sandbox};
-use robosim_verify::{error_line, extract_program};
 use robosim_world::key;
 use serde::Serialize;
 use serde_json::Value;
@@ -49,7 +49,7 @@ impl GradeConfig {
             output: robosim_fs::beside(&completions, "grades"),
             completions,
             jobs,
-            max_program_bytes: robosim_verify::DEFAULT_MAX_PROGRAM_BYTES,
+            max_program_bytes: robosim_sandbox::DEFAULT_MAX_PROGRAM_BYTES,
         }
     }
 }
@@ -244,12 +244,12 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
             };
             if report.outcome == Outcome::DeadlineExceeded {
                 result.outcome = crate::NOT_RUN.to_owned();
-                result.error = Some(robosim_verify::DEADLINE_NOT_RUN.to_owned());
+                result.error = Some(robosim_sandbox::DEADLINE_NOT_RUN.to_owned());
                 return result;
             }
             if !matches!(report.outcome, Outcome::Completed) {
                 let line = report.outcome.line().map_or_else(String::new, |l| format!(" (line {l})"));
-                let error = format!("{}{line}", error_line(&report.outcome));
+                let error = format!("{}{line}", report.outcome.error_line());
                 result.error = Some(robosim_protocol::truncate_text(&error, MAX_REASON_BYTES));
                 return result;
             }

@@ -17,8 +17,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use robosim_protocol::{RobotFunction, Value, truncate_text};
+use robosim_sandbox::extract_program;
 use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox};
-use robosim_verify::{error_line, extract_program};
 use robosim_world::{RoboEvalState, RoboEvalWorld};
 use serde::{Deserialize, Serialize};
 
@@ -83,7 +83,7 @@ static SLEEP: LazyLock<Regex> =
 /// `import time` and with `robot` bound to the robot module.
 #[must_use]
 pub fn harness_source(program: &str) -> String {
-    let mut text = robosim_verify::lowercase_double_quoted(program);
+    let mut text = robosim_sandbox::lowercase_double_quoted(program);
     text = text.replace("task_program()", "task_program(robot)");
     for function in [
         RobotFunction::GetCurrentLocation,
@@ -215,9 +215,9 @@ fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) ->
     let error = match state_run(&report.outcome, case.timeout) {
         StateRun::NotRun => {
             result.outcome = crate::NOT_RUN.to_owned();
-            Some(robosim_verify::DEADLINE_NOT_RUN.to_owned())
+            Some(robosim_sandbox::DEADLINE_NOT_RUN.to_owned())
         }
-        StateRun::Raised => Some(format!("SIM: {}", error_line(&report.outcome))),
+        StateRun::Raised => Some(format!("SIM: {}", report.outcome.error_line())),
         StateRun::UnexpectedTimeout => Some(UNEXPECTED_TIMEOUT.to_owned()),
         StateRun::Judge => match case.check.eval(trace) {
             Ok(passed) => {

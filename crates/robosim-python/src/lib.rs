@@ -29,8 +29,8 @@ use pyo3::{
     types::PyList,
 };
 use robosim_grade::Grader;
-use robosim_sandbox::{Program, Sandbox, SandboxConfig};
-use robosim_verify::{DEFAULT_MAX_PROGRAM_BYTES, VerifyConfig};
+use robosim_sandbox::{DEFAULT_MAX_PROGRAM_BYTES, Program, Sandbox, SandboxConfig};
+use robosim_verify::VerifyConfig;
 use serde_json::Value;
 
 use crate::settings::Settings;

@@ -1,5 +1,8 @@
 //! [`Program`]: the source to run and how to enter it.
 
+/// The largest program verified or graded by default (bytes); a larger one is invalid input.
+pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
+
 /// One program to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Program {

@@ -38,7 +38,32 @@ pub enum Outcome {
     Trap { message: String },
 }
 
+/// Why a run that hit the wall-clock deadline is robosim's failure, not the program's: the
+/// deadline is a safety net behind fuel, so a verdict or grade never rests on it.
+pub const DEADLINE_NOT_RUN: &str = "the wall-clock deadline passed before the fuel ran out: the machine was too slow or \
+     too busy to finish the program (a safety net, never the program's fault); verify it again";
+
 impl Outcome {
+    /// The reference-style last error line of a failing outcome
+    /// (`RobotPickError: object does not exist in room`, `NameError: …`, `TimeOutError: …`).
+    #[must_use]
+    pub fn error_line(&self) -> String {
+        match self {
+            Self::SyntaxError { message, .. } => message.clone(),
+            Self::RobotError { name, message, .. } => format!("{name}: {message}"),
+            Self::PythonError { exc_type, message, .. } if message.is_empty() => exc_type.clone(),
+            Self::PythonError { exc_type, message, .. } => format!("{exc_type}: {message}"),
+            Self::FuelExhausted => "TimeOutError: the fuel limit was reached".to_owned(),
+            Self::DeadlineExceeded => "TimeOutError: the wall-clock deadline passed".to_owned(),
+            Self::RobotCallLimitExceeded => "TimeOutError: too many robot calls".to_owned(),
+            Self::RobotDataLimitExceeded => {
+                "RobotDataLimitExceeded: the program passed too much data to or from the world".to_owned()
+            }
+            Self::Trap { message } => format!("Trap: {}", message.lines().next().unwrap_or_default()),
+            other => other.kind().to_owned(),
+        }
+    }
+
     /// A short, stable name for the outcome's class (`completed`, `robot_error`, …).
     #[must_use]
     pub const fn kind(&self) -> &'static str {

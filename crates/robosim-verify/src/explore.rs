@@ -2,23 +2,21 @@
 
 use std::{sync::Arc, time::Instant};
 
-use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig, Session};
+use robosim_sandbox::{
+    DEADLINE_NOT_RUN, Limits, Outcome, Program, RunReport, Sandbox, SandboxConfig, Session, extract_program,
+    lowercase_double_quoted,
+};
 use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     ErrorClass, Failure, Stopped, Verdict,
-    extract::extract_program,
     guided::{Coverage, Guided, Prefer, Tree},
-    normalize::lowercase_double_quoted,
     verdict::{
-        DEADLINE_NOT_RUN, RECORD_BYTES, RECORD_CHOICES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, bounded_error,
-        bounded_outcome, error_line, within,
+        RECORD_BYTES, RECORD_CHOICES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, bounded_error, bounded_outcome,
+        within,
     },
 };
-
-/// The largest program verified or graded by default (bytes); a larger one is invalid input.
-pub const DEFAULT_MAX_PROGRAM_BYTES: usize = 1 << 20;
 
 /// Paths in a row that show nothing new before a coverage search stops (the default).
 pub const DEFAULT_PATIENCE: usize = 12;
@@ -318,7 +316,7 @@ impl Search {
         self.failure = Some(Failure {
             class,
             line: report.outcome.line(),
-            error: bounded_error(&error_line(&report.outcome)),
+            error: bounded_error(&report.outcome.error_line()),
             choices: choices.iter().take(RECORD_CHOICES).map(|c| c.chosen).collect(),
             choices_omitted: choices.len().saturating_sub(RECORD_CHOICES),
             decisions,

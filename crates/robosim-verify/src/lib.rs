@@ -29,18 +29,13 @@
 
 mod class;
 mod explore;
-mod extract;
 mod guided;
-mod normalize;
 mod verdict;
 mod workers;
 
 pub use class::ErrorClass;
-pub use explore::{DEFAULT_MAX_PROGRAM_BYTES, DEFAULT_PATIENCE, Strategy, Verifier, Verify, VerifyConfig};
-pub use extract::extract_program;
-pub use normalize::lowercase_double_quoted;
+pub use explore::{DEFAULT_PATIENCE, Strategy, Verifier, Verify, VerifyConfig};
 pub use verdict::{
-    DEADLINE_NOT_RUN, Failure, RECORD_CHOICES, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict,
-    error_line, reference_class,
+    Failure, RECORD_CHOICES, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict, reference_class,
 };
 pub use workers::{Workers, serve};

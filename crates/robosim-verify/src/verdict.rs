@@ -55,10 +55,6 @@ impl Verdict {
     }
 }
 
-/// Why a run that hit the wall-clock deadline is robosim's failure, not the program's.
-pub const DEADLINE_NOT_RUN: &str = "the wall-clock deadline passed before the fuel ran out: the machine was too slow or \
-     too busy to finish the program (a safety net, never the program's fault); verify it again";
-
 /// Why a search stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,27 +280,6 @@ pub fn reference_class(error: &str) -> &str {
     let error = error.trim();
     let error = error.strip_prefix("Exception: ").unwrap_or(error);
     error.split(':').next().unwrap_or_default().trim()
-}
-
-/// The reference-style last error line for a failing outcome.
-#[must_use]
-pub fn error_line(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::SyntaxError { message, .. } => message.clone(),
-        Outcome::RobotError { name, message, .. } => format!("{name}: {message}"),
-        Outcome::PythonError { exc_type, message, .. } if message.is_empty() => exc_type.clone(),
-        Outcome::PythonError { exc_type, message, .. } => format!("{exc_type}: {message}"),
-        Outcome::FuelExhausted => "TimeOutError: the fuel limit was reached".to_owned(),
-        Outcome::DeadlineExceeded => "TimeOutError: the wall-clock deadline passed".to_owned(),
-        Outcome::RobotCallLimitExceeded => "TimeOutError: too many robot calls".to_owned(),
-        Outcome::RobotDataLimitExceeded => {
-            "RobotDataLimitExceeded: the program passed too much data to or from the world".to_owned()
-        }
-        Outcome::Trap { message } => {
-            format!("Trap: {}", message.lines().next().unwrap_or_default())
-        }
-        other => other.kind().to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use crossbeam::channel;
 use parking_lot::{Condvar, Mutex};
-pub use process::{ProcessPool, WorkerError, serve};
+pub use process::{ProcessPool, WorkerError, read_setup, serve, serve_from};
 
 /// How many items an [`ordered_map`] keeps in flight, and how many bytes of finished results
 /// it lets wait for their turn before it stops reading ahead.

@@ -8,18 +8,19 @@
 //! Workers in processes of their own flush only their own TLB. They also keep the parent
 //! safe: a worker that dies takes only its current request with it.
 //!
-//! The protocol is one JSON object per line each way: the parent writes a request to the
-//! worker's stdin and reads one answer line from its stdout. A worker exits when its stdin
-//! closes.
+//! The protocol is one JSON object per line each way: a new worker first gets the pool's setup
+//! line (if it has one: what the worker is for and under which settings), then the parent
+//! writes a request to the worker's stdin and reads one answer line from its stdout. A worker
+//! exits when its stdin closes.
 
 use std::{
     ffi::OsString,
-    io::{BufRead, BufReader, Write},
+    io::{BufRead, BufReader, Read, Write},
     path::PathBuf,
     process::{Child, ChildStdin, ChildStdout, Command, Stdio},
 };
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Why a request got no answer.
@@ -71,12 +72,23 @@ impl Drop for Worker {
 }
 
 /// Child processes running `program args…`, started as needed (at most one per thread that
-/// calls at once) and reused. Share it (`&ProcessPool` is `Sync`) between the threads of an
-/// [`crate::ordered_map`].
+/// calls at once, and at most [`with_max`](Self::with_max)) and reused. Share it
+/// (`&ProcessPool` is `Sync`) between the threads of an [`crate::ordered_map`].
 pub struct ProcessPool {
     program: PathBuf,
     args: Vec<OsString>,
-    idle: Mutex<Vec<Worker>>,
+    /// The first line each new worker reads (with its newline).
+    setup: Option<Vec<u8>>,
+    max: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Worker>,
+    /// Workers alive: idle, or busy with a request.
+    alive: usize,
 }
 
 impl std::fmt::Debug for ProcessPool {
@@ -88,7 +100,37 @@ impl std::fmt::Debug for ProcessPool {
 impl ProcessPool {
     #[must_use]
     pub fn new(program: impl Into<PathBuf>, args: impl IntoIterator<Item = impl Into<OsString>>) -> Self {
-        Self { program: program.into(), args: args.into_iter().map(Into::into).collect(), idle: Mutex::new(Vec::new()) }
+        Self {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+            setup: None,
+            max: usize::MAX,
+            state: Mutex::new(PoolState::default()),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Each new worker first reads `setup` as one JSON line.
+    ///
+    /// # Panics
+    /// Never: a value serde can write is written.
+    #[must_use]
+    pub fn with_setup(self, setup: &impl Serialize) -> Self {
+        let mut line = serde_json::to_vec(setup).expect("the setup is JSON");
+        line.push(b'\n');
+        Self { setup: Some(line), ..self }
+    }
+
+    /// At most `max` workers at once (at least one): callers past them wait for a free one.
+    #[must_use]
+    pub fn with_max(self, max: usize) -> Self {
+        Self { max: max.max(1), ..self }
+    }
+
+    /// The program and arguments each worker runs.
+    #[must_use]
+    pub fn command(&self) -> (&std::path::Path, &[OsString]) {
+        (&self.program, &self.args)
     }
 
     fn spawn(&self) -> Result<Worker, WorkerError> {
@@ -100,11 +142,37 @@ impl ProcessPool {
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(spawn)?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();
             return Err(spawn(std::io::Error::other("no pipes to the child")));
         };
+        // A worker that cannot take its setup fails on its first request, and says why then.
+        if let Some(setup) = &self.setup {
+            let _ = stdin.write_all(setup);
+        }
         Ok(Worker { child, stdin, stdout: BufReader::new(stdout) })
+    }
+
+    /// An idle worker, or a new one when fewer than `max` are alive; else waits for one.
+    fn take(&self) -> Result<Worker, WorkerError> {
+        let mut state = self.state.lock();
+        loop {
+            if let Some(worker) = state.idle.pop() {
+                return Ok(worker);
+            }
+            if state.alive < self.max {
+                state.alive += 1;
+                drop(state);
+                return self.spawn().inspect_err(|_| self.lost());
+            }
+            self.freed.wait(&mut state);
+        }
+    }
+
+    /// A worker went away (died, babbled, or could not start): room for another.
+    fn lost(&self) {
+        self.state.lock().alive -= 1;
+        self.freed.notify_one();
     }
 
     /// Sends `request` to an idle worker (starting one if none is idle) and reads its answer.
@@ -115,15 +183,22 @@ impl ProcessPool {
     pub fn call<R: DeserializeOwned>(&self, request: &impl Serialize) -> Result<R, WorkerError> {
         let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Malformed { reason: e.to_string() })?;
         line.push(b'\n');
-        let idle = self.idle.lock().pop();
-        let mut worker = match idle {
-            Some(worker) => worker,
-            None => self.spawn()?,
+        let mut worker = self.take()?;
+        let answer = match worker.ask(&line) {
+            Ok(answer) => answer,
+            Err(e) => {
+                drop(worker);
+                self.lost();
+                return Err(e);
+            }
         };
-        let answer = worker.ask(&line)?;
         let parsed = serde_json::from_str(&answer).map_err(|e| WorkerError::Malformed { reason: e.to_string() });
         if parsed.is_ok() {
-            self.idle.lock().push(worker);
+            self.state.lock().idle.push(worker);
+            self.freed.notify_one();
+        } else {
+            drop(worker);
+            self.lost();
         }
         parsed
     }
@@ -134,16 +209,41 @@ impl ProcessPool {
 ///
 /// # Errors
 /// Reading stdin or writing stdout fails, or a request is not the request's JSON.
-pub fn serve<Q: DeserializeOwned, A: Serialize>(mut answer: impl FnMut(Q) -> A) -> std::io::Result<()> {
-    let stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
-    for line in stdin.lines() {
+pub fn serve<Q: DeserializeOwned, A: Serialize>(answer: impl FnMut(Q) -> A) -> std::io::Result<()> {
+    serve_from(std::io::stdin().lock(), &mut std::io::stdout().lock(), answer)
+}
+
+/// [`serve`] on any input and output (a worker reads its setup line from stdin first, then
+/// serves the rest).
+///
+/// # Errors
+/// As [`serve`].
+pub fn serve_from<Q: DeserializeOwned, A: Serialize>(
+    input: impl BufRead,
+    output: &mut impl Write,
+    mut answer: impl FnMut(Q) -> A,
+) -> std::io::Result<()> {
+    for line in input.lines() {
         let request: Q = serde_json::from_str(&line?).map_err(std::io::Error::other)?;
-        serde_json::to_writer(&mut stdout, &answer(request)).map_err(std::io::Error::other)?;
-        stdout.write_all(b"\n")?;
-        stdout.flush()?;
+        serde_json::to_writer(&mut *output, &answer(request)).map_err(std::io::Error::other)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
     }
     Ok(())
+}
+
+/// Reads a worker's setup line (see [`ProcessPool::with_setup`]) from `input`.
+///
+/// # Errors
+/// Reading fails, the input ends first, or the line is not the setup's JSON.
+pub fn read_setup<S: DeserializeOwned>(input: &mut impl BufRead) -> std::io::Result<S> {
+    let mut line = String::new();
+    // A setup is small: a longer line is not one.
+    input.take(1 << 20).read_line(&mut line)?;
+    if !line.ends_with('\n') {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no setup line"));
+    }
+    serde_json::from_str(&line).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
@@ -160,7 +260,7 @@ mod tests {
             let answer: Value = pool.call(&json!({"n": n, "text": "a\nb"})).unwrap();
             assert_eq!(answer, json!({"n": n, "text": "a\nb"}));
         }
-        assert_eq!(pool.idle.lock().len(), 1, "one worker served the three requests");
+        assert_eq!(pool.state.lock().idle.len(), 1, "one worker served the three requests");
     }
 
     #[test]
@@ -168,10 +268,30 @@ mod tests {
         let pool = ProcessPool::new("sh", ["-c", "exit 3"]);
         let err = pool.call::<Value>(&json!(1)).unwrap_err();
         assert!(matches!(&err, WorkerError::Died { status } if status.contains('3')), "{err}");
-        assert!(pool.idle.lock().is_empty());
+        assert!(pool.state.lock().idle.is_empty());
         let pool = ProcessPool::new("sh", ["-c", "read line; echo not json"]);
         assert!(matches!(pool.call::<Value>(&json!(1)), Err(WorkerError::Malformed { .. })));
         let pool = ProcessPool::new("/nonexistent/worker", std::iter::empty::<&str>());
         assert!(matches!(pool.call::<Value>(&json!(1)), Err(WorkerError::Spawn { .. })));
+        assert_eq!(pool.state.lock().alive, 0, "a worker that never started takes no room");
+    }
+
+    #[test]
+    fn each_new_worker_reads_the_setup_first_and_the_pool_holds_at_most_max() {
+        // Answers each request with the setup line it read first.
+        let pool = ProcessPool::new("sh", ["-c", "read setup; while read line; do echo \"$setup\"; done"])
+            .with_setup(&json!({"job": "echo"}))
+            .with_max(2);
+        std::thread::scope(|scope| {
+            for _ in 0..6 {
+                scope.spawn(|| {
+                    for _ in 0..5 {
+                        assert_eq!(pool.call::<Value>(&json!(0)).unwrap(), json!({"job": "echo"}));
+                    }
+                });
+            }
+        });
+        let state = pool.state.lock();
+        assert!(state.alive <= 2 && state.idle.len() == state.alive, "{} alive", state.alive);
     }
 }

@@ -10,6 +10,8 @@ cargo := "cargo"
 build_all := cargo + " test --release --workspace --exclude robosim-guest --no-run"
 target := env_var_or_default("CARGO_TARGET_DIR", "target")
 robosim := target / "release/robosim"
+# The developers' tools (crates/robosim-dev): agreement with the reference checker and with RoboEval.
+robosim_dev := target / "release/robosim-dev"
 # The RoboEval versions seeds/roboeval is ported from (each task file's `source` names one).
 benchmarks := env_var_or_default("ROBOSIM_BENCHMARKS", target / "benchmarks")
 robo_instruct_commit := "113b793f8d0c8961b32942bfc4d62cb768f0c33c"
@@ -60,10 +62,11 @@ wheel: build
     rm -rf {{target}}/wheels
     python3 -m maturin build --release -m crates/robosim-python/Cargo.toml --out {{target}}/wheels
 
-# A virtual environment (target/py) with the wheel, pytest, Ray Data and datasets.
+# A virtual environment (target/py) with the wheel and the pinned test dependencies
+# (tests/python/requirements.lock: pytest, Ray Data, datasets).
 python-env: wheel
     [ -x {{target}}/py/bin/python ] || python3 -m venv {{target}}/py
-    {{target}}/py/bin/python -m pip install --quiet --disable-pip-version-check pytest "ray[data]" datasets
+    {{target}}/py/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.lock
     {{target}}/py/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps {{target}}/wheels/robosim-*.whl
 
 # The Python package's tests (tests/python): the API, parity with the CLI, Ray Data, datasets.
@@ -77,17 +80,18 @@ bench-python: python-env
 
 # Lints: formatting and clippy.
 lint: setup
+    rustup component add rustfmt clippy 2>/dev/null || true
     {{cargo}} fmt --all --check
     {{cargo}} clippy --release --workspace --exclude robosim-guest --all-targets -- -D warnings
 
 # robosim's verdicts against the reference checker's on the dev corpus (1,404 programs).
 agreement *ARGS: build
-    {{robosim}} agreement ../shared/corpus/dev.jsonl --details {{target}}/agreement.jsonl {{ARGS}}
+    {{robosim_dev}} agreement ../shared/corpus/dev.jsonl --details {{target}}/agreement.jsonl {{ARGS}}
 
 # robosim's grades on RoboEval's tasks against RoboEval's own verdicts on the 6,639 labelled
 # programs: agreement per task, state and program; disagreements in target/roboeval-agreement.jsonl.
 roboeval-agreement *ARGS: build
-    {{robosim}} roboeval-agreement ../shared/corpus/roboeval_dev.jsonl --details {{target}}/roboeval-agreement.jsonl -j 2 {{ARGS}}
+    {{robosim_dev}} roboeval-agreement ../shared/corpus/roboeval_dev.jsonl --tasks seeds/roboeval --details {{target}}/roboeval-agreement.jsonl -j 2 {{ARGS}}
 
 # Not in CI: it needs checkouts of the benchmark (cloned at the commits the port names when missing).
 # Prompts, states and every check compared as trees where the test function is one, else on

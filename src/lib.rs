@@ -16,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+pub use robosim_backend as backend;
 pub use robosim_batch as batch;
 pub use robosim_eval as eval;
 pub use robosim_fs as fs;
@@ -25,8 +26,8 @@ pub use robosim_llm as llm;
 pub use robosim_parallel as parallel;
 pub use robosim_protocol as protocol;
 pub use robosim_sandbox::{
-    CachePolicy, CallResult, DEFAULT_MAX_PROGRAM_BYTES, Error as SandboxError, Limits, Outcome, Program, RunReport,
-    Sandbox, SandboxConfig, TraceEvent, extract_program,
+    CachePolicy, CallResult, DEFAULT_MAX_PROGRAM_BYTES, Error as SandboxError, LimitOverrides, Limits, Outcome,
+    Program, RunReport, Sandbox, SandboxConfig, TraceEvent, extract_program,
 };
 pub use robosim_verify as verify;
 pub use robosim_world as world;

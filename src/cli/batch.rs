@@ -1,13 +1,9 @@
 //! `robosim verify-batch INPUT.jsonl`: the main job.
 
-use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
+use std::{io::Write, path::PathBuf, time::Duration};
 
 use clap::Args;
-use robosim::{
-    Sandbox,
-    batch::{self, BatchConfig, Progress, Summary},
-    verify::Verifier,
-};
+use robosim::batch::{self, BatchConfig, Progress, Summary};
 
 use super::shared::{ExitStatus, ExploreArgs};
 
@@ -98,7 +94,7 @@ fn exit_status(summary: &Summary) -> ExitStatus {
     ExitStatus::failure_if(summary.rejected + summary.invalid_input > 0)
 }
 
-pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(cli: &super::Cli, args: &BatchArgs) -> anyhow::Result<ExitStatus> {
     let mut config =
         args.shard.map_or_else(|| BatchConfig::new(&args.input), |s| BatchConfig::for_shard(&args.input, s));
     if let Some(out) = &args.out {
@@ -109,14 +105,13 @@ pub(crate) fn run(cli: &super::Cli, sandbox: &Arc<Sandbox>, args: &BatchArgs) ->
     config.resume = args.resume;
     config.max_program_bytes = args.max_program_bytes;
     config.cache.clone_from(&args.cache);
-    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
-    let backend = super::worker::verifier(cli, &verifier, config.jobs)?;
+    let backend = super::backend::verification(cli, args.explore.config()?, config.jobs)?;
 
     // indicatif draws nothing when stderr is not a terminal.
     let bar = super::shared::progress_bar();
     bar.enable_steady_tick(Duration::from_millis(200));
     let (mut accepted, mut rejected, mut invalid) = (0u64, 0u64, 0u64);
-    let summary = batch::run_with(&config, &verifier, backend.as_ref(), &mut |event| match event {
+    let summary = batch::run(&config, &backend, &mut |event| match event {
         Progress::Started { total, resumed } => {
             bar.set_length(total);
             bar.set_position(resumed);

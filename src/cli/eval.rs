@@ -10,7 +10,7 @@ use robosim::{
     llm::Client,
 };
 
-use super::shared::{ExitStatus, LimitArgs, ServerArgs};
+use super::shared::{ExitStatus, ServerArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ApiArg {
@@ -81,25 +81,17 @@ pub(crate) struct EvalArgs {
     /// The sampling seed of sample 0 (sample i is sent seed + i).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Requests in flight at once; each grades what it gets back, in one of at most as many
-    /// worker processes as there are cores.
-    #[arg(long, short = 'j', visible_alias = "jobs", default_value_t = 8)]
+    /// Model requests in flight at once; each grades what it gets back (in one of `-j` worker
+    /// processes).
+    #[arg(long, default_value_t = 8)]
     pub(crate) concurrency: usize,
+    #[command(flatten)]
+    pub(crate) jobs: super::shared::JobsArgs,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    pub(crate) limits: LimitArgs,
-    #[command(flatten)]
-    pub(crate) trace: super::shared::TraceArgs,
-}
-
-impl EvalArgs {
-    /// Grading workers: one per request in flight, at most one per core.
-    pub(crate) fn grading_jobs(&self) -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        self.concurrency.clamp(1, cores)
-    }
+    pub(crate) grading: super::shared::GradingArgs,
 }
 
 /// `\n`, `\t` and `\\` in a command-line string, as a shell user would write them.

@@ -25,9 +25,7 @@ pub(crate) struct GradeArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    pub(crate) limits: super::shared::LimitArgs,
-    #[command(flatten)]
-    pub(crate) trace: super::shared::TraceArgs,
+    pub(crate) grading: super::shared::GradingArgs,
 }
 
 pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitStatus> {

@@ -1,17 +1,15 @@
 //! `robosim pipeline OUT_DIR`: the Robo-Instruct data pipeline against an OpenAI-compatible
 //! server.
 
-use std::{io::Write, path::PathBuf, sync::Arc};
+use std::{io::Write, path::PathBuf};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
 use robosim::{
-    Sandbox,
     generate::{DedupMethod, Pipeline, PipelineConfig, Progress, RequestShape, RunStats, Stage},
     llm::Client,
-    verify::Verifier,
 };
 
 use super::shared::{ExitStatus, ExploreArgs, ServerArgs};
@@ -85,10 +83,12 @@ pub(crate) struct PipelineArgs {
     /// Maximum tokens of every request.
     #[arg(long)]
     max_tokens: Option<u32>,
-    /// Model requests in flight at once. Each worker verifies the programs it gets back, so
-    /// this is also the number of verification threads (`-j`/`--jobs` are other names for it).
-    #[arg(long, short = 'j', visible_alias = "jobs", default_value_t = 8)]
+    /// Model requests in flight at once; each verifies the programs it gets back (in one of
+    /// `-j` worker processes).
+    #[arg(long, default_value_t = 8)]
     pub(crate) concurrency: usize,
+    #[command(flatten)]
+    pub(crate) jobs: super::shared::JobsArgs,
 
     /// Generated tasks wanted in the task library, counting those from earlier runs [default: 100].
     #[arg(long)]
@@ -196,15 +196,17 @@ fn config(args: &PipelineArgs) -> anyhow::Result<PipelineConfig> {
     config.max_examples = args.max_examples.or(config.max_examples);
     config.samples = args.samples.unwrap_or(config.samples);
     config.concurrency = args.concurrency.max(1);
-    config.seed = args.explore.seed;
+    config.seed = args.explore.seed.unwrap_or(config.seed);
     Ok(config)
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &PipelineArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(cli: &super::Cli, args: &PipelineArgs) -> anyhow::Result<ExitStatus> {
     let mut llm = args.server.client_config(&args.out)?;
-    llm.seed = args.explore.seed;
     let config = config(args)?;
-    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
+    llm.seed = config.seed;
+    // One seed for the model's sampling and the verifier's choices.
+    let verify = robosim::verify::VerifyConfig { seed: config.seed, ..args.explore.config()? };
+    let verifier = super::backend::verification(cli, verify, args.jobs.get())?;
     let pipeline = Pipeline::new(config, Client::new(llm), verifier)?;
 
     let stages: Vec<Stage> = args

@@ -5,9 +5,9 @@ use std::{io::Write, path::PathBuf, time::Duration};
 
 use clap::Args;
 use robosim::{
-    CallResult, Limits, TraceEvent,
+    CallResult, TraceEvent,
     llm::ClientConfig,
-    verify::{Strategy, VerifyConfig},
+    verify::{VerifyConfig, VerifyOverrides},
 };
 
 /// How a command ended; the process exits with its code (as ruff does).
@@ -82,29 +82,60 @@ impl ServerArgs {
     }
 }
 
-/// Per-run limits, shared by the commands that run programs.
+/// Per-run limits, shared by the commands that run programs. Each flag only overrides: the
+/// defaults are the job's own (`robosim settings verify|grade` prints them).
 #[derive(Debug, Args)]
 pub(crate) struct LimitArgs {
-    /// Fuel for the program, per run (about 7.7 G per second of compute) [default: 5 G to run
-    /// a program, 1 G per world or state to grade one].
+    /// Fuel for the program, per run (about 7.7 G per second of compute) [default: 2 G per
+    /// path to verify, 1 G per world or state to grade, 5 G to run a program].
     #[arg(long)]
     fuel: Option<u64>,
-    /// Guest memory, in MiB.
-    #[arg(long, default_value_t = Limits::default().memory_bytes >> 20)]
-    memory_mib: usize,
-    /// Wall-clock deadline per run, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    deadline_ms: u64,
-    /// Bytes of printed output kept before the run is stopped.
-    #[arg(long, default_value_t = Limits::default().output_bytes)]
-    output_bytes: usize,
-    /// Robot calls allowed per run.
-    #[arg(long, default_value_t = Limits::default().robot_calls)]
-    robot_calls: u64,
+    /// Guest memory, in MiB [default: 256].
+    #[arg(long)]
+    memory_mib: Option<u64>,
+    /// Wall-clock deadline per run, in milliseconds (a safety net behind fuel) [default: 10000].
+    #[arg(long)]
+    deadline_ms: Option<u64>,
+    /// Bytes of printed output kept before the run is stopped [default: 1 MiB].
+    #[arg(long)]
+    output_bytes: Option<u64>,
+    /// Robot calls allowed per run [default: 10000].
+    #[arg(long)]
+    robot_calls: Option<u64>,
     /// Bytes a run may pass to and get back from the world (robot-call arguments and
-    /// results, `in` queries), counted as JSON.
-    #[arg(long, default_value_t = Limits::default().robot_data_bytes)]
-    robot_data_bytes: usize,
+    /// results, `in` queries), counted as JSON [default: 1 MiB].
+    #[arg(long)]
+    robot_data_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    pub(crate) const fn overrides(&self) -> robosim::LimitOverrides {
+        robosim::LimitOverrides {
+            fuel: self.fuel,
+            memory_mib: self.memory_mib,
+            deadline_ms: self.deadline_ms,
+            output_bytes: self.output_bytes,
+            robot_calls: self.robot_calls,
+            robot_data_bytes: self.robot_data_bytes,
+        }
+    }
+}
+
+/// The settings of grading: limits and the reading of the trace.
+#[derive(Debug, Args)]
+pub(crate) struct GradingArgs {
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    trace: TraceArgs,
+}
+
+impl GradingArgs {
+    /// The grading settings: the flags given over grading's defaults.
+    pub(crate) fn grading(&self) -> anyhow::Result<robosim::grade::Grading> {
+        let overrides = robosim::grade::GradeOverrides { trace: self.trace.reading(), limits: self.limits.overrides() };
+        Ok(overrides.resolve()?)
+    }
 }
 
 /// How a RoboEval state's trace is read for its check.
@@ -123,21 +154,18 @@ pub(crate) enum Trace {
 pub(crate) struct TraceArgs {
     /// How the trace of a RoboEval state is read: `printed` (RoboEval's reading) or `calls`
     /// (what the robot did, for untrusted completions).
-    #[arg(long, value_enum, default_value_t = Trace::Printed)]
-    trace: Trace,
+    /// [default: printed]
+    #[arg(long, value_enum)]
+    trace: Option<Trace>,
 }
 
 impl TraceArgs {
-    pub(crate) const fn reading(self) -> robosim::grade::TraceReading {
+    pub(crate) const fn reading(self) -> Option<robosim::grade::TraceReading> {
         match self.trace {
-            Trace::Printed => robosim::grade::TraceReading::Printed,
-            Trace::Calls => robosim::grade::TraceReading::Calls,
+            None => None,
+            Some(Trace::Printed) => Some(robosim::grade::TraceReading::Printed),
+            Some(Trace::Calls) => Some(robosim::grade::TraceReading::Calls),
         }
-    }
-
-    /// The flag that gives this reading (for a worker process).
-    pub(crate) fn to_args(self) -> Vec<String> {
-        vec!["--trace".into(), self.reading().as_str().into()]
     }
 }
 
@@ -148,54 +176,66 @@ pub(crate) enum Search {
     Exhaustive,
 }
 
-/// How programs are explored (verification).
+/// How programs are explored and bounded (verification). Each flag only overrides: the
+/// defaults are [`VerifyConfig::default`]'s (`robosim settings verify` prints them).
 #[derive(Debug, Args)]
 pub(crate) struct ExploreArgs {
     /// Explore with N random runs per program (as the reference does) instead of searching
     /// the tree of choices.
     #[arg(long, value_name = "N", conflicts_with = "search")]
-    random: Option<usize>,
+    random: Option<u64>,
     /// How the tree of choices is searched: `coverage` (where paths show something new,
     /// stopping when `--patience` paths in a row show nothing) or `exhaustive` (plain
-    /// depth-first, up to the bounds).
-    #[arg(long, value_enum, default_value_t = Search::Coverage)]
-    search: Search,
-    /// Coverage search: paths in a row that show nothing new before it stops (0: never).
-    #[arg(long, default_value_t = robosim::verify::DEFAULT_PATIENCE)]
-    patience: usize,
-    /// Paths per program, at most.
-    #[arg(long, default_value_t = 100)]
-    max_paths: usize,
-    /// Choice points explored systematically per path; deeper ones are random.
-    #[arg(long, default_value_t = 40)]
-    max_depth: usize,
-    /// Seed for random choices and the guest's entropy.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) seed: u64,
-    /// Fuel for all paths of one program together.
-    #[arg(long, default_value_t = VerifyConfig::default().fuel_budget)]
-    fuel_budget: u64,
+    /// depth-first, up to the bounds) [default: coverage].
+    #[arg(long, value_enum)]
+    search: Option<Search>,
+    /// Coverage search: paths in a row that show nothing new before it stops (0: never) [default: 12].
+    #[arg(long)]
+    patience: Option<u64>,
+    /// Paths per program, at most [default: 100].
+    #[arg(long)]
+    max_paths: Option<u64>,
+    /// Choice points explored systematically per path; deeper ones are random [default: 40].
+    #[arg(long)]
+    max_depth: Option<u64>,
+    /// Seed for random choices and the guest's entropy [default: 0].
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Fuel for all paths of one program together [default: 20 G].
+    #[arg(long)]
+    fuel_budget: Option<u64>,
     /// Lower-case double-quoted strings first, exactly as the reference checker does.
     #[arg(long)]
     reference_normalization: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 impl ExploreArgs {
-    pub(crate) fn config(&self, limits: &Limits) -> VerifyConfig {
-        let (max_paths, max_depth) = (self.max_paths, self.max_depth);
-        let strategy = match (self.random, self.search) {
-            (Some(runs), _) => Strategy::Random { runs },
-            (None, Search::Coverage) => Strategy::Coverage { max_paths, max_depth, patience: self.patience },
-            (None, Search::Exhaustive) => Strategy::Exhaustive { max_paths, max_depth },
+    /// What the flags set.
+    pub(crate) const fn overrides(&self) -> VerifyOverrides {
+        let search = match (self.random, self.search) {
+            (Some(_), _) => Some(robosim::verify::Search::Random),
+            (None, Some(Search::Coverage)) => Some(robosim::verify::Search::Coverage),
+            (None, Some(Search::Exhaustive)) => Some(robosim::verify::Search::Exhaustive),
+            (None, None) => None,
         };
-        VerifyConfig {
-            strategy,
+        VerifyOverrides {
+            search,
+            max_paths: self.max_paths,
+            max_depth: self.max_depth,
+            patience: self.patience,
+            random_runs: self.random,
             seed: self.seed,
-            limits: *limits,
             fuel_budget: self.fuel_budget,
-            reference_normalization: self.reference_normalization,
-            ..VerifyConfig::default()
+            reference_normalization: if self.reference_normalization { Some(true) } else { None },
+            limits: self.limits.overrides(),
         }
+    }
+
+    /// The verification settings: the flags given over the defaults.
+    pub(crate) fn config(&self) -> anyhow::Result<VerifyConfig> {
+        Ok(self.overrides().resolve()?)
     }
 }
 
@@ -225,10 +265,12 @@ pub(crate) fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// `-j/--jobs`, shared by every command that works in parallel.
+/// `-j/--jobs`, shared by every command that runs programs in parallel: the same meaning
+/// everywhere (requests to a model in flight are `--concurrency`).
 #[derive(Debug, Args)]
 pub(crate) struct JobsArgs {
-    /// Worker threads [default: all cores].
+    /// Programs run at once: 1 in this process, more in as many worker processes [default:
+    /// all cores].
     #[arg(long, short)]
     jobs: Option<usize>,
 }
@@ -236,44 +278,6 @@ pub(crate) struct JobsArgs {
 impl JobsArgs {
     pub(crate) fn get(&self) -> usize {
         self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1)
-    }
-}
-
-impl LimitArgs {
-    /// The flags that give these limits (for a worker process), as grading resolves them.
-    pub(crate) fn to_args(&self) -> Vec<String> {
-        [
-            ("--fuel", self.grading().fuel.to_string()),
-            ("--memory-mib", self.memory_mib.to_string()),
-            ("--deadline-ms", self.deadline_ms.to_string()),
-            ("--output-bytes", self.output_bytes.to_string()),
-            ("--robot-calls", self.robot_calls.to_string()),
-            ("--robot-data-bytes", self.robot_data_bytes.to_string()),
-        ]
-        .into_iter()
-        .flat_map(|(flag, value)| [flag.to_owned(), value])
-        .collect()
-    }
-
-    /// The limits to run a program under.
-    pub(crate) fn limits(&self) -> Limits {
-        self.limits_over(Limits::default())
-    }
-
-    /// The limits to grade under: the flags given over [`robosim::grade::grade_limits`].
-    pub(crate) fn grading(&self) -> Limits {
-        self.limits_over(robosim::grade::grade_limits())
-    }
-
-    fn limits_over(&self, base: Limits) -> Limits {
-        Limits {
-            fuel: self.fuel.unwrap_or(base.fuel),
-            memory_bytes: self.memory_mib << 20,
-            deadline: Duration::from_millis(self.deadline_ms),
-            output_bytes: self.output_bytes,
-            robot_calls: self.robot_calls,
-            robot_data_bytes: self.robot_data_bytes,
-        }
     }
 }
 

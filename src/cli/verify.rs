@@ -1,13 +1,10 @@
 //! `robosim verify FILE.py`: explore one program and print the verdict.
 
-use std::{fs, io::Write, path::PathBuf, sync::Arc};
+use std::{fs, io::Write, path::PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use robosim::{
-    Sandbox,
-    verify::{Stopped, Verdict, Verifier},
-};
+use robosim::verify::{Stopped, Verdict, Verify};
 
 use super::shared::{ExitStatus, ExploreArgs};
 
@@ -22,9 +19,9 @@ pub(crate) struct VerifyArgs {
     pub(crate) explore: ExploreArgs,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(cli: &super::Cli, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     let source = fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
+    let verifier = super::backend::verification(cli, args.explore.config()?, 1)?;
     let verdict = verifier.verify(&source);
     super::shared::print_out(args.json, &verdict, print_verdict)?;
     if verdict.was_not_run() {

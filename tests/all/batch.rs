@@ -252,7 +252,7 @@ fn an_input_robosim_field_is_replaced() {
     assert_eq!(fs::read_to_string(dir.path("again.accepted.jsonl")).expect("training set").lines().count(), 1);
 }
 
-/// With several jobs the programs go to worker processes (`verify-worker`); the records are
+/// With several jobs the programs go to worker processes (`robosim worker`); the records are
 /// those of one job verifying in process, apart from timings.
 #[test]
 fn worker_processes_write_the_records_one_job_writes() {

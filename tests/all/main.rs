@@ -3,7 +3,7 @@
 //! Every test shares one [`Sandbox`] (compiling the guest is the expensive part); each program
 //! still gets a fresh wasm instance.
 
-mod agreement;
+mod backend;
 mod batch;
 mod cli;
 mod conformance;

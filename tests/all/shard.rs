@@ -152,3 +152,25 @@ fn a_bad_shard_argument_is_a_usage_error() {
         assert_eq!(output.status.code(), Some(2), "{bad}");
     }
 }
+
+/// A verdict cache filled by one shard serves the whole batch: its keys hold the program, the
+/// settings and the guest, never the shard or the input (they used to hold the manifest, with
+/// the shard and the input's hash, and the whole batch got no hit).
+#[test]
+fn a_cache_filled_by_a_shard_serves_the_whole_batch() {
+    let dir = Dir::new("shard-cache");
+    let lines: Vec<String> = (0..8).map(|i| record_line(&format!("p{i}"), &format!("{GOOD}# {i}\n"))).collect();
+    let input = dir.path("in.jsonl");
+    fs::write(&input, lines.join("\n") + "\n").expect("input");
+    let cache = dir.path("cache");
+    let shard = batch(&input, &["--shard", "0/2", "--jobs", "1", "--cache", s(&cache), "--json"]);
+    assert_eq!(shard.status.code(), Some(0), "{}", String::from_utf8_lossy(&shard.stderr));
+    let whole = batch(&input, &["--jobs", "1", "--cache", s(&cache), "--json"]);
+    assert_eq!(whole.status.code(), Some(0), "{}", String::from_utf8_lossy(&whole.stderr));
+    let summary: Value = serde_json::from_slice(&whole.stdout).expect("summary");
+    assert_eq!(summary["cache_hits"].as_u64(), Some(4), "shard 0/2 verified lines 1, 3, 5, 7: {summary:#}");
+    // Other settings are other verdicts: nothing is taken from the cache.
+    let other = batch(&input, &["--jobs", "1", "--cache", s(&cache), "--json", "--max-paths", "7"]);
+    let summary: Value = serde_json::from_slice(&other.stdout).expect("summary");
+    assert_eq!(summary["cache_hits"].as_u64(), Some(0), "{summary:#}");
+}

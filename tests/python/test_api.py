@@ -1,6 +1,7 @@
 """The Python API on accepted, rejected and hostile programs; settings; run; grade."""
 
 import pathlib
+import pickle
 
 import pytest
 
@@ -126,3 +127,38 @@ def test_grade_on_task_files(root: pathlib.Path):
     assert "NoSuchTask" in records[2]["message"]
     with pytest.raises(robosim.RobosimError):
         robosim.grade(str(root / "no-such-dir"), [])
+    with pytest.raises(ValueError, match="trace must be"):
+        robosim.grade(str(root / "seeds" / "examples"), [], trace="stdout")
+
+
+def test_a_grader_loads_its_tasks_once_and_grades_in_worker_processes(root: pathlib.Path):
+    fixtures = root / "tests" / "fixtures" / "grade" / "ChargerSearch"
+    passing = (fixtures / "pass_in_order.py").read_text()
+    failing = (fixtures / "fail_picks_blindly.py").read_text()
+    grader = robosim.Grader(str(root / "seeds" / "examples"), trace="calls")
+    assert "ChargerSearch" in grader.tasks()
+    completions = [{"id": i, "task": "ChargerSearch", "completion": [passing, failing][i % 2]} for i in range(6)]
+    alone = grader.grade(completions)
+    assert [r["status"] for r in alone] == ["passed", "failed"] * 3
+    assert all(r["trace"] == "calls" for r in alone)
+    for jobs in (2, 2):  # the second call reuses the workers
+        together = grader.grade(completions, jobs=jobs)
+        assert [(r["id"], r["status"], [w["passed"] for w in r["worlds"]]) for r in together] == [
+            (r["id"], r["status"], [w["passed"] for w in r["worlds"]]) for r in alone
+        ]
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        grader.grade(completions, jobs=0)
+
+
+def test_verifiers_and_verdicts_pickle():
+    verifier = robosim.Verifier(max_paths=9, seed=4)
+    again = pickle.loads(pickle.dumps(verifier))
+    assert again.settings() == verifier.settings()
+    verdict = verifier.verify(PICK_ABSENT)
+    copy = pickle.loads(pickle.dumps(verdict))
+    assert copy == verdict and copy.to_dict() == verdict.to_dict() and copy.line == 3
+    assert copy != verifier.verify(GOOD)
+
+
+def test_the_version_is_the_crates():
+    assert isinstance(robosim.__version__, str) and robosim.__version__.count(".") == 2

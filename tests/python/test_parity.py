@@ -27,3 +27,29 @@ def test_verify_many_agrees_with_verify_batch_on_the_dev_corpus(tmp_path, verifi
 
     differ = [i for i, (a, b) in enumerate(zip(ours, cli)) if key(a) != key(b)]
     assert not differ, [(i, key(ours[i]), key(cli[i])) for i in differ[:5]]
+
+
+def _cli_settings(*args: str) -> dict:
+    binary = ROOT / "target" / "release" / "robosim"
+    done = subprocess.run([str(binary), "settings", *args], capture_output=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_settings_resolve_as_the_command_line_resolves_them():
+    """Keywords and flags are read into the same overrides and resolved by the same Rust code."""
+    for keywords, flags in [
+        ({}, []),
+        ({"search": "exhaustive", "max_paths": 7}, ["--search", "exhaustive", "--max-paths", "7"]),
+        ({"search": "random", "random_runs": 5}, ["--random", "5"]),
+        ({"fuel": 3_000_000_000, "memory_mib": 128, "seed": 9}, ["--fuel", "3000000000", "--memory-mib", "128", "--seed", "9"]),
+        ({"reference_normalization": True, "patience": 0}, ["--reference-normalization", "--patience", "0"]),
+    ]:
+        assert robosim.Verifier(**keywords).settings() == _cli_settings("verify", *flags), keywords
+    tasks = str(ROOT / "seeds" / "examples")
+    for keywords, flags in [
+        ({}, []),
+        ({"trace": "calls", "deadline_ms": 500}, ["--trace", "calls", "--deadline-ms", "500"]),
+        ({"fuel": 2_000_000_000, "robot_calls": 50}, ["--fuel", "2000000000", "--robot-calls", "50"]),
+    ]:
+        assert robosim.Grader(tasks, **keywords).settings() == _cli_settings("grade", *flags), keywords
+    assert robosim.default_grade_settings() == _cli_settings("grade")

@@ -41,4 +41,4 @@ pub use summary::{Slow, Summary};
 pub use training::TrainingSetStats;
 
 pub use robosim_sandbox::DEFAULT_MAX_PROGRAM_BYTES;
-pub use run::{BatchConfig, Progress, manifest, run, run_with};
+pub use run::{BatchConfig, Progress, manifest, run};

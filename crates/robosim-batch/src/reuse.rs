@@ -46,15 +46,22 @@ pub(crate) struct Reuse<'a> {
 }
 
 impl<'a> Reuse<'a> {
-    /// `settings` is what the manifest records (the verifier's settings and the guest hash).
-    pub(crate) fn new(backend: &'a dyn Verify, settings: &serde_json::Value, cache: Option<PathBuf>) -> Self {
-        Self {
+    /// Keys hash `backend`'s settings, the guest and robosim's version with the program: what
+    /// decides a verdict, and nothing about the batch (not its input, its shard or its jobs),
+    /// so a cache filled by one shard serves the whole batch and any other batch.
+    pub(crate) fn new(backend: &'a dyn Verify, cache: Option<PathBuf>) -> Result<Self, crate::Error> {
+        let salt = serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "guest_sha256": robosim_sandbox::GUEST_SHA256,
+            "settings": serde_json::to_value(backend.config()).map_err(crate::Error::Settings)?,
+        });
+        Ok(Self {
             backend,
-            salt: settings.to_string().into_bytes(),
+            salt: salt.to_string().into_bytes(),
             seen: Mutex::new(HashMap::new()),
             seen_bytes: std::sync::atomic::AtomicUsize::new(0),
             cache,
-        }
+        })
     }
 
     fn key(&self, source: &str) -> [u8; 32] {

@@ -9,7 +9,7 @@ use std::{
 
 use robosim_fs::{RawLine, beside};
 use robosim_parallel::{Window, json_weight, ordered_map};
-use robosim_verify::{Verifier, Verify};
+use robosim_verify::{Verify, VerifyConfig};
 
 use crate::{
     DEFAULT_MAX_PROGRAM_BYTES, Error, Input, Line, Manifest, Record, Shard, ShardOf, Status, Summary, output,
@@ -77,43 +77,35 @@ pub enum Progress {
     Record { line: u64, status: Status },
 }
 
-/// The manifest a batch run with `verifier` writes.
+/// The manifest a batch verified under `settings` writes.
 ///
 /// # Errors
-/// When the verifier's settings cannot be written as JSON.
-pub fn manifest(verifier: &Verifier, max_program_bytes: usize) -> Result<Manifest, Error> {
+/// When the settings cannot be written as JSON.
+pub fn manifest(settings: &VerifyConfig, max_program_bytes: usize) -> Result<Manifest, Error> {
     Ok(Manifest {
         tool: "robosim".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         guest_sha256: robosim_sandbox::GUEST_SHA256.into(),
-        settings: serde_json::to_value(verifier.config()).map_err(Error::Settings)?,
+        settings: serde_json::to_value(settings).map_err(Error::Settings)?,
         max_program_bytes,
         shard: None,
     })
 }
 
-/// Verifies every line of `config.input` with `verifier`; returns the summary.
-///
-/// # Errors
-/// As [`run_with`].
-pub fn run(config: &BatchConfig, verifier: &Verifier, on_progress: &mut dyn FnMut(Progress)) -> Result<Summary, Error> {
-    run_with(config, verifier, verifier, on_progress)
-}
-
-/// [`run`] with the verdicts reached by `backend` (worker processes, say) under `verifier`'s
-/// settings, which the manifest records: `backend` must verify with the same ones.
+/// Verifies every line of `config.input` with `backend` (a [`Verifier`](robosim_verify::Verifier),
+/// or worker processes: see `robosim-backend`) on `config.jobs` threads; returns the summary.
+/// The manifest and the cache keys record `backend`'s own settings.
 ///
 /// # Errors
 /// I/O errors on the files, and a `resume` into a file that does not match the input or the
 /// settings. Nothing about a program or an input line is an error.
-pub fn run_with(
+pub fn run(
     config: &BatchConfig,
-    verifier: &Verifier,
     backend: &dyn Verify,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let mut manifest = manifest(verifier, config.max_program_bytes)?;
+    let mut manifest = manifest(backend.config(), config.max_program_bytes)?;
     let cap = robosim_fs::line_cap(config.max_program_bytes);
     let total = match config.shard {
         None => input_lines(&config.input, cap)?.count() as u64,
@@ -153,7 +145,7 @@ pub fn run_with(
             })
         });
     let mut paths_this_run = 0;
-    let reuse = Reuse::new(backend, &serde_json::to_value(&manifest).map_err(Error::Settings)?, config.cache.clone());
+    let reuse = Reuse::new(backend, config.cache.clone())?;
     ordered_map(
         todo,
         config.jobs,

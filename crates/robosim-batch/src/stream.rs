@@ -1,12 +1,14 @@
 //! Verifying many programs from Rust, verdicts yielded as they come.
 
 use crossbeam::channel;
-use robosim_verify::{Verdict, Verifier};
+use robosim_verify::{Verdict, Verify};
 
-/// Verifies `programs` on `jobs` threads; yields `(index, verdict)` in input order, each as
-/// soon as it and all before it are done. Dropping the iterator stops the work.
+/// Verifies `programs` with `verifier` (a [`Verifier`](robosim_verify::Verifier), or a
+/// backend of worker processes: `robosim-backend`) on `jobs` threads; yields `(index,
+/// verdict)` in input order, each as soon as it and all before it are done. Dropping the
+/// iterator stops the work.
 ///
-/// ```no_run
+/// ```
 /// use robosim_batch::verify_stream;
 /// use robosim_verify::{Verifier, VerifyConfig};
 ///
@@ -17,7 +19,11 @@ use robosim_verify::{Verdict, Verifier};
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn verify_stream<I>(verifier: Verifier, jobs: usize, programs: I) -> impl Iterator<Item = (usize, Verdict)>
+pub fn verify_stream<I>(
+    verifier: impl Verify + Send + 'static,
+    jobs: usize,
+    programs: I,
+) -> impl Iterator<Item = (usize, Verdict)>
 where
     I: IntoIterator<Item = String>,
     I::IntoIter: Send + 'static,

@@ -1,21 +1,17 @@
-//! `robosim agreement CORPUS.jsonl`: robosim's verdicts against the reference checker's.
+//! `robosim-dev agreement CORPUS.jsonl`: robosim's verdicts against the reference checker's.
 //!
 //! Each line holds `id`, `program` and `reference: {accepted, error}` (the shape of
 //! `../shared/corpus/dev.jsonl`). Prints the agreement table and, with `--details`, writes
 //! every disagreement with its replayable failing path.
 
-use std::{collections::BTreeMap, fs, io::Write, path::PathBuf, sync::Arc, time::Instant};
+use std::{collections::BTreeMap, fs, io::Write, path::PathBuf, time::Instant};
 
 use anyhow::Context;
 use clap::Args;
-use robosim::{
-    Sandbox,
-    batch::verify_stream,
-    verify::{Verdict, Verifier, reference_class},
-};
+use robosim_backend::Verification;
+use robosim_batch::verify_stream;
+use robosim_verify::{Verdict, VerifyOverrides, reference_class};
 use serde::{Deserialize, Serialize};
-
-use super::shared::{ExitStatus, ExploreArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct AgreementArgs {
@@ -25,12 +21,13 @@ pub(crate) struct AgreementArgs {
     #[arg(long, value_name = "FILE")]
     details: Option<PathBuf>,
     #[command(flatten)]
-    pub(crate) jobs: super::shared::JobsArgs,
+    jobs: crate::JobsArgs,
     /// Only the first N programs.
     #[arg(long)]
     limit: Option<usize>,
-    #[command(flatten)]
-    pub(crate) explore: ExploreArgs,
+    /// Verification settings over the defaults, as JSON (`{"search": "random", "random_runs": 100}`).
+    #[arg(long, value_name = "JSON", default_value = "{}")]
+    settings: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,17 +52,19 @@ struct Disagreement<'a> {
     verdict: &'a Verdict,
 }
 
-pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Result<ExitStatus> {
+/// Prints the table; `Ok(false)` when there are disagreements.
+pub(crate) fn run(args: &AgreementArgs) -> anyhow::Result<bool> {
     let text = fs::read_to_string(&args.corpus).with_context(|| format!("reading {}", args.corpus.display()))?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         rows.push(serde_json::from_str::<Row>(line).with_context(|| format!("line {}", i + 1))?);
     }
     rows.truncate(args.limit.unwrap_or(usize::MAX));
-    let verifier = Verifier::with_sandbox(sandbox.clone(), args.explore.config(sandbox.limits()));
+    let overrides: VerifyOverrides = serde_json::from_str(&args.settings).context("--settings")?;
+    let backend = Verification::new(overrides.resolve()?, &crate::sandbox_setup(), &args.jobs.place()?)?;
     let started = Instant::now();
     let programs: Vec<String> = rows.iter().map(|row| row.program.clone()).collect();
-    let verdicts: Vec<Verdict> = verify_stream(verifier, args.jobs.get(), programs).map(|(_, v)| v).collect();
+    let verdicts: Vec<Verdict> = verify_stream(backend, args.jobs.threads(), programs).map(|(_, v)| v).collect();
     let elapsed = started.elapsed();
 
     let mut table: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -102,7 +101,7 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
     }
     let paths: usize = verdicts.iter().map(|v| v.paths).sum();
     let exhausted = verdicts.iter().filter(|v| v.exhausted).count();
-    let saturated = verdicts.iter().filter(|v| v.stopped == robosim::verify::Stopped::Saturated).count();
+    let saturated = verdicts.iter().filter(|v| v.stopped == robosim_verify::Stopped::Saturated).count();
     writeln!(
         out,
         "{paths} paths, {exhausted} trees exhausted, {saturated} searches saturated; {:.1} s, {:.1} programs/s, {:.0} paths/s",
@@ -118,5 +117,5 @@ pub(crate) fn run(sandbox: &Arc<Sandbox>, args: &AgreementArgs) -> anyhow::Resul
         }
         writeln!(out, "{} disagreements written to {}", details.len(), path.display())?;
     }
-    Ok(ExitStatus::failure_if(!details.is_empty()))
+    Ok(details.is_empty())
 }

@@ -1,4 +1,4 @@
-//! `robosim roboeval-agreement CORPUS.jsonl`: robosim's grades on RoboEval's tasks against the
+//! `robosim-dev roboeval-agreement CORPUS.jsonl`: robosim's grades on RoboEval's tasks against the
 //! per-state verdicts RoboEval's own harness gave (the shape of
 //! `../shared/corpus/roboeval_dev.jsonl`: `task`, `program`, `roboeval.states[].passed`).
 //! Prints agreement per task and overall, per state and per program, and writes every
@@ -8,34 +8,29 @@ use std::{collections::BTreeMap, fs, io::Write, path::PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use robosim::{
-    Sandbox,
-    grade::{
-        GradeConfig, Grader, Task, WorldResult, grade,
-        roboeval::{EvalClass, run_state},
-    },
+use robosim_backend::Grading;
+use robosim_grade::{
+    GradeConfig, GradeOverrides, Task, WorldResult, grade,
+    roboeval::{EvalClass, run_state},
 };
 use serde_json::{Value, json};
-
-use super::shared::{ExitStatus, JobsArgs, LimitArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct RoboEvalAgreementArgs {
     /// The labelled corpus (JSONL with `task`, `program`, `roboeval.states[].passed`).
     corpus: PathBuf,
     /// The RoboEval tasks.
-    #[arg(long, default_value = "seeds/roboeval")]
-    pub(crate) tasks: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    tasks: PathBuf,
     /// Write the disagreements, with robosim's and RoboEval's traces, to this JSONL file
     /// (robosim's grade records go beside it, `FILE.grades.jsonl`).
-    #[arg(long, value_name = "FILE", default_value = "target/roboeval-agreement.jsonl")]
+    #[arg(long, value_name = "FILE")]
     details: PathBuf,
     #[command(flatten)]
-    pub(crate) jobs: JobsArgs,
-    #[command(flatten)]
-    pub(crate) limits: LimitArgs,
-    #[command(flatten)]
-    pub(crate) trace: super::shared::TraceArgs,
+    jobs: crate::JobsArgs,
+    /// Grading settings over the defaults, as JSON (`{"trace": "calls", "fuel": 2000000000}`).
+    #[arg(long, value_name = "JSON", default_value = "{}")]
+    settings: String,
 }
 
 #[derive(Default)]
@@ -54,16 +49,21 @@ fn class_of(record: &Value) -> anyhow::Result<EvalClass> {
     Ok(EvalClass::of(&states))
 }
 
-pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreementArgs) -> anyhow::Result<ExitStatus> {
+/// Prints the table; `Ok(false)` when anything disagrees.
+pub(crate) fn run(args: &RoboEvalAgreementArgs) -> anyhow::Result<bool> {
     let tasks = Task::load_dir(&args.tasks)?;
     let mut config = GradeConfig::new(&args.corpus);
-    config.output = robosim::fs::beside(&args.details, "grades");
-    config.jobs = args.jobs.get();
-    let grading = robosim::grade::Grading { limits: args.limits.grading(), trace: args.trace.reading() };
+    config.output = robosim_fs::beside(&args.details, "grades");
+    config.jobs = args.jobs.threads();
+    let overrides: GradeOverrides = serde_json::from_str(&args.settings).context("--settings")?;
+    let grading = overrides.resolve()?;
+    let grader = Grading::new(&args.tasks, grading, &crate::sandbox_setup(), &args.jobs.place()?)?;
+    // This process's own sandbox runs only the states it shows, one at a time.
+    let sandbox = crate::sandbox_setup().sandbox(grading.limits, 1)?;
     if let Some(dir) = config.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let summary = grade(&config, &tasks, grader, &mut |_| {})?;
+    let summary = grade(&config, &tasks, &grader, &mut |_| {})?;
     let corpus = fs::read_to_string(&args.corpus).with_context(|| format!("reading {}", args.corpus.display()))?;
     let grades = fs::read_to_string(&config.output).with_context(|| format!("reading {}", config.output.display()))?;
     let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
@@ -107,7 +107,7 @@ pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreeme
             let task = tasks.iter().find(|t| t.name == name);
             let trace: Option<Vec<String>> = task.and_then(|t| t.states.get(k)).map(|case| {
                 let program = row["program"].as_str().unwrap_or_default();
-                run_state(case, program, sandbox, &grading).1.elements.iter().map(ToString::to_string).collect()
+                run_state(case, program, &sandbox, &grading).1.elements.iter().map(ToString::to_string).collect()
             });
             let disagreement = json!({
                 "line": line + 1,
@@ -155,7 +155,5 @@ pub(crate) fn run(sandbox: &Sandbox, grader: &dyn Grader, args: &RoboEvalAgreeme
         summary.wall_time,
         args.details.display()
     )?;
-    Ok(ExitStatus::failure_if(
-        total.states.0 < total.states.1 || total.programs.0 < total.programs.1 || total.classes.0 < total.classes.1,
-    ))
+    Ok(total.states.0 == total.states.1 && total.programs.0 == total.programs.1 && total.classes.0 == total.classes.1)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use robosim_llm::{ChatRequest, Client, Completion, Message};
-use robosim_verify::Verifier;
+use robosim_verify::Verify;
 
 use crate::{Error, PipelineConfig, Seeds, Similarity, StageSampling};
 
@@ -14,7 +14,7 @@ pub(crate) struct Context {
     /// The seeds, those too close to a benchmark prompt left out.
     pub(crate) seeds: Seeds,
     pub(crate) client: Client,
-    pub(crate) verifier: Verifier,
+    pub(crate) verifier: Box<dyn Verify + Send>,
     pub(crate) similarity: Similarity,
     /// The benchmark's prompts (decontamination).
     pub(crate) benchmark: Vec<String>,

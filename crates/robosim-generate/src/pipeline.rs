@@ -3,7 +3,7 @@
 use std::fs;
 
 use robosim_llm::{Client, ClientStats};
-use robosim_verify::Verifier;
+use robosim_verify::Verify;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -47,7 +47,7 @@ pub struct Decontamination {
 impl Pipeline {
     /// # Errors
     /// When the seeds do not load or the output directory cannot be made.
-    pub fn new(config: PipelineConfig, client: Client, verifier: Verifier) -> Result<Self, Error> {
+    pub fn new(config: PipelineConfig, client: Client, verifier: impl Verify + Send + 'static) -> Result<Self, Error> {
         let mut seeds =
             Seeds::load_with(&config.seeds_dir, config.seed_tasks.as_deref(), config.prompts_dir.as_deref())?;
         let similarity = Similarity::new(config.dedup, config.similarity_threshold, config.tokenizer.as_deref())?;
@@ -64,6 +64,7 @@ impl Pipeline {
             !copied
         });
         fs::create_dir_all(&config.out_dir).map_err(|e| Error::io(&config.out_dir, e))?;
+        let verifier: Box<dyn Verify + Send> = Box::new(verifier);
         let context = Context { config, seeds, client, verifier, similarity, benchmark, contaminated_seeds };
         Ok(Self { context })
     }

@@ -2,7 +2,7 @@
 //! ([`InProcess`]), or anything else that answers the same (robosim's CLI uses worker
 //! processes, see `robosim_parallel::ProcessPool`).
 
-use robosim_sandbox::{Limits, Sandbox};
+use robosim_sandbox::{LimitOverrides, Limits, Sandbox, SettingError};
 use serde::{Deserialize, Serialize};
 
 use crate::{FailedCheck, Task, TraceReading, WorldResult, grade_one, grade_together, roboeval::state_name};
@@ -29,6 +29,28 @@ impl Default for Grading {
     /// [`grade_limits`], and RoboEval's own reading of the trace.
     fn default() -> Self {
         Self { limits: grade_limits(), trace: TraceReading::Printed }
+    }
+}
+
+/// Grading settings the user set; `None` keeps the default ([`Grading::default`], the one
+/// place grading's defaults are written). The command line (`robosim settings grade` prints
+/// the result), the Python keywords and Rust callers all resolve through it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GradeOverrides {
+    pub trace: Option<TraceReading>,
+    #[serde(flatten)]
+    pub limits: LimitOverrides,
+}
+
+impl GradeOverrides {
+    /// The settings: [`Grading::default`] with what was set replaced, each checked.
+    ///
+    /// # Errors
+    /// The first setting out of its range.
+    pub fn resolve(&self) -> Result<Grading, SettingError> {
+        let base = Grading::default();
+        Ok(Grading { limits: self.limits.over(base.limits)?, trace: self.trace.unwrap_or(base.trace) })
     }
 }
 

@@ -45,7 +45,7 @@ pub use grade::{
     GradeConfig, GradeRecord, GradeStatus, Progress, Summary, TaskSummary, grade, grade_one, grade_together,
     read_completion, run_events,
 };
-pub use grader::{Grader, Grading, InProcess, grade_limits, not_run};
+pub use grader::{GradeOverrides, Grader, Grading, InProcess, grade_limits, not_run};
 pub use pattern::{Name, Pattern, Step, Text};
 pub use printed::{CutBy, ReadTrace, TraceCut, TraceReading};
 pub use result::{FailedCheck, NOT_RUN, WorldResult};

@@ -13,27 +13,22 @@
 //! Every program runs in the same wasm sandbox as the `robosim` command's: a hostile program
 //! ends in a typed verdict, never in an exception or a crash of the Python process.
 
+mod grade;
 mod settings;
 mod workers;
 
-use std::{
-    collections::HashMap,
-    path::PathBuf,
-    sync::{Arc, OnceLock},
-};
+use std::sync::{Arc, OnceLock};
 
 use pyo3::{
     create_exception,
     exceptions::{PyException, PyValueError},
     prelude::*,
-    types::PyList,
 };
-use robosim_grade::Grader;
-use robosim_sandbox::{DEFAULT_MAX_PROGRAM_BYTES, Program, Sandbox, SandboxConfig};
-use robosim_verify::VerifyConfig;
-use serde_json::Value;
+use robosim_backend::{SandboxSetup, Verification};
+use robosim_sandbox::{Program, Sandbox, SandboxConfig};
+use robosim_verify::{Search, Verify, VerifyConfig, VerifyOverrides};
 
-use crate::settings::Settings;
+use crate::settings::{LimitKeywords, count, value_error};
 
 create_exception!(
     robosim,
@@ -67,22 +62,35 @@ fn sandbox(limits: robosim_sandbox::Limits) -> PyResult<Arc<Sandbox>> {
     Sandbox::with_config(config).map(Arc::new).map_err(failed)
 }
 
-/// The sandbox `run` and `grade` share (made on first use).
+/// The sandbox `run` uses (made on first use).
 fn shared_sandbox(py: Python<'_>) -> PyResult<Arc<Sandbox>> {
     static SHARED: OnceLock<Arc<Sandbox>> = OnceLock::new();
     if let Some(sandbox) = SHARED.get() {
         return Ok(sandbox.clone());
     }
-    let made = py.detach(|| sandbox(robosim_grade::grade_limits()))?;
+    let made = py.detach(|| sandbox(robosim_sandbox::Limits::default()))?;
     Ok(SHARED.get_or_init(|| made).clone())
 }
 
-/// The verdict on one program.
-#[pyclass(frozen, module = "robosim", name = "Verdict")]
+/// The verdict on one program. Verdicts compare equal when they say the same, and pickle
+/// (as their JSON).
+#[pyclass(frozen, eq, module = "robosim", name = "Verdict")]
+#[derive(PartialEq)]
 struct PyVerdict(robosim_verify::Verdict);
 
 #[pymethods]
 impl PyVerdict {
+    /// A verdict from its dict (as `to_dict` gives it, or a verdicts file's `robosim` record).
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text).map(Self).map_err(|e| PyValueError::new_err(format!("not a verdict: {e}")))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (serde_json::to_string(&slf.get().0).map_err(failed)?,)))
+    }
+
     /// True when no path failed.
     #[getter]
     fn accepted(&self) -> bool {
@@ -168,59 +176,75 @@ impl PyVerdict {
 }
 
 /// Verifies robot programs: explores the worlds each program's choices open, in the
-/// sandbox, and reaches a verdict. Settings are checked when it is made (`ValueError`).
+/// sandbox, and reaches a verdict. Each keyword left at None keeps robosim's default (as
+/// `robosim settings verify` prints them); settings are checked when it is made
+/// (`ValueError`). A verifier pickles as its settings.
 #[pyclass(frozen, module = "robosim", name = "Verifier")]
 struct PyVerifier {
     verifier: robosim_verify::Verifier,
     /// Worker processes for `verify_many` with several jobs (started on first use, kept).
-    workers: OnceLock<robosim_verify::Workers>,
+    workers: OnceLock<(usize, Verification)>,
+}
+
+impl PyVerifier {
+    fn with_config(py: Python<'_>, config: VerifyConfig) -> PyResult<Self> {
+        let sandbox = py.detach(|| sandbox(config.limits))?;
+        Ok(Self { verifier: robosim_verify::Verifier::with_sandbox(sandbox, config), workers: OnceLock::new() })
+    }
 }
 
 #[pymethods]
 impl PyVerifier {
     #[new]
     #[pyo3(signature = (
-        *, search = "coverage".to_owned(), max_paths = 100, max_depth = 40, patience = 12, random_runs = 100,
-        seed = 0, fuel = 2_000_000_000, fuel_budget = 20_000_000_000, memory_mib = 256, deadline_ms = 10_000,
-        robot_calls = 10_000, output_bytes = 1 << 20, robot_data_bytes = 1 << 20, reference_normalization = false
+        *, search = None, max_paths = None, max_depth = None, patience = None, random_runs = None, seed = None,
+        fuel = None, fuel_budget = None, memory_mib = None, deadline_ms = None, robot_calls = None,
+        output_bytes = None, robot_data_bytes = None, reference_normalization = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        search: String,
-        max_paths: i64,
-        max_depth: i64,
-        patience: i64,
-        random_runs: i64,
-        seed: i64,
-        fuel: i64,
-        fuel_budget: i64,
-        memory_mib: i64,
-        deadline_ms: i64,
-        robot_calls: i64,
-        output_bytes: i64,
-        robot_data_bytes: i64,
-        reference_normalization: bool,
+        search: Option<&str>,
+        max_paths: Option<i64>,
+        max_depth: Option<i64>,
+        patience: Option<i64>,
+        random_runs: Option<i64>,
+        seed: Option<i64>,
+        fuel: Option<i64>,
+        fuel_budget: Option<i64>,
+        memory_mib: Option<i64>,
+        deadline_ms: Option<i64>,
+        robot_calls: Option<i64>,
+        output_bytes: Option<i64>,
+        robot_data_bytes: Option<i64>,
+        reference_normalization: Option<bool>,
     ) -> PyResult<Self> {
-        let settings = Settings {
-            search,
-            max_paths,
-            max_depth,
-            patience,
-            random_runs,
-            seed,
-            fuel,
-            fuel_budget,
-            memory_mib,
-            deadline_ms,
-            robot_calls,
-            output_bytes,
-            robot_data_bytes,
+        let limits = LimitKeywords { fuel, memory_mib, deadline_ms, output_bytes, robot_calls, robot_data_bytes };
+        let overrides = VerifyOverrides {
+            search: search.map(str::parse::<Search>).transpose().map_err(value_error)?,
+            max_paths: count("max_paths", max_paths)?,
+            max_depth: count("max_depth", max_depth)?,
+            patience: count("patience", patience)?,
+            random_runs: count("random_runs", random_runs)?,
+            seed: count("seed", seed)?,
+            fuel_budget: count("fuel_budget", fuel_budget)?,
             reference_normalization,
+            limits: limits.overrides()?,
         };
-        let config = settings.config()?;
-        let sandbox = py.detach(|| sandbox(config.limits))?;
-        Ok(Self { verifier: robosim_verify::Verifier::with_sandbox(sandbox, config), workers: OnceLock::new() })
+        Self::with_config(py, overrides.resolve().map_err(value_error)?)
+    }
+
+    /// A verifier with the settings `settings()` gave (JSON).
+    #[staticmethod]
+    fn from_settings(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let config: VerifyConfig =
+            serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("not a verifier's settings: {e}")))?;
+        Self::with_config(py, config)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_settings = slf.get_type().getattr("from_settings")?;
+        Ok((from_settings, (serde_json::to_string(slf.get().verifier.config()).map_err(failed)?,)))
     }
 
     /// Every setting, as a dict (as a verdicts file's manifest records them).
@@ -245,22 +269,22 @@ impl PyVerifier {
             return Err(PyValueError::new_err("programs must be an iterable of programs, not one str"));
         }
         let programs: Vec<String> = programs.try_iter()?.map(|p| p?.extract::<String>()).collect::<PyResult<_>>()?;
-        let jobs = match jobs {
-            None => cores(),
-            Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
-            Some(n) => return Err(PyValueError::new_err(format!("jobs must be at least 1, not {n}"))),
-        };
+        let jobs = workers::jobs(jobs)?;
         let verdicts = if jobs == 1 || programs.len() <= 1 {
             py.detach(|| programs.iter().map(|p| self.verifier.verify(p)).collect())
         } else {
             let workers = match self.workers.get() {
-                Some(workers) => workers,
+                Some((_, workers)) => workers,
                 None => {
-                    let made = workers::workers(py, &self.verifier)?;
-                    self.workers.get_or_init(|| made)
+                    let config = *self.verifier.config();
+                    let made = Verification::new(config, &SandboxSetup::default(), &workers::place(py, jobs)?)
+                        .map_err(failed)?
+                        // When no worker can be started at all (no usable sys.executable), verify here.
+                        .or_in_process(self.verifier.clone());
+                    &self.workers.get_or_init(|| (jobs, made)).1
                 }
             };
-            py.detach(|| workers::verify_all(workers, &programs, jobs))
+            py.detach(|| workers::map_in_order(&programs, jobs, |p| workers.verify(p)))
         };
         Ok(verdicts.into_iter().map(PyVerdict).collect())
     }
@@ -282,61 +306,11 @@ fn run<'py>(py: Python<'py>, program: String, entry: Option<String>) -> PyResult
     to_python(py, &report)
 }
 
-/// Grades completions on the benchmark tasks in `task_dir` (RoboEval's or robosim's task
-/// files), as `robosim grade` does. Each completion is a dict with `task` and `completion`
-/// (or `program`); `id` and `prompt` are carried through. Returns `robosim grade`'s record
-/// for each, in order (`line` is its 1-based position): `status` ("passed", "failed",
-/// "invalid_input" with a `message`), `task`, `trace` (how it was read), and one result per
-/// world. `trace` is "printed" (RoboEval's reading of stdout) or "calls" (every robot call,
-/// whatever the program printed: for untrusted completions).
+/// The worker process's loop (`python -c "import robosim._robosim as r; r._worker()"`): its
+/// job and settings as one JSON line on stdin, then one request per line (`robosim_backend`).
 #[pyfunction]
-#[pyo3(signature = (task_dir, completions, *, trace = "printed"))]
-fn grade<'py>(
-    py: Python<'py>,
-    task_dir: PathBuf,
-    completions: &Bound<'py, PyAny>,
-    trace: &str,
-) -> PyResult<Bound<'py, PyList>> {
-    let trace = match trace {
-        "printed" => robosim_grade::TraceReading::Printed,
-        "calls" => robosim_grade::TraceReading::Calls,
-        other => return Err(PyValueError::new_err(format!("trace must be 'printed' or 'calls', not {other:?}"))),
-    };
-    let tasks = robosim_grade::Task::load_dir(&task_dir).map_err(failed)?;
-    let by_name: HashMap<&str, &robosim_grade::Task> = tasks.iter().map(|t| (t.name.as_str(), t)).collect();
-    let sandbox = shared_sandbox(py)?;
-    let mut grader = robosim_grade::InProcess::new(&sandbox);
-    grader.grading.trace = trace;
-    let dumps = py.import("json")?.getattr("dumps")?;
-    let out = PyList::empty(py);
-    for (i, item) in completions.try_iter()?.enumerate() {
-        // Through JSON, so that a completion is read exactly as a line of a completions file.
-        let text: String = dumps.call1((item?,))?.extract()?;
-        let read = serde_json::from_str::<Value>(&text).map_err(|e| format!("not JSON: {e}")).and_then(|value| {
-            let (task, source) = robosim_grade::read_completion(&value, &by_name, DEFAULT_MAX_PROGRAM_BYTES)?;
-            Ok((value, task, source))
-        });
-        let record = match read {
-            Ok((value, task, source)) => {
-                let worlds = py.detach(|| grader.grade(task, &source));
-                robosim_grade::GradeRecord::graded(i + 1, &value, task, trace, worlds)
-            }
-            Err(message) => robosim_grade::GradeRecord::invalid(i + 1, message),
-        };
-        out.append(to_python(py, &record)?)?;
-    }
-    Ok(out)
-}
-
-/// The worker process's loop (`python -c "import robosim._robosim as r; r._serve_verify(S)"`):
-/// answers each program on stdin with its verdict on stdout under the settings `S` (JSON).
-#[pyfunction]
-fn _serve_verify(py: Python<'_>, settings: &str) -> PyResult<()> {
-    let config: VerifyConfig =
-        serde_json::from_str(settings).map_err(|e| PyValueError::new_err(format!("bad settings: {e}")))?;
-    let sandbox = py.detach(|| sandbox(config.limits))?;
-    let verifier = robosim_verify::Verifier::with_sandbox(sandbox, config);
-    py.detach(|| robosim_verify::serve(&verifier)).map_err(failed)
+fn _worker(py: Python<'_>) -> PyResult<()> {
+    py.detach(robosim_backend::serve_worker).map_err(failed)
 }
 
 /// The default settings of a verifier, as a dict.
@@ -345,14 +319,23 @@ fn default_settings(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     to_python(py, &VerifyConfig::default())
 }
 
+/// The default settings of a grader, as a dict.
+#[pyfunction]
+fn default_grade_settings(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_python(py, &robosim_grade::Grading::default())
+}
+
 #[pymodule]
 fn _robosim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVerifier>()?;
     m.add_class::<PyVerdict>()?;
+    m.add_class::<grade::PyGrader>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
-    m.add_function(wrap_pyfunction!(grade, m)?)?;
+    m.add_function(wrap_pyfunction!(grade::grade, m)?)?;
     m.add_function(wrap_pyfunction!(default_settings, m)?)?;
-    m.add_function(wrap_pyfunction!(_serve_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(default_grade_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(_worker, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("RobosimError", m.py().get_type::<RobosimError>())?;
     m.add("GUEST_SHA256", robosim_sandbox::GUEST_SHA256)?;
     Ok(())

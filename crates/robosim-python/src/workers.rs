@@ -1,27 +1,37 @@
-//! `verify_many`'s worker processes: this Python running the extension's `_serve_verify`
-//! (`robosim_verify::serve`), fed as `verify-batch` feeds the `robosim verify-worker`s.
+//! Worker processes for `verify_many` and `Grader.grade`: this Python running the extension's
+//! `_worker` (`robosim_backend::serve_worker`), the same workers `robosim -j N` starts.
 
 use pyo3::prelude::*;
-use robosim_parallel::{ProcessPool, Window, json_weight, ordered_map};
-use robosim_verify::{Verdict, Verifier, Verify, Workers};
+use robosim_backend::{Place, WorkerCommand};
+use robosim_parallel::{Window, json_weight, ordered_map};
 
-/// Workers running `sys.executable` with `verifier`'s settings (started when needed); when
-/// none can be started, `verifier` verifies in this process.
-pub(crate) fn workers(py: Python<'_>, verifier: &Verifier) -> PyResult<Workers> {
-    let python: String = py.import("sys")?.getattr("executable")?.extract()?;
-    let settings = serde_json::to_string(verifier.config()).map_err(crate::failed)?;
-    let code = format!("import robosim._robosim as r; r._serve_verify({settings:?})");
-    Ok(Workers::new(ProcessPool::new(python, ["-c".to_owned(), code])).or_in_process(verifier.clone()))
+/// `jobs` as Python gave it: None is one per core.
+pub(crate) fn jobs(jobs: Option<i64>) -> PyResult<usize> {
+    match jobs {
+        None => Ok(crate::cores()),
+        Some(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        Some(n) => Err(pyo3::exceptions::PyValueError::new_err(format!("jobs must be at least 1, not {n}"))),
+    }
 }
 
-/// `programs` verified by `backend` on `jobs` threads; verdicts in input order.
-pub(crate) fn verify_all(backend: &dyn Verify, programs: &[String], jobs: usize) -> Vec<Verdict> {
-    let mut verdicts = Vec::with_capacity(programs.len());
-    let sink = |_: &String, verdict| {
-        verdicts.push(verdict);
+/// `jobs` worker processes running `sys.executable` with this module.
+pub(crate) fn place(py: Python<'_>, jobs: usize) -> PyResult<Place> {
+    let python: String = py.import("sys")?.getattr("executable")?.extract()?;
+    let code = "import robosim._robosim as r; r._worker()";
+    Ok(Place::Workers { command: WorkerCommand::new(python, ["-c", code]), jobs })
+}
+
+/// `f` over `items` on `jobs` threads; results in input order.
+pub(crate) fn map_in_order<T: Sync, R: Send + serde::Serialize>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let mut out = Vec::with_capacity(items.len());
+    let sink = |_: &T, result| {
+        out.push(result);
         Ok::<(), std::convert::Infallible>(())
     };
-    let verify = |program: &&String| backend.verify(program);
-    let Ok(()) = ordered_map(programs.iter(), jobs, Window::items(jobs * 16), verify, json_weight, sink);
-    verdicts
+    let Ok(()) = ordered_map(items.iter(), jobs, Window::items(jobs * 16), |item: &&T| f(item), json_weight, sink);
+    out
 }

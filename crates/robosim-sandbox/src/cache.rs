@@ -18,7 +18,8 @@ use wasmtime::{Engine, Module};
 use crate::{Error, GUEST_SHA256, GUEST_WASM};
 
 /// Where the compiled guest is cached.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CachePolicy {
     /// `$ROBOSIM_CACHE_DIR`, else `$XDG_CACHE_HOME/robosim`, else `~/.cache/robosim`.
     #[default]

@@ -79,13 +79,21 @@ impl Default for VerifyConfig {
 
 /// What reaches a verdict on a program: a [`Verifier`] in this process, or anything that
 /// answers the same (robosim's CLI hands programs to worker processes).
-pub trait Verify: Sync {
+pub trait Verify: Sync + std::fmt::Debug {
     fn verify(&self, source: &str) -> Verdict;
+
+    /// The settings its verdicts are reached under: what a verdicts file's manifest and a
+    /// verdict cache's keys record, so they can never differ from the verdicts'.
+    fn config(&self) -> &VerifyConfig;
 }
 
 impl Verify for Verifier {
     fn verify(&self, source: &str) -> Verdict {
         Self::verify(self, source)
+    }
+
+    fn config(&self) -> &VerifyConfig {
+        Self::config(self)
     }
 }
 

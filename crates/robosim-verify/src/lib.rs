@@ -8,7 +8,7 @@
 //! until the tree is exhausted, the search saturates or a bound ends it, and rejects the
 //! program on the first path that fails; the [`Verdict`] says how many paths ran and why
 //! the search [`Stopped`]. Plain depth-first search and a seeded random mode (the reference
-//! checker's sampling) remain.
+//! checker's sampling) remain. Verification in worker processes is `robosim-backend`'s.
 //!
 //! ```
 //! use robosim_verify::{Verifier, VerifyConfig};
@@ -30,12 +30,12 @@
 mod class;
 mod explore;
 mod guided;
+mod settings;
 mod verdict;
-mod workers;
 
 pub use class::ErrorClass;
 pub use explore::{DEFAULT_PATIENCE, Strategy, Verifier, Verify, VerifyConfig};
+pub use settings::{DEFAULT_RANDOM_RUNS, Search, VerifyOverrides};
 pub use verdict::{
     Failure, RECORD_CHOICES, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict, reference_class,
 };
-pub use workers::{Workers, serve};

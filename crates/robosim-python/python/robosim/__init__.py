@@ -13,9 +13,12 @@ a crash of this process.
 
 from robosim._robosim import (
     GUEST_SHA256,
+    Grader,
     RobosimError,
     Verdict,
     Verifier,
+    __version__,
+    default_grade_settings,
     default_settings,
     grade,
     run,
@@ -24,10 +27,13 @@ from robosim.data import VerifyBatch
 
 __all__ = [
     "GUEST_SHA256",
+    "Grader",
     "RobosimError",
     "Verdict",
     "Verifier",
     "VerifyBatch",
+    "__version__",
+    "default_grade_settings",
     "default_settings",
     "grade",
     "run",

@@ -1,0 +1,93 @@
+//! Where a job's programs run, and the sandbox each process makes for them.
+
+use std::{ffi::OsString, path::PathBuf, sync::Arc};
+
+use robosim_parallel::ProcessPool;
+use robosim_sandbox::{CachePolicy, Limits, Sandbox, SandboxConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, WorkerSetup};
+
+/// How a process makes its sandbox: the guest cache and whether runs start from the
+/// snapshot. The parent sends its own to its workers, so every process runs the same guest
+/// the same way; limits come from the job's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxSetup {
+    pub cache: CachePolicy,
+    pub snapshot: bool,
+}
+
+impl Default for SandboxSetup {
+    fn default() -> Self {
+        let config = SandboxConfig::default();
+        Self { cache: config.cache, snapshot: config.snapshot }
+    }
+}
+
+impl SandboxSetup {
+    /// A sandbox whose runs default to `limits`, with a slot for each of `runs_at_once`.
+    ///
+    /// # Errors
+    /// When the sandbox cannot be set up.
+    pub fn sandbox(&self, limits: Limits, runs_at_once: usize) -> Result<Arc<Sandbox>, Error> {
+        let config = SandboxConfig {
+            cache: self.cache.clone(),
+            limits,
+            snapshot: self.snapshot,
+            // One pool slot per thread running programs; more would only reserve address space.
+            max_concurrent_runs: u32::try_from(runs_at_once.max(1)).unwrap_or(u32::MAX),
+        };
+        Ok(Arc::new(Sandbox::with_config(config)?))
+    }
+}
+
+/// The command that starts a worker process (it must call [`crate::serve_worker`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCommand {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+}
+
+impl WorkerCommand {
+    #[must_use]
+    pub fn new(program: impl Into<PathBuf>, args: impl IntoIterator<Item = impl Into<OsString>>) -> Self {
+        Self { program: program.into(), args: args.into_iter().map(Into::into).collect() }
+    }
+
+    /// This executable's `robosim worker` (the `robosim` binary).
+    ///
+    /// # Errors
+    /// When the path of this executable cannot be found.
+    pub fn current_exe_worker() -> std::io::Result<Self> {
+        Ok(Self::new(std::env::current_exe()?, ["worker"]))
+    }
+
+    pub(crate) fn pool(&self, setup: &WorkerSetup, jobs: usize) -> ProcessPool {
+        ProcessPool::new(&self.program, &self.args).with_setup(setup).with_max(jobs)
+    }
+}
+
+/// Where a job's programs run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// In this process, on the caller's threads (as many at once as there are cores).
+    InProcess,
+    /// In at most `jobs` worker processes started by `command` as needed and kept: on a
+    /// virtual machine, threads running copy-on-write snapshots slow each other down (see
+    /// `robosim_parallel::ProcessPool`), processes do not.
+    Workers { command: WorkerCommand, jobs: usize },
+}
+
+impl Place {
+    /// What `-j/--jobs N` means in every command: one job runs in this process, more in `N`
+    /// worker processes started by `command`.
+    #[must_use]
+    pub fn for_jobs(jobs: usize, command: WorkerCommand) -> Self {
+        if jobs <= 1 { Self::InProcess } else { Self::Workers { command, jobs } }
+    }
+}
+
+/// Programs a sandbox in this process runs at once: one per core (more threads wait).
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}

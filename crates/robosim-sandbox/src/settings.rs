@@ -1,0 +1,128 @@
+//! Limits as a user gives them: only what they set, over defaults defined once (the
+//! [`Default`] of [`Limits`] or of the job's settings). The command line, the Python keywords
+//! and the library all resolve a [`LimitOverrides`] with [`LimitOverrides::over`], so the same
+//! flags give the same limits everywhere, checked the same way.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Limits;
+
+/// A setting out of its range, named as the user wrote it (`memory_mib`, `max_paths`, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} {detail}")]
+pub struct SettingError {
+    pub name: &'static str,
+    /// What is wrong with it: `must be at least 64, not 8`.
+    pub detail: String,
+}
+
+/// The least guest memory a run can start in: the interpreter itself needs ~40 MiB.
+pub const MIN_MEMORY_MIB: u64 = 64;
+/// The most guest memory a run may have.
+pub const MAX_MEMORY_MIB: u64 = 4096;
+
+/// `value`, if it is at least `min`.
+///
+/// # Errors
+/// When it is less.
+pub fn at_least(name: &'static str, value: u64, min: u64) -> Result<u64, SettingError> {
+    if value < min {
+        return Err(SettingError { name, detail: format!("must be at least {min}, not {value}") });
+    }
+    Ok(value)
+}
+
+/// `value` as a `usize`, if it is at least `min`.
+///
+/// # Errors
+/// When it is less, or too large for this machine.
+pub fn size_at_least(name: &'static str, value: u64, min: u64) -> Result<usize, SettingError> {
+    usize::try_from(at_least(name, value, min)?)
+        .map_err(|_| SettingError { name, detail: format!("is too large: {value}") })
+}
+
+/// Per-run limits the user set; `None` keeps the default of the job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitOverrides {
+    /// Fuel per run (about 7.7 G per second of compute).
+    pub fuel: Option<u64>,
+    /// Guest memory, in MiB ([`MIN_MEMORY_MIB`]..=[`MAX_MEMORY_MIB`]).
+    pub memory_mib: Option<u64>,
+    /// The wall-clock deadline per run, in milliseconds.
+    pub deadline_ms: Option<u64>,
+    /// Bytes of printed output kept before the run is stopped.
+    pub output_bytes: Option<u64>,
+    /// Robot calls allowed per run.
+    pub robot_calls: Option<u64>,
+    /// Bytes a run may pass to and get back from the world, counted as JSON.
+    pub robot_data_bytes: Option<u64>,
+}
+
+impl LimitOverrides {
+    /// `base` with what was set replaced, each checked.
+    ///
+    /// # Errors
+    /// The first setting out of its range.
+    pub fn over(&self, base: Limits) -> Result<Limits, SettingError> {
+        let memory_bytes = match self.memory_mib {
+            None => base.memory_bytes,
+            Some(mib) if mib > MAX_MEMORY_MIB => {
+                return Err(SettingError {
+                    name: "memory_mib",
+                    detail: format!("must be at most {MAX_MEMORY_MIB}, not {mib}"),
+                });
+            }
+            Some(mib) => size_at_least("memory_mib", mib, MIN_MEMORY_MIB)? << 20,
+        };
+        Ok(Limits {
+            fuel: self.fuel.map(|f| at_least("fuel", f, 1)).transpose()?.unwrap_or(base.fuel),
+            memory_bytes,
+            deadline: self
+                .deadline_ms
+                .map(|ms| at_least("deadline_ms", ms, 1).map(Duration::from_millis))
+                .transpose()?
+                .unwrap_or(base.deadline),
+            output_bytes: self
+                .output_bytes
+                .map(|b| size_at_least("output_bytes", b, 0))
+                .transpose()?
+                .unwrap_or(base.output_bytes),
+            robot_calls: self
+                .robot_calls
+                .map(|n| at_least("robot_calls", n, 1))
+                .transpose()?
+                .unwrap_or(base.robot_calls),
+            robot_data_bytes: self
+                .robot_data_bytes
+                .map(|b| size_at_least("robot_data_bytes", b, 0))
+                .transpose()?
+                .unwrap_or(base.robot_data_bytes),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LimitOverrides, SettingError};
+    use crate::Limits;
+
+    #[test]
+    fn only_what_was_set_changes_and_ranges_are_checked() {
+        let base = Limits::default();
+        assert_eq!(LimitOverrides::default().over(base), Ok(base));
+        let set = LimitOverrides { fuel: Some(7), memory_mib: Some(128), ..LimitOverrides::default() };
+        assert_eq!(set.over(base), Ok(Limits { fuel: 7, memory_bytes: 128 << 20, ..base }));
+        let small = LimitOverrides { memory_mib: Some(8), ..LimitOverrides::default() };
+        assert_eq!(
+            small.over(base),
+            Err(SettingError { name: "memory_mib", detail: "must be at least 64, not 8".into() })
+        );
+        let big = LimitOverrides { memory_mib: Some(5000), ..LimitOverrides::default() };
+        assert_eq!(big.over(base).unwrap_err().to_string(), "memory_mib must be at most 4096, not 5000");
+        let none = LimitOverrides { robot_calls: Some(0), ..LimitOverrides::default() };
+        assert_eq!(none.over(base).unwrap_err().name, "robot_calls");
+    }
+}

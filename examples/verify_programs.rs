@@ -16,8 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "def task_program():\n    go_to('kitchen')\n    if not is_in_room('apple'):\n        pick('apple')\n";
     for program in [careful, careless] {
         let verdict = verifier.verify(program);
-        println!("accepted={} after {} paths (exhausted: {})", verdict.accepted, verdict.paths, verdict.exhausted);
-        if let Some(failure) = verdict.failure {
+        println!("accepted={} after {} paths (exhausted: {})", verdict.accepted(), verdict.paths, verdict.exhausted());
+        if let Some(failure) = verdict.failure() {
             println!("  line {:?}: {}  (replay: {:?})", failure.line, failure.error, failure.choices);
         }
     }
@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Many programs on two threads; verdicts arrive in input order as they are ready.
     let programs = (0..8).map(|i| format!("def task_program():\n    go_to('room {i}')\n    say('hello')\n"));
     for (index, verdict) in verify_stream(verifier, 2, programs) {
-        println!("program {index}: accepted={}", verdict.accepted);
+        println!("program {index}: accepted={}", verdict.accepted());
     }
     Ok(())
 }

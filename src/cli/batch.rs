@@ -194,9 +194,10 @@ fn print_summary(out: &mut impl Write, s: &Summary, config: &BatchConfig) -> std
 }
 
 /// `812 exhausted, 290 saturated, 2 capped`.
-fn stopped(counts: &std::collections::BTreeMap<String, u64>) -> String {
+fn stopped(counts: &std::collections::BTreeMap<robosim::verify::SearchEnd, u64>) -> String {
     if counts.is_empty() {
         return "never run".to_owned();
     }
-    counts.iter().map(|(why, n)| format!("{n} {why}")).collect::<Vec<_>>().join(", ")
+    let named = |why: robosim::verify::SearchEnd| robosim::verify::Stopped::from(why).as_str();
+    counts.iter().map(|(why, n)| format!("{n} {}", named(*why))).collect::<Vec<_>>().join(", ")
 }

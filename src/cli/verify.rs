@@ -27,21 +27,21 @@ pub(crate) fn run(cli: &super::Cli, args: &VerifyArgs) -> anyhow::Result<ExitSta
     if verdict.was_not_run() {
         return Ok(ExitStatus::Error);
     }
-    Ok(ExitStatus::failure_if(!verdict.accepted))
+    Ok(ExitStatus::failure_if(!verdict.accepted()))
 }
 
 fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
-    let coverage = match verdict.stopped {
+    let coverage = match verdict.stopped() {
         Stopped::Exhausted => "every path",
         Stopped::Saturated => "saturated: the last paths showed nothing new",
         Stopped::Capped => "stopped by a bound",
         Stopped::Failed => "stopped at the failure",
         Stopped::NotRun => "robosim could not finish",
     };
-    if let Some(why) = &verdict.not_run {
+    if let Some(why) = &verdict.why_not_run() {
         return writeln!(out, "not verified: {why}");
     }
-    let head = if verdict.accepted { "accepted" } else { "rejected" };
+    let head = if verdict.accepted() { "accepted" } else { "rejected" };
     writeln!(
         out,
         "{head}: {} paths ({coverage}), {} fuel, {:.1} ms",
@@ -49,7 +49,7 @@ fn print_verdict(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()>
         verdict.fuel_used,
         verdict.wall_time.as_secs_f64() * 1e3
     )?;
-    let Some(failure) = &verdict.failure else { return Ok(()) };
+    let Some(failure) = &verdict.failure() else { return Ok(()) };
     let line = failure.line.map_or_else(|| "?".to_owned(), |l| l.to_string());
     writeln!(out, "line {line}: {}", failure.error)?;
     writeln!(out, "failing path (replay with these choices): {:?}", failure.choices)?;

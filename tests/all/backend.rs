@@ -70,12 +70,12 @@ fn a_verification_worker_that_dies_is_not_run_and_replaced() {
     let backend = Verification::new(VerifyConfig::default(), &SandboxSetup::default(), &dying_workers()).unwrap();
     let program = "def task_program():\n    say('hi')\n";
     let verdicts: Vec<_> = (0..6).map(|_| backend.verify(program)).collect();
-    let stopped: Vec<Stopped> = verdicts.iter().map(|v| v.stopped).collect();
+    let stopped: Vec<Stopped> = verdicts.iter().map(|v| v.stopped()).collect();
     use Stopped::{Exhausted, NotRun};
     assert_eq!(stopped, [Exhausted, Exhausted, NotRun, Exhausted, Exhausted, NotRun]);
     let verdict = &verdicts[2];
-    assert!(verdict.was_not_run() && verdict.failure.is_none(), "{verdict:?}");
-    assert!(verdict.not_run.as_deref().is_some_and(|why| why.contains("worker")), "{verdict:?}");
+    assert!(verdict.was_not_run() && verdict.failure().is_none(), "{verdict:?}");
+    assert!(verdict.why_not_run().as_deref().is_some_and(|why| why.contains("worker")), "{verdict:?}");
 }
 
 /// The same for grading: every world of the completion is not run, and grading goes on.

@@ -38,8 +38,8 @@ fn conformance_probes_agree_with_the_reference() {
         let expected = probe.robosim_expected.as_ref().unwrap_or(&probe.reference);
         let verdict = verifier.verify(&probe.program);
         count += 1;
-        let got_class = verdict.failure.as_ref().map(|f| f.class.to_string());
-        let ok = verdict.accepted == expected.accepted
+        let got_class = verdict.failure().map(|f| f.class.to_string());
+        let ok = verdict.accepted() == expected.accepted
             && (expected.accepted
                 || expected.error.is_empty()
                 || got_class.as_deref() == Some(reference_class(&expected.error)));
@@ -49,8 +49,8 @@ fn conformance_probes_agree_with_the_reference() {
                 probe.id,
                 expected.accepted,
                 expected.error,
-                verdict.accepted,
-                verdict.failure.as_ref().map(|f| &f.error)
+                verdict.accepted(),
+                verdict.failure().map(|f| &f.error)
             ));
         }
     }

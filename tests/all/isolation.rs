@@ -37,14 +37,14 @@ fn programs(prefix: &str) -> Vec<(String, String)> {
 /// (paths, fuel), not the wall time.
 fn key(verdict: &Verdict) -> Value {
     json!({
-        "accepted": verdict.accepted,
+        "accepted": verdict.accepted(),
         "paths": verdict.paths,
-        "exhausted": verdict.exhausted,
+        "exhausted": verdict.exhausted(),
         "fuel": verdict.fuel_used,
-        "class": verdict.failure.as_ref().map(|f| f.class.clone()),
-        "line": verdict.failure.as_ref().and_then(|f| f.line),
-        "error": verdict.failure.as_ref().map(|f| f.error.clone()),
-        "choices": verdict.failure.as_ref().map(|f| f.choices.clone()),
+        "class": verdict.failure().map(|f| f.class.clone()),
+        "line": verdict.failure().and_then(|f| f.line),
+        "error": verdict.failure().map(|f| f.error.clone()),
+        "choices": verdict.failure().map(|f| f.choices.clone()),
     })
 }
 
@@ -70,7 +70,7 @@ fn the_fixtures_cover_the_reported_tamperers() {
     let verifier = verifier();
     // The ordinary programs span verdicts: accepted, and rejected for several reasons.
     let classes: Vec<Option<String>> =
-        ordinary.iter().map(|(_, s)| verifier.verify(s).failure.map(|f| f.class.into())).collect();
+        ordinary.iter().map(|(_, s)| verifier.verify(s).failure().map(|f| f.class.clone().into())).collect();
     for expected in [None, Some("RobotPickError"), Some("NameError"), Some("RecursionError")] {
         assert!(classes.contains(&expected.map(str::to_owned)), "{expected:?} in {classes:?}");
     }
@@ -244,13 +244,13 @@ fn the_machinery_is_out_of_the_programs_reach() {
         ("setattr(type(get_all_rooms()), '__contains__', lambda s, i: True)", "TypeError"),
     ] {
         let verdict = verifier.verify(&format!("import robot\ndef task_program():\n    {probe}\n"));
-        let failure = verdict.failure.unwrap_or_else(|| panic!("{probe} should fail"));
+        let failure = verdict.failure().unwrap_or_else(|| panic!("{probe} should fail"));
         assert_eq!(failure.class, expected, "{probe}: {}", failure.error);
     }
     // A program that raises its own RobotError is not taken for the world's error.
     let verdict =
         verifier.verify("import robot\ndef task_program():\n    raise robot.RobotError('RobotPickError', 'x')\n");
-    assert_eq!(verdict.failure.expect("fails").class, "RobotError");
+    assert_eq!(verdict.failure().expect("fails").class, "RobotError");
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn within_one_program_the_usual_changes_do_not_carry_to_its_next_path() {
     // mark carried over. The guest's check sees builtins changed, so path 2 starts afresh.
     let source = "import builtins\ndef task_program():\n    if getattr(builtins, '_seen', False):\n        return\n    builtins._seen = True\n    if not is_in_room('apple'):\n        pick('apple')\n";
     let verdict = verifier().verify(source);
-    assert_eq!(verdict.failure.expect("the second path fails").class, "RobotPickError");
+    assert_eq!(verdict.failure().expect("the second path fails").class, "RobotPickError");
     // A clean program's paths share one instance.
     let program = robosim::Program::task("def task_program():\n    if is_in_room('apple'):\n        say('yes')\n");
     let mut session = SANDBOX.session(&program);
@@ -315,7 +315,7 @@ fn verdicts_keep_long_traces_and_values_cut_visibly() {
     let source =
         "def task_program():\n    for i in range(1000):\n        say('x' * 600)\n    pick('a')\n    pick('b')\n";
     let verdict = verifier().verify(source);
-    let failure = verdict.failure.expect("holding two objects fails");
+    let failure = verdict.failure().expect("holding two objects fails");
     assert_eq!(failure.class, "RobotPickError");
     assert_eq!(failure.trace.len(), robosim::verify::RECORD_EVENTS);
     assert_eq!(failure.trace_omitted, 1002 - robosim::verify::RECORD_EVENTS);

@@ -243,7 +243,7 @@ fn every_stage_against_a_scripted_server() {
     }
     // The unverified variant keeps a program RoboSim rejected; the verified ones do not.
     let self_instruct = jsonl(&dir.path("variants/self-instruct/dataset.instruction.jsonl"));
-    assert!(self_instruct.iter().any(|p| !verifier.verify(p["output"].as_str().unwrap()).accepted));
+    assert!(self_instruct.iter().any(|p| !verifier.verify(p["output"].as_str().unwrap()).accepted()));
     // The text format: the API, the instruction, the program.
     let text = jsonl(&dir.path("dataset.text.jsonl"));
     assert_eq!(text.len(), pairs.len());
@@ -262,7 +262,7 @@ fn every_stage_against_a_scripted_server() {
         assert_eq!(m["messages"][0]["content"], p["instruction"]);
         assert_eq!(m["messages"][1]["content"], p["output"]);
         assert!(robosim::generate::calls_robot_api(p["output"].as_str().unwrap()));
-        assert!(verifier.verify(p["output"].as_str().unwrap()).accepted);
+        assert!(verifier.verify(p["output"].as_str().unwrap()).accepted());
     }
     assert_eq!(pairs.iter().filter(|p| p["output"].as_str().unwrap().contains("lobby")).count(), 1);
     assert!(!pairs.iter().any(|p| p["instruction"].as_str().unwrap().starts_with("Count")));
@@ -435,7 +435,7 @@ fn the_seed_programs_are_accepted_by_robosim() {
     for task in &seeds.tasks {
         let program = task.program.as_deref().expect("every shipped seed has its program");
         let verdict = verifier.verify(program);
-        assert!(verdict.accepted, "{}: {:?}", task.id, verdict.failure.map(|f| f.error));
+        assert!(verdict.accepted(), "{}: {:?}", task.id, verdict.failure().map(|f| &f.error));
         assert!(robosim::generate::calls_robot_api(program));
     }
 }

@@ -19,7 +19,7 @@ fn verifier() -> Verifier {
 /// (class, line, outcome kind) of a program's first failure; `None` when it is accepted.
 fn failure(source: &str) -> Option<(String, Option<u32>, &'static str)> {
     let verdict = verifier().verify(source);
-    verdict.failure.map(|f| (f.class.to_string(), f.line, f.outcome.kind()))
+    verdict.failure().map(|f| (f.class.to_string(), f.line, f.outcome.kind()))
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn a_robot_function_named_without_a_call_is_undefined_as_in_the_reference() {
     let truncated = "def task_program():\n    go_to('kitchen')\n    response = ask\n";
     assert_eq!(failure(truncated), Some(("NameError".into(), Some(3), "python_error")));
     let verdict = verifier().verify(truncated);
-    assert_eq!(verdict.failure.expect("rejected").error, "NameError: name 'ask' is not defined");
+    assert_eq!(verdict.failure().expect("rejected").error, "NameError: name 'ask' is not defined");
     for (source, accepted) in [
         // Not evaluated: no error, as in the reference.
         ("def task_program():\n    if False:\n        f = say\n    say('hi')\n", true),
@@ -57,7 +57,7 @@ fn a_robot_function_named_without_a_call_is_undefined_as_in_the_reference() {
         // In strings and comments nothing changes.
         ("def task_program():\n    say('ask')  # ask\n", true),
     ] {
-        assert_eq!(verifier().verify(source).accepted, accepted, "{source}");
+        assert_eq!(verifier().verify(source).accepted(), accepted, "{source}");
     }
 }
 
@@ -136,8 +136,8 @@ fn a_run_past_the_wall_clock_deadline_is_robosims_failure_not_the_programs() {
     );
     let busy = "def task_program():\n    while True:\n        pass\n";
     let verdict = verifier.verify(busy);
-    assert!(verdict.was_not_run() && !verdict.accepted && verdict.failure.is_none(), "{verdict:?}");
-    assert_eq!(verdict.stopped.as_str(), "not_run");
+    assert!(verdict.was_not_run() && !verdict.accepted() && verdict.failure().is_none(), "{verdict:?}");
+    assert_eq!(verdict.stopped().as_str(), "not_run");
 
     let dir = Dir::new("not-run");
     let input = dir.path("in.jsonl");

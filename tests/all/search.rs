@@ -42,9 +42,9 @@ fn failures_hidden_behind_many_choices_are_found() {
         ("two_sites", 10),
     ] {
         let verdict = verify(name);
-        let failure = verdict.failure.as_ref().unwrap_or_else(|| panic!("{name}: accepted after {verdict:?}"));
+        let failure = verdict.failure().unwrap_or_else(|| panic!("{name}: accepted after {verdict:?}"));
         assert_eq!((failure.class.as_str(), failure.line), ("RobotPlaceError", Some(line)), "{name}");
-        assert_eq!(verdict.stopped, Stopped::Failed, "{name}");
+        assert_eq!(verdict.stopped(), Stopped::Failed, "{name}");
         assert!(verdict.paths <= 12, "{name}: found only after {} paths", verdict.paths);
         // The failing path replays in a fresh instance.
         let verifier = Verifier::with_sandbox(SANDBOX.clone(), VerifyConfig::default());
@@ -58,16 +58,16 @@ fn depth_first_search_alone_misses_what_the_coverage_search_finds() {
     // search spends its 100 paths below the first choices and accepts these programs.
     for name in ["all_false", "trap_then_noise", "two_sites"] {
         let verdict = verify_with(name, DEPTH_FIRST);
-        assert!(verdict.accepted, "{name}");
-        assert_eq!((verdict.paths, verdict.stopped), (100, Stopped::Capped), "{name}");
+        assert!(verdict.accepted(), "{name}");
+        assert_eq!((verdict.paths, verdict.stopped()), (100, Stopped::Capped), "{name}");
     }
 }
 
 #[test]
 fn a_small_tree_is_explored_to_the_end() {
     let verdict = verify("small_tree");
-    assert!(verdict.accepted);
-    assert_eq!((verdict.paths, verdict.stopped, verdict.exhausted), (12, Stopped::Exhausted, true));
+    assert!(verdict.accepted());
+    assert_eq!((verdict.paths, verdict.stopped(), verdict.exhausted()), (12, Stopped::Exhausted, true));
     // The same tree as depth-first search, visited once per leaf.
     assert_eq!(verify_with("small_tree", DEPTH_FIRST).paths, 12);
 }
@@ -75,28 +75,28 @@ fn a_small_tree_is_explored_to_the_end() {
 #[test]
 fn a_tree_that_only_repeats_itself_saturates_long_before_the_cap() {
     let verdict = verify("repetitive");
-    assert!(verdict.accepted);
-    assert_eq!(verdict.stopped, Stopped::Saturated);
-    assert!(!verdict.exhausted);
+    assert!(verdict.accepted());
+    assert_eq!(verdict.stopped(), Stopped::Saturated);
+    assert!(!verdict.exhausted());
     assert!(verdict.paths < 40, "{} paths", verdict.paths);
     // Patience 0 never saturates: the path cap ends it.
     let patient = verify_with("repetitive", Strategy::Coverage { max_paths: 100, max_depth: 40, patience: 0 });
-    assert_eq!((patient.paths, patient.stopped), (100, Stopped::Capped));
+    assert_eq!((patient.paths, patient.stopped()), (100, Stopped::Capped));
     // More patience, more paths.
     let longer = verify_with("repetitive", Strategy::Coverage { max_paths: 100, max_depth: 40, patience: 30 });
-    assert_eq!(longer.stopped, Stopped::Saturated);
+    assert_eq!(longer.stopped(), Stopped::Saturated);
     assert!(longer.paths > verdict.paths);
 }
 
 #[test]
 fn bounds_end_a_search_as_capped() {
     let capped = verify_with("repetitive", Strategy::Coverage { max_paths: 5, max_depth: 40, patience: 12 });
-    assert_eq!((capped.paths, capped.stopped, capped.accepted), (5, Stopped::Capped, true));
+    assert_eq!((capped.paths, capped.stopped(), capped.accepted()), (5, Stopped::Capped, true));
     // A tree deeper than the depth bound is never called exhausted.
     let deep = verify_with("waiting_loop", Strategy::Coverage { max_paths: 100, max_depth: 3, patience: 0 });
-    assert!(deep.accepted);
-    assert_eq!(deep.stopped, Stopped::Capped);
-    assert!(!deep.exhausted);
+    assert!(deep.accepted());
+    assert_eq!(deep.stopped(), Stopped::Capped);
+    assert!(!deep.exhausted());
 }
 
 #[test]
@@ -105,19 +105,19 @@ fn a_failure_no_coverage_signal_separates_is_not_claimed_explored() {
     // calls and counts. The coverage search gives up on it, and says so: saturated, not
     // exhausted. Only trying the paths finds it (depth-first reaches it on path 683).
     let verdict = verify("pattern");
-    assert!(verdict.accepted);
-    assert_eq!((verdict.stopped, verdict.exhausted), (Stopped::Saturated, false));
+    assert!(verdict.accepted());
+    assert_eq!((verdict.stopped(), verdict.exhausted()), (Stopped::Saturated, false));
     let exhaustive = verify_with("pattern", Strategy::Exhaustive { max_paths: 1024, max_depth: 40 });
-    assert_eq!(exhaustive.failure.as_ref().map(|f| (f.class.as_str(), f.line)), Some(("RobotPlaceError", Some(8))));
+    assert_eq!(exhaustive.failure().as_ref().map(|f| (f.class.as_str(), f.line)), Some(("RobotPlaceError", Some(8))));
     assert_eq!(exhaustive.paths, 683);
 }
 
 #[test]
 fn the_search_is_deterministic_and_its_choices_record_their_program_site() {
     let (a, b) = (verify("two_sites"), verify("two_sites"));
-    let strip = |v: &Verdict| (v.accepted, v.paths, v.stopped, v.fuel_used, v.failure.clone().map(|f| f.choices));
+    let strip = |v: &Verdict| (v.accepted(), v.paths, v.stopped(), v.fuel_used, v.failure().map(|f| f.choices.clone()));
     assert_eq!(strip(&a), strip(&b));
-    let decisions = &a.failure.as_ref().expect("rejected").decisions;
+    let decisions = &a.failure().expect("rejected").decisions;
     let lines: Vec<u32> = decisions.iter().map(|d| d.site.expect("a site").line).collect();
     // cup (line 4), six noise checks (line 6), Alice's answer (line 8).
     assert_eq!(lines, [4, 6, 6, 6, 6, 6, 6, 8]);

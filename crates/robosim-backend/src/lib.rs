@@ -16,7 +16,7 @@
 //!
 //! let backend = Verification::new(VerifyConfig::default(), &SandboxSetup::default(), &Place::InProcess)?;
 //! let verdict = backend.verify("def task_program():\n    if not is_in_room('pen'):\n        pick('pen')\n");
-//! assert!(!verdict.accepted);
+//! assert!(!verdict.accepted());
 //! assert_eq!(backend.config(), &VerifyConfig::default());
 //! # Ok::<(), robosim_backend::Error>(())
 //! ```

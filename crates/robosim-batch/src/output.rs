@@ -69,7 +69,7 @@ impl Record {
             Input::Program { id, fields, .. } => {
                 let status = match verdict.as_ref() {
                     Some(v) if v.was_not_run() => Status::NotRun,
-                    Some(v) if v.accepted => Status::Accepted,
+                    Some(v) if v.accepted() => Status::Accepted,
                     _ => Status::Rejected,
                 };
                 let mut input = fields.clone();

@@ -15,7 +15,7 @@ use robosim_verify::{Verdict, Verify};
 /// let verifier = Verifier::new(VerifyConfig::default())?;
 /// let programs = vec!["def task_program():\n    say('hi')\n".to_owned()];
 /// for (index, verdict) in verify_stream(verifier, 2, programs) {
-///     println!("{index}: accepted={}", verdict.accepted);
+///     println!("{index}: accepted={}", verdict.accepted());
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

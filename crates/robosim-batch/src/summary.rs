@@ -2,6 +2,7 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
+use robosim_verify::{CountedClass, Decision, SearchEnd};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,16 +29,16 @@ pub struct Summary {
     pub cache_hits: u64,
     /// Rejections by error class (`RobotPickError`, `NameError`, `TimeOutError`, …; a Python
     /// exception named like one of robosim's as `TimeOutError (a Python exception)`).
-    pub by_class: BTreeMap<String, u64>,
+    pub by_class: BTreeMap<CountedClass, u64>,
     /// Rejections by how the failing run ended: `python_error`, `robot_error`,
     /// `fuel_exhausted`, `memory_exceeded`, … (robosim's stops apart from the program's errors).
-    pub by_outcome: BTreeMap<String, u64>,
+    pub by_outcome: BTreeMap<&'static str, u64>,
     /// Paths explored, over all programs.
     pub paths: u64,
     /// Programs whose whole choice tree was explored.
     pub exhausted: u64,
     /// Accepted programs by why their search stopped (`exhausted`, `saturated`, `capped`).
-    pub stopped: BTreeMap<String, u64>,
+    pub stopped: BTreeMap<SearchEnd, u64>,
     /// Paths per verified program: mean and 95th percentile.
     pub paths_mean: f64,
     pub paths_p95: u64,
@@ -80,16 +81,16 @@ impl Summary {
             Status::NotRun => self.not_run += 1,
         }
         let Some(verdict) = &meta.verdict else { return };
-        if let Some(failure) = &verdict.failure {
-            *self.by_class.entry(failure.class.summary_key()).or_default() += 1;
-            *self.by_outcome.entry(failure.outcome.kind().to_owned()).or_default() += 1;
+        if let Some(failure) = &verdict.failure() {
+            *self.by_class.entry(CountedClass(failure.class.clone())).or_default() += 1;
+            *self.by_outcome.entry(failure.outcome.kind()).or_default() += 1;
         }
         let paths = verdict.paths as u64;
         self.paths += paths;
         *self.paths_histogram.entry(paths).or_default() += 1;
-        self.exhausted += u64::from(verdict.exhausted);
-        if verdict.accepted {
-            *self.stopped.entry(verdict.stopped.as_str().to_owned()).or_default() += 1;
+        self.exhausted += u64::from(verdict.exhausted());
+        if let Decision::Accepted { stopped } = verdict.decision {
+            *self.stopped.entry(stopped).or_default() += 1;
         }
         self.fuel += verdict.fuel_used;
         let seconds = verdict.wall_time.as_secs_f64();

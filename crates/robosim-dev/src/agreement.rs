@@ -71,7 +71,7 @@ pub(crate) fn run(args: &AgreementArgs) -> anyhow::Result<bool> {
     let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
     let mut details = Vec::new();
     for (row, verdict) in rows.iter().zip(&verdicts) {
-        let ours = verdict.failure.as_ref().map(|f| f.class.as_str());
+        let ours = verdict.failure().map(|f| f.class.as_str());
         let kind = match (row.reference.accepted, ours) {
             (true, None) => "both accept",
             (false, Some(class)) if class == reference_class(&row.reference.error) => "both reject, same class",
@@ -100,8 +100,8 @@ pub(crate) fn run(args: &AgreementArgs) -> anyhow::Result<bool> {
         }
     }
     let paths: usize = verdicts.iter().map(|v| v.paths).sum();
-    let exhausted = verdicts.iter().filter(|v| v.exhausted).count();
-    let saturated = verdicts.iter().filter(|v| v.stopped == robosim_verify::Stopped::Saturated).count();
+    let exhausted = verdicts.iter().filter(|v| v.exhausted()).count();
+    let saturated = verdicts.iter().filter(|v| v.stopped() == robosim_verify::Stopped::Saturated).count();
     writeln!(
         out,
         "{paths} paths, {exhausted} trees exhausted, {saturated} searches saturated; {:.1} s, {:.1} programs/s, {:.0} paths/s",

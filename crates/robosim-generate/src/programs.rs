@@ -144,17 +144,17 @@ impl Context {
         let verdict = self.verifier.verify(&code);
         let status = match &verdict {
             v if v.was_not_run() => AttemptStatus::NotRun,
-            v if v.accepted => AttemptStatus::Accepted,
+            v if v.accepted() => AttemptStatus::Accepted,
             _ => AttemptStatus::Rejected,
         };
         let mut attempt = Attempt { paths: verdict.paths, finish_reason, ..Attempt::new(k, status) };
-        if let Some(why) = &verdict.not_run {
+        if let Some(why) = verdict.why_not_run() {
             attempt.class = Some("not_run".into());
-            attempt.error = Some(why.clone());
+            attempt.error = Some(why.to_owned());
         }
-        if let Some(failure) = verdict.failure {
-            attempt.class = Some(failure.class.into());
-            attempt.error = Some(failure.error);
+        if let Some(failure) = verdict.failure() {
+            attempt.class = Some(failure.class.clone().into());
+            attempt.error = Some(failure.error.clone());
             attempt.line = failure.line;
         }
         attempt.program = Some(code);

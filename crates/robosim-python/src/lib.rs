@@ -94,26 +94,26 @@ impl PyVerdict {
     /// True when no path failed.
     #[getter]
     fn accepted(&self) -> bool {
-        self.0.accepted
+        self.0.accepted()
     }
 
     /// The failure's class as the reference names it (`RobotPickError`, `NameError`,
     /// `TimeOutError`, …), or None.
     #[getter]
     fn error_class(&self) -> Option<String> {
-        self.0.failure.as_ref().map(|f| f.class.to_string())
+        self.0.failure().map(|f| f.class.to_string())
     }
 
     /// The reference-style last error line, or None.
     #[getter]
     fn error(&self) -> Option<String> {
-        self.0.failure.as_ref().map(|f| f.error.clone())
+        self.0.failure().map(|f| f.error.clone())
     }
 
     /// The program line of the failure, when known.
     #[getter]
     fn line(&self) -> Option<u32> {
-        self.0.failure.as_ref().and_then(|f| f.line)
+        self.0.failure().and_then(|f| f.line)
     }
 
     /// Paths (runs) explored.
@@ -125,20 +125,20 @@ impl PyVerdict {
     /// Every path of the choice tree (within the depth bound) was run.
     #[getter]
     fn exhausted(&self) -> bool {
-        self.0.exhausted
+        self.0.exhausted()
     }
 
     /// Why the search stopped: "exhausted", "saturated", "capped", "failed", or "not_run"
     /// (robosim could not verify the program: see `not_run`).
     #[getter]
     fn stopped(&self) -> &'static str {
-        self.0.stopped.as_str()
+        self.0.stopped().as_str()
     }
 
     /// Why robosim could not verify the program (its own failure, not the program's), or None.
     #[getter]
     fn not_run(&self) -> Option<String> {
-        self.0.not_run.clone()
+        self.0.why_not_run().map(str::to_owned)
     }
 
     #[getter]
@@ -156,7 +156,7 @@ impl PyVerdict {
     /// dict, or None.
     #[getter]
     fn failure<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.0.failure.as_ref().map(|f| to_python(py, f)).transpose()
+        self.0.failure().map(|f| to_python(py, f)).transpose()
     }
 
     /// The whole verdict as a dict, as `verify-batch` writes it.
@@ -165,8 +165,8 @@ impl PyVerdict {
     }
 
     fn __repr__(&self) -> String {
-        match &self.0.failure {
-            None => format!("<Verdict accepted, {} paths, {}>", self.0.paths, self.0.stopped.as_str()),
+        match self.0.failure() {
+            None => format!("<Verdict accepted, {} paths, {}>", self.0.paths, self.0.stopped().as_str()),
             Some(f) => {
                 let line = f.line.map_or_else(|| "?".to_owned(), |l| l.to_string());
                 format!("<Verdict rejected: {} at line {line}, {} paths>", f.error, self.0.paths)

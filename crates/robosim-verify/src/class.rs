@@ -88,6 +88,36 @@ impl ErrorClass {
     }
 }
 
+/// An [`ErrorClass`] as a summary counts it: a map key written (and ordered) as its
+/// [`summary_key`](ErrorClass::summary_key), so robosim's time-out and a program's own
+/// `TimeOutError` are two keys, never one written twice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CountedClass(pub ErrorClass);
+
+impl Ord for CountedClass {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.summary_key().cmp(&other.0.summary_key()).then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for CountedClass {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for CountedClass {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.summary_key())
+    }
+}
+
+impl fmt::Display for CountedClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0.summary_key())
+    }
+}
+
 /// Reads a name back: the inverse of [`ErrorClass::as_str`], except that a program's
 /// exception named like one of robosim's classes reads back as robosim's. A verdict read
 /// from a file takes its class from its outcome instead (see `Failure`), which tells them

@@ -10,7 +10,7 @@ use robosim_world::{Replay, SynthWorld, Then};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ErrorClass, Failure, Stopped, Verdict,
+    Decision, ErrorClass, Failure, SearchEnd, Stopped, Verdict,
     guided::{Coverage, Guided, Prefer, Tree},
     verdict::{
         RECORD_BYTES, RECORD_CHOICES, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, bounded, bounded_error, bounded_outcome,
@@ -176,16 +176,16 @@ impl Verifier {
         if search.deadline {
             return Verdict::not_run(DEADLINE_NOT_RUN.to_owned(), search.paths, search.fuel, started.elapsed());
         }
-        Verdict {
-            accepted: search.failure.is_none(),
-            paths: search.paths,
-            exhausted: stopped == Stopped::Exhausted,
-            stopped,
-            fuel_used: search.fuel,
-            wall_time: started.elapsed(),
-            failure: search.failure,
-            not_run: None,
-        }
+        let decision = match (search.failure, stopped) {
+            (Some(failure), _) => Decision::Rejected { failure: Box::new(failure) },
+            (None, Stopped::Exhausted) => Decision::Accepted { stopped: SearchEnd::Exhausted },
+            (None, Stopped::Saturated) => Decision::Accepted { stopped: SearchEnd::Saturated },
+            // The searches stop `Failed` only with a failure and never `NotRun`.
+            (None, Stopped::Capped | Stopped::Failed | Stopped::NotRun) => {
+                Decision::Accepted { stopped: SearchEnd::Capped }
+            }
+        };
+        Verdict { decision, paths: search.paths, fuel_used: search.fuel, wall_time: started.elapsed() }
     }
 
     /// Stops `Exhausted` when the whole tree (within the depth bound) was explored.

@@ -16,8 +16,8 @@
 //! let verifier = Verifier::new(VerifyConfig::default())?;
 //! // Picking without checking is fine; picking what was seen to be absent is not.
 //! let verdict = verifier.verify("def task_program():\n    if not is_in_room('pen'):\n        pick('pen')\n");
-//! assert!(!verdict.accepted);
-//! let failure = verdict.failure.as_ref().unwrap();
+//! assert!(!verdict.accepted());
+//! let failure = verdict.failure().unwrap();
 //! assert_eq!((failure.class.as_str(), failure.line), ("RobotPickError", Some(3)));
 //! // The failing path replays exactly.
 //! let again = verifier.replay("def task_program():\n    if not is_in_room('pen'):\n        pick('pen')\n", &failure.choices);
@@ -33,9 +33,10 @@ mod guided;
 mod settings;
 mod verdict;
 
-pub use class::ErrorClass;
+pub use class::{CountedClass, ErrorClass};
 pub use explore::{DEFAULT_PATIENCE, Strategy, Verifier, Verify, VerifyConfig};
 pub use settings::{DEFAULT_RANDOM_RUNS, Search, VerifyOverrides};
 pub use verdict::{
-    Failure, RECORD_CHOICES, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, Stopped, Verdict, reference_class,
+    Decision, Failure, RECORD_CHOICES, RECORD_EVENTS, RECORD_VALUE_BYTES, RECORD_VALUE_ITEMS, SearchEnd, Stopped,
+    Verdict, reference_class,
 };

@@ -8,50 +8,164 @@ use serde::{Deserialize, Serialize};
 
 use crate::ErrorClass;
 
-/// The verdict on one program.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The verdict on one program: what was decided, and what the search spent.
+///
+/// Written as a flat JSON object (`accepted`, `paths`, `exhausted`, `stopped`, `fuel_used`,
+/// `wall_time`, `failure`, `not_run`), all derived from the one [`Decision`], so a verdict
+/// can never say it was accepted with a failure, or exhausted when it was capped.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "VerdictFile<Failure>")]
 pub struct Verdict {
-    pub accepted: bool,
+    pub decision: Decision,
     /// Distinct paths (runs) explored.
     pub paths: usize,
-    /// Every path of the choice tree (within the depth bound) was explored.
-    pub exhausted: bool,
-    /// Why the search stopped.
-    #[serde(default)]
-    pub stopped: Stopped,
     /// Fuel used by all paths together (interpreter start-up excluded).
     pub fuel_used: u64,
-    #[serde(with = "robosim_sandbox::duration_secs")]
     pub wall_time: Duration,
-    /// For a rejection: the first failing path.
-    pub failure: Option<Failure>,
-    /// Why robosim could not verify the program (`stopped` is `not_run`): its own failure
-    /// (the wall-clock safety net fired, a worker process died), never the program's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_run: Option<String>,
+}
+
+/// What was decided about a program.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// No path failed; the search ended as `stopped` says.
+    Accepted { stopped: SearchEnd },
+    /// The first failing path.
+    Rejected { failure: Box<Failure> },
+    /// robosim could not verify the program (`why`): its own failure (the wall-clock safety
+    /// net fired, a worker process died), never the program's; counted apart.
+    NotRun { why: String },
+}
+
+/// Why the search of an accepted program ended (declared in the order summaries list them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchEnd {
+    /// A bound ended it: the path cap, the depth bound, the fuel budget or the number of
+    /// random runs.
+    Capped,
+    /// Every path (within the depth bound) was explored.
+    Exhausted,
+    /// The coverage search's patience ran out: that many paths in a row showed nothing new.
+    Saturated,
+}
+
+impl From<SearchEnd> for Stopped {
+    fn from(end: SearchEnd) -> Self {
+        match end {
+            SearchEnd::Exhausted => Self::Exhausted,
+            SearchEnd::Saturated => Self::Saturated,
+            SearchEnd::Capped => Self::Capped,
+        }
+    }
 }
 
 impl Verdict {
     /// The verdict when robosim could not verify the program (`why`): neither accepted nor a
     /// rejection of the program, counted apart.
     #[must_use]
-    pub fn not_run(why: String, paths: usize, fuel_used: u64, wall_time: Duration) -> Self {
-        Self {
-            accepted: false,
-            paths,
-            exhausted: false,
-            stopped: Stopped::NotRun,
-            fuel_used,
-            wall_time,
-            failure: None,
-            not_run: Some(why),
+    pub const fn not_run(why: String, paths: usize, fuel_used: u64, wall_time: Duration) -> Self {
+        Self { decision: Decision::NotRun { why }, paths, fuel_used, wall_time }
+    }
+
+    /// No path failed.
+    #[must_use]
+    pub const fn accepted(&self) -> bool {
+        matches!(self.decision, Decision::Accepted { .. })
+    }
+
+    /// Every path of the choice tree (within the depth bound) was explored, and none failed.
+    #[must_use]
+    pub const fn exhausted(&self) -> bool {
+        matches!(self.decision, Decision::Accepted { stopped: SearchEnd::Exhausted })
+    }
+
+    /// Why the search stopped.
+    #[must_use]
+    pub const fn stopped(&self) -> Stopped {
+        match &self.decision {
+            Decision::Accepted { stopped } => match stopped {
+                SearchEnd::Exhausted => Stopped::Exhausted,
+                SearchEnd::Saturated => Stopped::Saturated,
+                SearchEnd::Capped => Stopped::Capped,
+            },
+            Decision::Rejected { .. } => Stopped::Failed,
+            Decision::NotRun { .. } => Stopped::NotRun,
+        }
+    }
+
+    /// For a rejection: the first failing path.
+    #[must_use]
+    pub fn failure(&self) -> Option<&Failure> {
+        match &self.decision {
+            Decision::Rejected { failure } => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// Why robosim could not verify the program, when it could not.
+    #[must_use]
+    pub fn why_not_run(&self) -> Option<&str> {
+        match &self.decision {
+            Decision::NotRun { why } => Some(why),
+            _ => None,
         }
     }
 
     /// Whether robosim failed to verify the program (see [`Verdict::not_run`]).
     #[must_use]
     pub const fn was_not_run(&self) -> bool {
-        matches!(self.stopped, Stopped::NotRun)
+        matches!(self.decision, Decision::NotRun { .. })
+    }
+}
+
+/// A [`Verdict`] as a file holds it (and as robosim has always written it).
+#[derive(Serialize, Deserialize)]
+struct VerdictFile<F> {
+    accepted: bool,
+    paths: usize,
+    exhausted: bool,
+    #[serde(default)]
+    stopped: Stopped,
+    fuel_used: u64,
+    #[serde(with = "robosim_sandbox::duration_secs")]
+    wall_time: Duration,
+    failure: Option<F>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_run: Option<String>,
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        VerdictFile {
+            accepted: self.accepted(),
+            paths: self.paths,
+            exhausted: self.exhausted(),
+            stopped: self.stopped(),
+            fuel_used: self.fuel_used,
+            wall_time: self.wall_time,
+            failure: self.failure(),
+            not_run: self.why_not_run().map(str::to_owned),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl From<VerdictFile<Failure>> for Verdict {
+    /// Read back: a failure makes a rejection, a reason for not running a not-run verdict,
+    /// else an acceptance stopped as the file says (a file that said `failed` or `not_run`
+    /// with neither is read as not run, since it cannot be an acceptance).
+    fn from(file: VerdictFile<Failure>) -> Self {
+        let decision = match (file.failure, file.not_run, file.stopped) {
+            (Some(failure), _, _) => Decision::Rejected { failure: Box::new(failure) },
+            (None, Some(why), _) => Decision::NotRun { why },
+            (None, None, Stopped::Exhausted) => Decision::Accepted { stopped: SearchEnd::Exhausted },
+            (None, None, Stopped::Saturated) => Decision::Accepted { stopped: SearchEnd::Saturated },
+            (None, None, Stopped::Capped) => Decision::Accepted { stopped: SearchEnd::Capped },
+            (None, None, Stopped::Failed | Stopped::NotRun) => {
+                Decision::NotRun { why: "the verdict read back has no failure and no reason".into() }
+            }
+        };
+        Self { decision, paths: file.paths, fuel_used: file.fuel_used, wall_time: file.wall_time }
     }
 }
 

@@ -75,7 +75,7 @@ fn a_verification_worker_that_dies_is_not_run_and_replaced() {
     assert_eq!(stopped, [Exhausted, Exhausted, NotRun, Exhausted, Exhausted, NotRun]);
     let verdict = &verdicts[2];
     assert!(verdict.was_not_run() && verdict.failure().is_none(), "{verdict:?}");
-    assert!(verdict.why_not_run().as_deref().is_some_and(|why| why.contains("worker")), "{verdict:?}");
+    assert!(verdict.why_not_run().is_some_and(|why| why.contains("worker")), "{verdict:?}");
 }
 
 /// The same for grading: every world of the completion is not run, and grading goes on.

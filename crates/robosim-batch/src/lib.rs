@@ -7,14 +7,20 @@
 //! An interrupted run continues with `resume`: the records already written are checked
 //! against the input, a torn last line is cut off, and nothing is done twice.
 //!
-//! ```no_run
+//! ```
 //! use robosim_batch::{BatchConfig, run};
 //! use robosim_verify::{Verifier, VerifyConfig};
 //!
+//! # let dir = tempfile::tempdir()?;
+//! # let input = dir.path().join("raw.jsonl");
+//! # std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/raw.jsonl"), &input)?;
+//! // The shipped example batch (data/raw.jsonl): verdicts and a training set beside it.
 //! let verifier = Verifier::new(VerifyConfig::default())?;
-//! let config = BatchConfig::new("data/raw.jsonl");
+//! let config = BatchConfig::new(&input);
 //! let summary = run(&config, &verifier, &mut |_progress| {})?;
-//! println!("{} accepted of {}", summary.accepted, summary.records);
+//! assert_eq!(summary.records, 13);
+//! assert_eq!(summary.accepted + summary.rejected + summary.invalid_input, 13);
+//! assert!(config.output.is_file() && summary.training_set.is_some());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -17,16 +17,32 @@
 //! Every model answer is cached on disk and every random choice is seeded, so a run stopped
 //! at any point and started again sends only the requests it had not finished.
 //!
-//! ```no_run
+//! ```
 //! use robosim_generate::{Pipeline, PipelineConfig, Stage};
 //! use robosim_llm::{Client, ClientConfig};
 //! use robosim_verify::{Verifier, VerifyConfig};
+//! # use robosim_llm::mock::{Reply, ScriptedServer};
+//! # let server = ScriptedServer::start(|request, _| {
+//! #     let asked = request.last_user();
+//! #     Reply::content(if asked.contains("new tasks for the robot") {
+//! #         "1. Go to the kitchen and tell whoever is there that lunch is ready\n2. Check whether the library has a red book\n".to_owned()
+//! #     } else {
+//! #         "```python\ndef task_program():\n    go_to('kitchen')\n    say('Lunch is ready')\n```".to_owned()
+//! #     })
+//! # })?;
+//! # let base_url = server.base_url();
+//! # let out = tempfile::tempdir()?;
+//! # let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds");
 //!
-//! let mut llm = ClientConfig::new("http://127.0.0.1:8000/v1", "Qwen2.5-Coder-7B-Instruct");
-//! llm.cache_dir = Some("out/cache".into());
-//! let config = PipelineConfig::new("seeds", "out");
+//! // base_url: the model's server, e.g. vLLM's http://127.0.0.1:8000/v1 (scripted here);
+//! // seeds: the shipped seeds/ directory.
+//! let mut llm = ClientConfig::new(&base_url, "Qwen2.5-Coder-7B-Instruct");
+//! llm.cache_dir = Some(out.path().join("cache"));
+//! let mut config = PipelineConfig::new(seeds, out.path());
+//! config.target_tasks = 2;
 //! let pipeline = Pipeline::new(config, Client::new(llm), Verifier::new(VerifyConfig::default())?)?;
 //! let stats = pipeline.run(&Stage::ALL, &|_progress| {})?;
+//! assert!(out.path().join("stats.json").is_file());
 //! println!("{}", serde_json::to_string_pretty(&stats)?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

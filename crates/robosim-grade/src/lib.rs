@@ -7,14 +7,20 @@
 //! completion passes when, in every world, it runs to the end without an error or a limit and
 //! every check holds.
 //!
-//! ```no_run
+//! ```
 //! use robosim_grade::{GradeConfig, InProcess, Task, grade};
 //! use robosim_sandbox::Sandbox;
 //!
-//! let tasks = Task::load_dir("seeds/examples".as_ref())?;
-//! let config = GradeConfig::new("completions.jsonl");
+//! let tasks = Task::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../seeds/examples").as_ref())?;
+//! # let dir = tempfile::tempdir()?;
+//! # let completions = dir.path().join("completions.jsonl");
+//! # let program = "def task_program():\n    go_to('charging station')\n    say('I am charged')\n";
+//! # std::fs::write(&completions, serde_json::json!({"task": "ChargerSearch", "completion": program}).to_string() + "\n")?;
+//! // One completion per line: {"task": "ChargerSearch", "completion": "def task_program(): ..."}
+//! let config = GradeConfig::new(&completions);
 //! let sandbox = Sandbox::new()?;
 //! let summary = grade(&config, &tasks, &InProcess::new(&sandbox), &mut |_| {})?;
+//! assert_eq!(summary.completions, 1);
 //! println!("pass@1: {:.3}", summary.pass_at_1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

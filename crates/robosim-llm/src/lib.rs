@@ -8,15 +8,20 @@
 //! `Retry-After`; answers are cached on disk, keyed by everything that determines them, so
 //! a run started again after an interruption pays for nothing twice.
 //!
-//! ```no_run
+//! ```
 //! use robosim_llm::{ChatRequest, Client, ClientConfig, Message};
+//! # use robosim_llm::mock::{Reply, ScriptedServer};
+//! # let server = ScriptedServer::start(|_, _| Reply::content("Hello."))?;
+//! # let base_url = server.base_url();
 //!
-//! let mut config = ClientConfig::new("http://127.0.0.1:8000/v1", "my-model");
-//! config.cache_dir = Some("target/llm-cache".into());
+//! // base_url: "http://127.0.0.1:8000/v1" for vLLM (a scripted server stands in for it here).
+//! let mut config = ClientConfig::new(&base_url, "my-model");
+//! # let dir = tempfile::tempdir()?;
+//! config.cache_dir = Some(dir.path().join("llm-cache"));
 //! let client = Client::new(config);
 //! let answer = client.chat(&ChatRequest::new(vec![Message::user("Say hello.")]))?;
-//! println!("{}", answer.content);
-//! # Ok::<(), robosim_llm::Error>(())
+//! assert_eq!(answer.content, "Hello.");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]

@@ -1,5 +1,5 @@
 //! `Grader`: a task directory loaded once, completions graded in this process or in worker
-//! processes; `grade`, the one-call form.
+//! processes (`robosim.grade`, the one-call form, is Python: `python/robosim/__init__.py`).
 
 use std::{collections::HashMap, path::PathBuf};
 
@@ -34,12 +34,7 @@ pub(crate) struct PyGrader {
 }
 
 impl PyGrader {
-    pub(crate) fn make(
-        py: Python<'_>,
-        task_dir: PathBuf,
-        trace_: Option<&str>,
-        limits: LimitKeywords,
-    ) -> PyResult<Self> {
+    fn make(py: Python<'_>, task_dir: PathBuf, trace_: Option<&str>, limits: LimitKeywords) -> PyResult<Self> {
         let overrides = GradeOverrides { trace: trace(trace_)?, limits: limits.overrides()? };
         let settings = overrides.resolve().map_err(crate::settings::value_error)?;
         let tasks = Task::load_dir(&task_dir).map_err(failed)?;
@@ -64,7 +59,7 @@ impl PyGrader {
     }
 
     /// `robosim grade`'s record for each completion, in order.
-    pub(crate) fn grade_all<'py>(
+    fn grade_all<'py>(
         &self,
         py: Python<'py>,
         completions: &Bound<'py, PyAny>,
@@ -150,30 +145,4 @@ impl PyGrader {
     fn __repr__(&self) -> String {
         format!("<Grader {} tasks from {}>", self.tasks.len(), self.task_dir.display())
     }
-}
-
-/// Grades completions on the benchmark tasks in `task_dir`, as `robosim grade` does (see
-/// `Grader`, which loads the tasks once for many calls).
-#[pyfunction]
-#[pyo3(signature = (
-    task_dir, completions, *, trace = None, jobs = Some(1), fuel = None, memory_mib = None, deadline_ms = None,
-    output_bytes = None, robot_calls = None, robot_data_bytes = None
-))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn grade<'py>(
-    py: Python<'py>,
-    task_dir: PathBuf,
-    completions: &Bound<'py, PyAny>,
-    trace: Option<&str>,
-    jobs: Option<i64>,
-    fuel: Option<i64>,
-    memory_mib: Option<i64>,
-    deadline_ms: Option<i64>,
-    output_bytes: Option<i64>,
-    robot_calls: Option<i64>,
-    robot_data_bytes: Option<i64>,
-) -> PyResult<Bound<'py, PyList>> {
-    let limits = LimitKeywords { fuel, memory_mib, deadline_ms, output_bytes, robot_calls, robot_data_bytes };
-    let grader = PyGrader::make(py, task_dir, trace, limits)?;
-    grader.grade_all(py, completions, workers::jobs(jobs)?)
 }

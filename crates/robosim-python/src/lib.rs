@@ -331,7 +331,6 @@ fn _robosim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVerdict>()?;
     m.add_class::<grade::PyGrader>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
-    m.add_function(wrap_pyfunction!(grade::grade, m)?)?;
     m.add_function(wrap_pyfunction!(default_settings, m)?)?;
     m.add_function(wrap_pyfunction!(default_grade_settings, m)?)?;
     m.add_function(wrap_pyfunction!(_worker, m)?)?;

@@ -20,10 +20,16 @@ from robosim._robosim import (
     __version__,
     default_grade_settings,
     default_settings,
-    grade,
     run,
 )
 from robosim.data import VerifyBatch
+
+
+def grade(task_dir, completions, *, jobs=1, **settings):
+    """Grades completions on the tasks in `task_dir`, as `robosim grade` does: `Grader(task_dir,
+    **settings).grade(completions, jobs)` in one call (a `Grader` loads the tasks once for many)."""
+    return Grader(task_dir, **settings).grade(completions, jobs=jobs)
+
 
 __all__ = [
     "GUEST_SHA256",

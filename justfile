@@ -78,6 +78,11 @@ bench-python: python-env
     /usr/bin/time -f "verify-batch --jobs 2: %e s" {{robosim}} verify-batch ../shared/corpus/dev.jsonl --out {{target}}/bench-python.jsonl --no-accepted --jobs 2 > /dev/null || [ $? -eq 1 ]
     {{target}}/py/bin/python benches/python_throughput.py ../shared/corpus/dev.jsonl 2>/dev/null
 
+# A GRPO-sized reward batch (1,024 completions on RoboEval's tasks, `fraction`) through
+# robosim.rewards.GradeReward on all cores: the first call and the steady state, peak RSS.
+bench-rewards SIZE="1024": python-env
+    {{target}}/py/bin/python benches/rewards_throughput.py ../shared/corpus/roboeval_dev.jsonl seeds/roboeval {{SIZE}}
+
 # Lints: formatting and clippy.
 lint: setup
     rustup component add rustfmt clippy 2>/dev/null || true

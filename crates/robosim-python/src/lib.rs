@@ -313,6 +313,14 @@ fn _worker(py: Python<'_>) -> PyResult<()> {
     py.detach(robosim_backend::serve_worker).map_err(failed)
 }
 
+/// The program in a model's answer, as RoboEval's evaluation (and `robosim eval`) takes it: the
+/// code block if there is one, `def task_program():` added when the answer is only its body,
+/// cut where the function ends.
+#[pyfunction]
+fn extract_task_program(answer: &str) -> String {
+    robosim_grade::roboeval::post_process(answer)
+}
+
 /// The default settings of a verifier, as a dict.
 #[pyfunction]
 fn default_settings(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -334,6 +342,7 @@ fn _robosim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_settings, m)?)?;
     m.add_function(wrap_pyfunction!(default_grade_settings, m)?)?;
     m.add_function(wrap_pyfunction!(_worker, m)?)?;
+    m.add_function(wrap_pyfunction!(extract_task_program, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("RobosimError", m.py().get_type::<RobosimError>())?;
     m.add("GUEST_SHA256", robosim_sandbox::GUEST_SHA256)?;

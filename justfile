@@ -79,9 +79,11 @@ bench-python: python-env
     {{target}}/py/bin/python benches/python_throughput.py ../shared/corpus/dev.jsonl 2>/dev/null
 
 # A GRPO-sized reward batch (1,024 completions on RoboEval's tasks, `fraction`) through
-# robosim.rewards.GradeReward on all cores: the first call and the steady state, peak RSS.
+# robosim.rewards.GradeReward on all cores (the first call and the steady state, peak RSS), then
+# robosim serve under 64 concurrent clients (completions/s, p50/p99 latency, peak RSS).
 bench-rewards SIZE="1024": python-env
     {{target}}/py/bin/python benches/rewards_throughput.py ../shared/corpus/roboeval_dev.jsonl seeds/roboeval {{SIZE}}
+    {{target}}/py/bin/python benches/serve_load.py {{robosim}} ../shared/corpus/roboeval_dev.jsonl seeds/roboeval
 
 # Lints: formatting and clippy.
 lint: setup

@@ -23,7 +23,7 @@ impl Cli {
 }
 
 /// `-j N`: this process for one, else `N` workers running this executable's `robosim worker`.
-fn place(jobs: usize) -> anyhow::Result<Place> {
+pub(crate) fn place(jobs: usize) -> anyhow::Result<Place> {
     Ok(Place::for_jobs(jobs, WorkerCommand::current_exe_worker()?))
 }
 

@@ -6,6 +6,7 @@ mod eval;
 mod grade;
 mod pipeline;
 mod run;
+mod serve;
 mod shared;
 mod verify;
 
@@ -56,6 +57,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
+    /// Serve grading, verification and OpenRLHF's get_reward over HTTP, for trainers that run
+    /// elsewhere (a reward server).
+    Serve(Box<serve::ServeArgs>),
     /// Print the settings a job runs under with the given flags, as JSON: every default,
     /// with what the flags override.
     Settings(backend::SettingsArgs),
@@ -85,6 +89,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             eval::run(&grader, args)
         }
         Command::Settings(args) => backend::settings(args),
+        Command::Serve(args) => serve::run(&cli, args),
         Command::Worker => backend::worker(),
         Command::Prepare => {
             let sandbox = cli.sandbox_setup().sandbox(Limits::default(), 1)?;

@@ -131,6 +131,11 @@ pub(crate) struct GradingArgs {
 }
 
 impl GradingArgs {
+    /// Whether `--trace` was given.
+    pub(crate) const fn trace_given(&self) -> bool {
+        self.trace.trace.is_some()
+    }
+
     /// The grading settings: the flags given over grading's defaults.
     pub(crate) fn grading(&self) -> anyhow::Result<robosim::grade::Grading> {
         let overrides = robosim::grade::GradeOverrides { trace: self.trace.reading(), limits: self.limits.overrides() };

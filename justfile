@@ -62,6 +62,20 @@ wheel: build
     rm -rf {{target}}/wheels
     python3 -m maturin build --release -m crates/robosim-python/Cargo.toml --out {{target}}/wheels
 
+# Linked by zig (maturin --zig, ziglang from PyPI; not in CI: a second build of the extension,
+# ~12 min cold on 2 cores), checked with auditwheel, then the Python tests run against it in
+# target/py2014 (the guest inside is the CLI's: the tests compare verdicts on the dev corpus).
+# The wheel for training clusters: manylinux2014 (glibc 2.17) x86_64, in target/wheels-manylinux2014.
+wheel-manylinux2014: build
+    python3 -m pip install --quiet "maturin>=1.9,<2" "ziglang==0.17.1" "auditwheel==6.8.2"
+    rm -rf {{target}}/wheels-manylinux2014
+    python3 -m maturin build --release --zig --compatibility manylinux2014 -m crates/robosim-python/Cargo.toml --out {{target}}/wheels-manylinux2014
+    python3 -m auditwheel show {{target}}/wheels-manylinux2014/robosim-*.whl | tee /dev/stderr | grep -q '"manylinux_2_17_x86_64"'
+    [ -x {{target}}/py2014/bin/python ] || python3 -m venv {{target}}/py2014
+    {{target}}/py2014/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.lock
+    {{target}}/py2014/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps {{target}}/wheels-manylinux2014/robosim-*.whl
+    {{target}}/py2014/bin/python -m pytest -q -p no:warnings tests/python
+
 # A virtual environment (target/py) with the wheel and the pinned test dependencies
 # (tests/python/requirements.lock: pytest, Ray Data, datasets).
 python-env: wheel
@@ -78,9 +92,9 @@ bench-python: python-env
     /usr/bin/time -f "verify-batch --jobs 2: %e s" {{robosim}} verify-batch ../shared/corpus/dev.jsonl --out {{target}}/bench-python.jsonl --no-accepted --jobs 2 > /dev/null || [ $? -eq 1 ]
     {{target}}/py/bin/python benches/python_throughput.py ../shared/corpus/dev.jsonl 2>/dev/null
 
-# A GRPO-sized reward batch (1,024 completions on RoboEval's tasks, `fraction`) through
-# robosim.rewards.GradeReward on all cores (the first call and the steady state, peak RSS), then
-# robosim serve under 64 concurrent clients (completions/s, p50/p99 latency, peak RSS).
+# Through robosim.rewards.GradeReward on all cores (the first call and the steady state, peak
+# RSS), then robosim serve under 64 concurrent clients (completions/s, p50/p99 latency, peak RSS).
+# A GRPO-sized reward batch: 1,024 completions on RoboEval's tasks, `fraction`; and the server.
 bench-rewards SIZE="1024": python-env
     {{target}}/py/bin/python benches/rewards_throughput.py ../shared/corpus/roboeval_dev.jsonl seeds/roboeval {{SIZE}}
     {{target}}/py/bin/python benches/serve_load.py {{robosim}} ../shared/corpus/roboeval_dev.jsonl seeds/roboeval

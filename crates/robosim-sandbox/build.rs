@@ -67,6 +67,20 @@ fn build_guest() -> PathBuf {
     ] {
         command.env_remove(var);
     }
+    // So are C compilers, archivers and linkers set for the host's target (maturin --zig sets
+    // zig for them): a C part of the guest compiled by another compiler is another guest, with
+    // other fuel counts, and every verdict must be the same from every build.
+    for (name, _) in env::vars_os() {
+        let name = name.to_string_lossy();
+        let host_only =
+            ["CC", "CXX", "AR", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "TARGET_", "HOST_", "CARGO_TARGET_"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                || name == "RUSTC_WRAPPER";
+        if host_only {
+            command.env_remove(name.as_ref());
+        }
+    }
     let status = command.status().expect("running cargo to build the guest");
     assert!(
         status.success(),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Callable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from robosim._robosim import Grader, Verifier, extract_task_program, run
 
@@ -73,7 +73,36 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-class GradeReward:
+class _TrlReward:
+    """TRL's calling convention: `reward(prompts=..., completions=..., completion_ids=...,
+    log_extra=..., log_metric=..., **columns)`; subclasses say how to reward the batch
+    (`_rewards`: the rewards and, per completion, what went wrong) and what the rate is called."""
+
+    metric = "robosim/rate"
+
+    def _rewards(self, completions: List[Any], columns: Mapping[str, Any]) -> Tuple[List[Optional[float]], Dict[str, list]]:
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        prompts: Optional[Sequence[Any]] = None,
+        completions: Optional[Sequence[Any]] = None,
+        completion_ids: Optional[Sequence[Any]] = None,
+        log_extra: Optional[Callable[[str, list], None]] = None,
+        log_metric: Optional[Callable[[str, float], None]] = None,
+        **columns: Any,
+    ) -> List[Optional[float]]:
+        rewards, logs = self._rewards(list(completions or []), columns)
+        if log_extra is not None:
+            for name, column in logs.items():
+                log_extra(name, column)
+        graded = [r for r in rewards if r is not None]
+        if log_metric is not None and graded:
+            log_metric(self.metric, sum(graded) / len(graded))
+        return rewards
+
+
+class GradeReward(_TrlReward):
     """A TRL reward function: `reward(prompts=..., completions=..., completion_ids=..., task=[...],
     **columns)` grades each completion on the task its row names (the dataset's `task` column,
     or the column `task_column` names) and returns one float per completion, or None where the
@@ -107,6 +136,7 @@ class GradeReward:
         self._known = set(self.grader.tasks())
         # TRL names a reward function's logged column after its __name__.
         self.__name__ = f"robosim_{mode}"
+        self.metric = f"robosim/{mode}_rate"
 
     def grade(self, completions: Sequence[Any], tasks: Sequence[Optional[str]]) -> List[Mapping[str, Any]]:
         """`robosim grade`'s record for each completion on its task (None: no task)."""
@@ -116,16 +146,7 @@ class GradeReward:
         ]
         return self.grader.grade(rows, jobs=self.jobs)
 
-    def __call__(
-        self,
-        prompts: Optional[Sequence[Any]] = None,
-        completions: Optional[Sequence[Any]] = None,
-        completion_ids: Optional[Sequence[Any]] = None,
-        log_extra: Optional[Callable[[str, list], None]] = None,
-        log_metric: Optional[Callable[[str, float], None]] = None,
-        **columns: Any,
-    ) -> List[Optional[float]]:
-        completions = list(completions or [])
+    def _rewards(self, completions: List[Any], columns: Mapping[str, Any]) -> Tuple[List[Optional[float]], Dict[str, list]]:
         tasks = columns.get(self.task_column)
         if tasks is None:
             tasks = [None] * len(completions)
@@ -134,13 +155,11 @@ class GradeReward:
         tasks = [t if isinstance(t, str) and t in self._known else None for t in tasks]
         records = self.grade(completions, tasks)
         rewards = [None if task is None else score(r, self.mode) for r, task in zip(records, tasks)]
-        if log_extra is not None:
-            log_extra("robosim_status", [r.get("status") if t else "no_task" for r, t in zip(records, tasks)])
-            log_extra("robosim_error", [_error(r) if t else "no task" for r, t in zip(records, tasks)])
-        graded = [r for r in rewards if r is not None]
-        if log_metric is not None and graded:
-            log_metric(f"robosim/{self.mode}_rate", sum(graded) / len(graded))
-        return rewards
+        logs = {
+            "robosim_status": [r.get("status") if t else "no_task" for r, t in zip(records, tasks)],
+            "robosim_error": [_error(r) if t else "no task" for r, t in zip(records, tasks)],
+        }
+        return rewards, logs
 
 
 class AsyncGradeReward(GradeReward):
@@ -152,7 +171,7 @@ class AsyncGradeReward(GradeReward):
         return await asyncio.to_thread(call, *args, **kwargs)
 
 
-class VerifyReward:
+class VerifyReward(_TrlReward):
     """RoboSim acceptance as a reward, for generated instructions that have no checks: 1.0 when
     the program is accepted in every world its choices open and makes at least
     `min_robot_calls` robot calls (an empty program earns nothing), else 0.0; None where
@@ -164,16 +183,10 @@ class VerifyReward:
         self.jobs = _cores() if jobs is None else jobs
         self.__name__ = "robosim_accepted"
 
-    def __call__(
-        self,
-        prompts: Optional[Sequence[Any]] = None,
-        completions: Optional[Sequence[Any]] = None,
-        completion_ids: Optional[Sequence[Any]] = None,
-        log_extra: Optional[Callable[[str, list], None]] = None,
-        log_metric: Optional[Callable[[str, float], None]] = None,
-        **columns: Any,
-    ) -> List[Optional[float]]:
-        programs = [extract_task_program(completion_text(c)) for c in completions or []]
+    metric = "robosim/accepted_rate"
+
+    def _rewards(self, completions: List[Any], columns: Mapping[str, Any]) -> Tuple[List[Optional[float]], Dict[str, list]]:
+        programs = [extract_task_program(completion_text(c)) for c in completions]
         verdicts = self.verifier.verify_many(programs, jobs=self.jobs)
         rewards: List[Optional[float]] = []
         for program, verdict in zip(programs, verdicts):
@@ -184,9 +197,4 @@ class VerifyReward:
             else:
                 calls = len(run(program)["trace"])
                 rewards.append(1.0 if calls >= self.min_robot_calls else 0.0)
-        if log_extra is not None:
-            log_extra("robosim_error", [v.error_class or "" for v in verdicts])
-        graded = [r for r in rewards if r is not None]
-        if log_metric is not None and graded:
-            log_metric("robosim/accepted_rate", sum(graded) / len(graded))
-        return rewards
+        return rewards, {"robosim_error": [v.error_class or "" for v in verdicts]}

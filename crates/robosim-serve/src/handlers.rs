@@ -24,19 +24,20 @@ use crate::{Queued, ServerState};
 const LATE: &str = "the request's deadline passed before this item's turn (the server was busy); send it again";
 
 /// `f` over `items` on the backends' threads, in order; an item whose turn comes after
-/// `deadline` gets `late(item)` instead.
+/// `deadline` gets `late(item)` instead. `None` when the work itself failed (a panic: robosim's
+/// bug), which the handlers answer with 500.
 async fn run_all<T, R>(
     state: &Arc<ServerState>,
     items: Vec<T>,
     f: impl Fn(&ServerState, &T) -> R + Send + Sync + 'static,
     late: impl Fn(&T) -> R + Send + Sync + 'static,
-) -> Vec<R>
+) -> Option<Vec<R>>
 where
     T: Send + Sync + 'static,
     R: Send + Serialize + 'static,
 {
     let deadline = Instant::now() + state.limits.request_timeout;
-    let Ok(_permit) = state.slots.acquire().await else { return Vec::new() };
+    let _permit = state.slots.acquire().await.ok()?;
     let state = state.clone();
     let work = tokio::task::spawn_blocking(move || {
         let jobs = state.backends.jobs;
@@ -49,7 +50,13 @@ where
         let Ok(()) = ordered_map(items.iter(), jobs, Window::items(jobs * 4), work, json_weight, sink);
         out
     });
-    work.await.unwrap_or_default()
+    work.await.ok()
+}
+
+/// The answer when robosim itself failed a whole request.
+fn failed() -> Response {
+    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "robosim failed on this request; its log says why\n")
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -91,7 +98,9 @@ pub(crate) async fn grade(State(state): State<Arc<ServerState>>, Json(body): Jso
     };
     let items: Vec<(usize, Value)> = body.completions.into_iter().enumerate().map(|(i, v)| (i + 1, v)).collect();
     let late_state = state.clone();
-    let records = run_all(&state, items, grade_one, move |item| late_record(&late_state, item)).await;
+    let Some(records) = run_all(&state, items, grade_one, move |item| late_record(&late_state, item)).await else {
+        return failed();
+    };
     drop(queued);
     for record in &records {
         state.metrics.graded(status_name(record.status));
@@ -123,7 +132,7 @@ pub(crate) async fn verify(State(state): State<Arc<ServerState>>, Json(body): Js
     };
     let verify = |state: &ServerState, program: &String| state.backends.verification.verify(program);
     let late = |_: &String| Verdict::not_run(LATE.to_owned(), 0, 0, Duration::ZERO);
-    let verdicts = run_all(&state, body.programs, verify, late).await;
+    let Some(verdicts) = run_all(&state, body.programs, verify, late).await else { return failed() };
     drop(queued);
     for verdict in &verdicts {
         let class = verdict.failure().map_or_else(|| verdict.stopped().as_str().to_owned(), |f| f.class.summary_key());
@@ -163,7 +172,7 @@ pub(crate) async fn get_reward(State(state): State<Arc<ServerState>>, Json(body)
     let labels = body.labels.into_iter().chain(std::iter::repeat(Value::Null));
     let items: Vec<(String, String, Value)> =
         body.query.into_iter().zip(prompts).zip(labels).map(|((q, p), l)| (q, p, l)).take(n).collect();
-    let results = run_all(&state, items, reward_one, |_| None).await;
+    let Some(results) = run_all(&state, items, reward_one, |_| None).await else { return failed() };
     drop(queued);
     let fraction = state.limits.fraction;
     let mut ungraded = 0u64;

@@ -99,6 +99,15 @@ bench-rewards SIZE="1024": python-env
     {{target}}/py/bin/python benches/rewards_throughput.py ../shared/corpus/roboeval_dev.jsonl seeds/roboeval {{SIZE}}
     {{target}}/py/bin/python benches/serve_load.py {{robosim}} ../shared/corpus/roboeval_dev.jsonl seeds/roboeval
 
+# Not in CI: it installs torch (from PyPI, with its CUDA libraries: ~4 GB), transformers and TRL
+# into target/rl. TRL's GRPOTrainer, a tiny GPT-2 and a tokenizer made here, a few CPU steps.
+# RL end to end, rewarded by robosim.rewards on robosim's example tasks (prints the rewards).
+rl-smoke STEPS="4": wheel
+    [ -x {{target}}/rl/bin/python ] || python3 -m venv {{target}}/rl
+    {{target}}/rl/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.9.1" "trl==1.16.0" "transformers==5.25.0" "datasets==5.2.0" "tokenizers==0.23.3" "accelerate==1.16.0"
+    {{target}}/rl/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps {{target}}/wheels/robosim-*.whl
+    {{target}}/rl/bin/python dev/rl/smoke.py {{STEPS}}
+
 # Lints: formatting and clippy.
 lint: setup
     rustup component add rustfmt clippy 2>/dev/null || true

@@ -198,6 +198,5 @@ fn stopped(counts: &std::collections::BTreeMap<robosim::verify::SearchEnd, u64>)
     if counts.is_empty() {
         return "never run".to_owned();
     }
-    let named = |why: robosim::verify::SearchEnd| robosim::verify::Stopped::from(why).as_str();
-    counts.iter().map(|(why, n)| format!("{n} {}", named(*why))).collect::<Vec<_>>().join(", ")
+    counts.iter().map(|(why, n)| format!("{n} {}", why.stopped().as_str())).collect::<Vec<_>>().join(", ")
 }

@@ -176,14 +176,10 @@ impl Verifier {
         if search.deadline {
             return Verdict::not_run(DEADLINE_NOT_RUN.to_owned(), search.paths, search.fuel, started.elapsed());
         }
-        let decision = match (search.failure, stopped) {
-            (Some(failure), _) => Decision::Rejected { failure: Box::new(failure) },
-            (None, Stopped::Exhausted) => Decision::Accepted { stopped: SearchEnd::Exhausted },
-            (None, Stopped::Saturated) => Decision::Accepted { stopped: SearchEnd::Saturated },
+        let decision = match search.failure {
+            Some(failure) => Decision::Rejected { failure: Box::new(failure) },
             // The searches stop `Failed` only with a failure and never `NotRun`.
-            (None, Stopped::Capped | Stopped::Failed | Stopped::NotRun) => {
-                Decision::Accepted { stopped: SearchEnd::Capped }
-            }
+            None => Decision::Accepted { stopped: SearchEnd::of(stopped).unwrap_or(SearchEnd::Capped) },
         };
         Verdict { decision, paths: search.paths, fuel_used: search.fuel, wall_time: started.elapsed() }
     }

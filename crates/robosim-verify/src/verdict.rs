@@ -49,12 +49,25 @@ pub enum SearchEnd {
     Saturated,
 }
 
-impl From<SearchEnd> for Stopped {
-    fn from(end: SearchEnd) -> Self {
-        match end {
-            SearchEnd::Exhausted => Self::Exhausted,
-            SearchEnd::Saturated => Self::Saturated,
-            SearchEnd::Capped => Self::Capped,
+impl SearchEnd {
+    /// The same end as a [`Stopped`].
+    #[must_use]
+    pub const fn stopped(self) -> Stopped {
+        match self {
+            Self::Exhausted => Stopped::Exhausted,
+            Self::Saturated => Stopped::Saturated,
+            Self::Capped => Stopped::Capped,
+        }
+    }
+
+    /// The end of an acceptance a [`Stopped`] names, if it names one (not `failed` or `not_run`).
+    #[must_use]
+    pub const fn of(stopped: Stopped) -> Option<Self> {
+        match stopped {
+            Stopped::Exhausted => Some(Self::Exhausted),
+            Stopped::Saturated => Some(Self::Saturated),
+            Stopped::Capped => Some(Self::Capped),
+            Stopped::Failed | Stopped::NotRun => None,
         }
     }
 }
@@ -83,11 +96,7 @@ impl Verdict {
     #[must_use]
     pub const fn stopped(&self) -> Stopped {
         match &self.decision {
-            Decision::Accepted { stopped } => match stopped {
-                SearchEnd::Exhausted => Stopped::Exhausted,
-                SearchEnd::Saturated => Stopped::Saturated,
-                SearchEnd::Capped => Stopped::Capped,
-            },
+            Decision::Accepted { stopped } => stopped.stopped(),
             Decision::Rejected { .. } => Stopped::Failed,
             Decision::NotRun { .. } => Stopped::NotRun,
         }
@@ -155,15 +164,11 @@ impl From<VerdictFile<Failure>> for Verdict {
     /// else an acceptance stopped as the file says (a file that said `failed` or `not_run`
     /// with neither is read as not run, since it cannot be an acceptance).
     fn from(file: VerdictFile<Failure>) -> Self {
-        let decision = match (file.failure, file.not_run, file.stopped) {
+        let decision = match (file.failure, file.not_run, SearchEnd::of(file.stopped)) {
             (Some(failure), _, _) => Decision::Rejected { failure: Box::new(failure) },
             (None, Some(why), _) => Decision::NotRun { why },
-            (None, None, Stopped::Exhausted) => Decision::Accepted { stopped: SearchEnd::Exhausted },
-            (None, None, Stopped::Saturated) => Decision::Accepted { stopped: SearchEnd::Saturated },
-            (None, None, Stopped::Capped) => Decision::Accepted { stopped: SearchEnd::Capped },
-            (None, None, Stopped::Failed | Stopped::NotRun) => {
-                Decision::NotRun { why: "the verdict read back has no failure and no reason".into() }
-            }
+            (None, None, Some(stopped)) => Decision::Accepted { stopped },
+            (None, None, None) => Decision::NotRun { why: "the verdict read back has no failure and no reason".into() },
         };
         Self { decision, paths: file.paths, fuel_used: file.fuel_used, wall_time: file.wall_time }
     }

@@ -282,7 +282,7 @@ pub(crate) struct JobsArgs {
 
 impl JobsArgs {
     pub(crate) fn get(&self) -> usize {
-        self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1)
+        self.jobs.unwrap_or_else(robosim::parallel::cores).max(1)
     }
 }
 

@@ -42,7 +42,7 @@ impl Grading {
         place: &Place,
     ) -> Result<Self, Error> {
         let how = match place {
-            Place::InProcess => How::Here(sandbox.sandbox(settings.limits, crate::place::cores())?),
+            Place::InProcess => How::Here(sandbox.sandbox(settings.limits, robosim_parallel::cores())?),
             Place::Workers { command, jobs } => {
                 // Workers resolve the directory from wherever they start.
                 let tasks = std::path::absolute(tasks)?;

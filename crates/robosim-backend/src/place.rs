@@ -86,8 +86,3 @@ impl Place {
         if jobs <= 1 { Self::InProcess } else { Self::Workers { command, jobs } }
     }
 }
-
-/// Programs a sandbox in this process runs at once: one per core (more threads wait).
-pub(crate) fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-}

@@ -28,9 +28,10 @@ impl Verification {
     /// When this process's sandbox cannot be set up (workers are started on first use).
     pub fn new(config: VerifyConfig, sandbox: &SandboxSetup, place: &Place) -> Result<Self, Error> {
         match place {
-            Place::InProcess => {
-                Ok(Self::here(Verifier::with_sandbox(sandbox.sandbox(config.limits, crate::place::cores())?, config)))
-            }
+            Place::InProcess => Ok(Self::here(Verifier::with_sandbox(
+                sandbox.sandbox(config.limits, robosim_parallel::cores())?,
+                config,
+            ))),
             Place::Workers { command, jobs } => {
                 let setup = WorkerSetup { sandbox: sandbox.clone(), job: Job::Verify { settings: config } };
                 Ok(Self { config, how: How::Workers { pool: command.pool(&setup, *jobs), fallback: None } })

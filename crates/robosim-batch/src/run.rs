@@ -48,7 +48,7 @@ impl BatchConfig {
             output: beside(&input, "verdicts"),
             accepted: Some(beside(&input, "accepted")),
             input,
-            jobs: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            jobs: robosim_parallel::cores(),
             resume: false,
             max_program_bytes: DEFAULT_MAX_PROGRAM_BYTES,
             cache: None,

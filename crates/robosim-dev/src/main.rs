@@ -42,13 +42,11 @@ struct JobsArgs {
 
 impl JobsArgs {
     fn place(&self) -> anyhow::Result<Place> {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let jobs = self.jobs.unwrap_or(cores).max(1);
-        Ok(Place::for_jobs(jobs, WorkerCommand::current_exe_worker()?))
+        Ok(Place::for_jobs(self.threads(), WorkerCommand::current_exe_worker()?))
     }
 
     fn threads(&self) -> usize {
-        self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get)).max(1)
+        self.jobs.unwrap_or_else(robosim_parallel::cores).max(1)
     }
 }
 

@@ -44,7 +44,7 @@ impl GradeConfig {
     #[must_use]
     pub fn new(completions: impl Into<PathBuf>) -> Self {
         let completions = completions.into();
-        let jobs = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let jobs = robosim_parallel::cores();
         Self {
             output: robosim_fs::beside(&completions, "grades"),
             completions,

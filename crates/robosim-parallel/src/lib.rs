@@ -45,6 +45,12 @@ impl Window {
     }
 }
 
+/// This machine's cores (at least one): how many jobs the commands run at once by default.
+#[must_use]
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 /// The size of `value` as JSON, counted without building it: a result's weight.
 pub fn json_weight(value: &impl serde::Serialize) -> usize {
     struct Count(usize);

@@ -48,15 +48,11 @@ fn to_python<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bo
     py.import("json")?.call_method1("loads", (text,))
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-}
-
 /// A sandbox with `limits` and a slot per core.
 fn sandbox(limits: robosim_sandbox::Limits) -> PyResult<Arc<Sandbox>> {
     let config = SandboxConfig {
         limits,
-        max_concurrent_runs: u32::try_from(cores()).unwrap_or(u32::MAX),
+        max_concurrent_runs: u32::try_from(robosim_parallel::cores()).unwrap_or(u32::MAX),
         ..SandboxConfig::default()
     };
     Sandbox::with_config(config).map(Arc::new).map_err(failed)

@@ -8,7 +8,7 @@ use robosim_parallel::{Window, json_weight, ordered_map};
 /// `jobs` as Python gave it: None is one per core.
 pub(crate) fn jobs(jobs: Option<i64>) -> PyResult<usize> {
     match jobs {
-        None => Ok(crate::cores()),
+        None => Ok(robosim_parallel::cores()),
         Some(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
         Some(n) => Err(pyo3::exceptions::PyValueError::new_err(format!("jobs must be at least 1, not {n}"))),
     }

@@ -16,7 +16,6 @@ robot action). The tasks are loaded once; a batch is graded in worker processes.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from robosim._robosim import Grader, Verifier, extract_task_program, run
@@ -67,10 +66,6 @@ def _error(record: Mapping[str, Any]) -> str:
                 return str(error).split(":")[0]
             return "check failed"
     return "failed"
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class _TrlReward:
@@ -129,9 +124,10 @@ class GradeReward(_TrlReward):
             raise ValueError(f"mode must be 'pass' or 'fraction', not {mode!r}")
         self.grader = Grader(str(tasks_dir), trace=trace, **limits)
         self.mode = mode
-        self.jobs = _cores() if jobs is None else jobs
-        if self.jobs < 1:
-            raise ValueError(f"jobs must be at least 1, not {self.jobs}")
+        if jobs is not None and jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+        # None: one worker process per core (the extension decides, as for robosim -j).
+        self.jobs = jobs
         self.task_column = task_column
         self._known = set(self.grader.tasks())
         # TRL names a reward function's logged column after its __name__.
@@ -180,7 +176,7 @@ class VerifyReward(_TrlReward):
     def __init__(self, min_robot_calls: int = 1, jobs: Optional[int] = None, **settings: Any) -> None:
         self.verifier = Verifier(**settings)
         self.min_robot_calls = min_robot_calls
-        self.jobs = _cores() if jobs is None else jobs
+        self.jobs = jobs
         self.__name__ = "robosim_accepted"
 
     metric = "robosim/accepted_rate"

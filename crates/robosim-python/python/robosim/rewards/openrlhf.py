@@ -35,11 +35,9 @@ def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence
     responses = [q[len(p):] if q.startswith(p) else q for q, p in zip(queries, prompts)]
     tasks = [t if isinstance(t, str) and t in reward._known else None for t in labels]
     records = reward.grade(responses, tasks)
-    values: List[float] = []
-    for record, task in zip(records, tasks):
-        value = score(record, reward.mode) if task else None
-        values.append(0.0 if value is None else value)
-    ungraded = sum(1 for r, t in zip(records, tasks) if t is None or score(r, reward.mode) is None)
+    scores = [score(r, reward.mode) if t else None for r, t in zip(records, tasks)]
+    values: List[float] = [0.0 if s is None else s for s in scores]
+    ungraded = sum(1 for s in scores if s is None)
     try:
         import torch
 

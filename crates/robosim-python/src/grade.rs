@@ -29,8 +29,8 @@ pub(crate) struct PyGrader {
     tasks: Vec<Task>,
     settings: robosim_grade::Grading,
     here: Grading,
-    /// Worker processes by number of jobs (started on first use, kept).
-    workers: parking_lot::Mutex<Option<(usize, std::sync::Arc<Grading>)>>,
+    /// Worker processes (started on first use, kept).
+    workers: workers::Kept<Grading>,
 }
 
 impl PyGrader {
@@ -41,21 +41,15 @@ impl PyGrader {
         let here = py
             .detach(|| Grading::new(&task_dir, settings, &robosim_backend::SandboxSetup::default(), &Place::InProcess))
             .map_err(failed)?;
-        Ok(Self { task_dir, tasks, settings, here, workers: parking_lot::Mutex::new(None) })
+        Ok(Self { task_dir, tasks, settings, here, workers: workers::Kept::default() })
     }
 
     fn backend(&self, py: Python<'_>, jobs: usize) -> PyResult<std::sync::Arc<Grading>> {
-        let mut slot = self.workers.lock();
-        if let Some((n, grading)) = slot.as_ref().filter(|(n, _)| *n == jobs) {
-            debug_assert_eq!(*n, jobs);
-            return Ok(grading.clone());
-        }
-        let place = workers::place(py, jobs)?;
-        let made = Grading::new(&self.task_dir, self.settings, &robosim_backend::SandboxSetup::default(), &place)
-            .map_err(failed)?;
-        let made = std::sync::Arc::new(made);
-        *slot = Some((jobs, made.clone()));
-        Ok(made)
+        self.workers.get(jobs, || {
+            let place = workers::place(py, jobs)?;
+            Grading::new(&self.task_dir, self.settings, &robosim_backend::SandboxSetup::default(), &place)
+                .map_err(failed)
+        })
     }
 
     /// `robosim grade`'s record for each completion, in order.

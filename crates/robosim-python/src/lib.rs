@@ -179,13 +179,16 @@ impl PyVerdict {
 struct PyVerifier {
     verifier: robosim_verify::Verifier,
     /// Worker processes for `verify_many` with several jobs (started on first use, kept).
-    workers: OnceLock<(usize, Verification)>,
+    workers: workers::Kept<Verification>,
 }
 
 impl PyVerifier {
     fn with_config(py: Python<'_>, config: VerifyConfig) -> PyResult<Self> {
         let sandbox = py.detach(|| sandbox(config.limits))?;
-        Ok(Self { verifier: robosim_verify::Verifier::with_sandbox(sandbox, config), workers: OnceLock::new() })
+        Ok(Self {
+            verifier: robosim_verify::Verifier::with_sandbox(sandbox, config),
+            workers: workers::Kept::default(),
+        })
     }
 }
 
@@ -269,17 +272,13 @@ impl PyVerifier {
         let verdicts = if jobs == 1 || programs.len() <= 1 {
             py.detach(|| programs.iter().map(|p| self.verifier.verify(p)).collect())
         } else {
-            let workers = match self.workers.get() {
-                Some((_, workers)) => workers,
-                None => {
-                    let config = *self.verifier.config();
-                    let made = Verification::new(config, &SandboxSetup::default(), &workers::place(py, jobs)?)
-                        .map_err(failed)?
-                        // When no worker can be started at all (no usable sys.executable), verify here.
-                        .or_in_process(self.verifier.clone());
-                    &self.workers.get_or_init(|| (jobs, made)).1
-                }
-            };
+            let workers = self.workers.get(jobs, || {
+                let config = *self.verifier.config();
+                Ok(Verification::new(config, &SandboxSetup::default(), &workers::place(py, jobs)?)
+                    .map_err(failed)?
+                    // When no worker can be started at all (no usable sys.executable), verify here.
+                    .or_in_process(self.verifier.clone()))
+            })?;
             py.detach(|| workers::map_in_order(&programs, jobs, |p| workers.verify(p)))
         };
         Ok(verdicts.into_iter().map(PyVerdict).collect())

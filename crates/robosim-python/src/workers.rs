@@ -21,6 +21,30 @@ pub(crate) fn place(py: Python<'_>, jobs: usize) -> PyResult<Place> {
     Ok(Place::Workers { command: WorkerCommand::new(python, ["-c", code]), jobs })
 }
 
+/// A backend of worker processes kept between calls (starting them costs a Python start-up
+/// each), made again when a call asks for another number of jobs.
+pub(crate) struct Kept<T>(parking_lot::Mutex<Option<(usize, std::sync::Arc<T>)>>);
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Self(parking_lot::Mutex::new(None))
+    }
+}
+
+impl<T> Kept<T> {
+    /// The backend for `jobs` workers: the kept one, or one `make` makes (the old one's workers
+    /// exit when its last user drops it).
+    pub(crate) fn get(&self, jobs: usize, make: impl FnOnce() -> PyResult<T>) -> PyResult<std::sync::Arc<T>> {
+        let mut slot = self.0.lock();
+        if let Some((_, kept)) = slot.as_ref().filter(|(n, _)| *n == jobs) {
+            return Ok(kept.clone());
+        }
+        let made = std::sync::Arc::new(make()?);
+        *slot = Some((jobs, made.clone()));
+        Ok(made)
+    }
+}
+
 /// `f` over `items` on `jobs` threads; results in input order.
 pub(crate) fn map_in_order<T: Sync, R: Send + serde::Serialize>(
     items: &[T],

@@ -1,5 +1,6 @@
 """The Python API on accepted, rejected and hostile programs; settings; run; grade."""
 
+import json
 import pathlib
 import pickle
 
@@ -162,3 +163,11 @@ def test_verifiers_and_verdicts_pickle():
 
 def test_the_version_is_the_crates():
     assert isinstance(robosim.__version__, str) and robosim.__version__.count(".") == 2
+
+
+def test_a_verdict_robosim_could_not_reach_says_so():
+    verdict = robosim.Verifier().verify(GOOD).to_dict()
+    verdict.update(accepted=False, exhausted=False, stopped="not_run", not_run="a worker died")
+    not_run = robosim.Verdict.from_json(json.dumps(verdict))
+    assert (not_run.accepted, not_run.stopped, not_run.not_run) == (False, "not_run", "a worker died")
+    assert repr(not_run) == "<Verdict not run: a worker died>"

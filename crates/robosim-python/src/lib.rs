@@ -26,7 +26,7 @@ use pyo3::{
 };
 use robosim_backend::{SandboxSetup, Verification};
 use robosim_sandbox::{Program, Sandbox, SandboxConfig};
-use robosim_verify::{Search, Verify, VerifyConfig, VerifyOverrides};
+use robosim_verify::{Decision, Search, Verify, VerifyConfig, VerifyOverrides};
 
 use crate::settings::{LimitKeywords, count, value_error};
 
@@ -161,12 +161,15 @@ impl PyVerdict {
     }
 
     fn __repr__(&self) -> String {
-        match self.0.failure() {
-            None => format!("<Verdict accepted, {} paths, {}>", self.0.paths, self.0.stopped().as_str()),
-            Some(f) => {
+        match &self.0.decision {
+            Decision::Accepted { stopped } => {
+                format!("<Verdict accepted, {} paths, {}>", self.0.paths, stopped.stopped().as_str())
+            }
+            Decision::Rejected { failure: f } => {
                 let line = f.line.map_or_else(|| "?".to_owned(), |l| l.to_string());
                 format!("<Verdict rejected: {} at line {line}, {} paths>", f.error, self.0.paths)
             }
+            Decision::NotRun { why } => format!("<Verdict not run: {why}>"),
         }
     }
 }

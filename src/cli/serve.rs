@@ -56,10 +56,9 @@ pub(crate) fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         Some(name) => Some(std::env::var(name).with_context(|| format!("the token variable {name} is not set"))?),
         None => None,
     };
-    let mut grading = args.grading.grading()?;
-    if !args.grading.trace_given() {
-        grading.trace = TraceReading::Calls;
-    }
+    let mut grading = args.grading.overrides();
+    grading.trace.get_or_insert(TraceReading::Calls);
+    let grading = grading.resolve()?;
     let overrides: VerifyOverrides = serde_json::from_str(&args.verify_settings).context("--verify-settings")?;
     let jobs = args.jobs.get();
     let place = super::backend::place(jobs)?;

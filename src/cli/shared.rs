@@ -131,15 +131,14 @@ pub(crate) struct GradingArgs {
 }
 
 impl GradingArgs {
-    /// Whether `--trace` was given.
-    pub(crate) const fn trace_given(&self) -> bool {
-        self.trace.trace.is_some()
+    /// What the flags set.
+    pub(crate) const fn overrides(&self) -> robosim::grade::GradeOverrides {
+        robosim::grade::GradeOverrides { trace: self.trace.reading(), limits: self.limits.overrides() }
     }
 
     /// The grading settings: the flags given over grading's defaults.
     pub(crate) fn grading(&self) -> anyhow::Result<robosim::grade::Grading> {
-        let overrides = robosim::grade::GradeOverrides { trace: self.trace.reading(), limits: self.limits.overrides() };
-        Ok(overrides.resolve()?)
+        Ok(self.overrides().resolve()?)
     }
 }
 

@@ -102,18 +102,38 @@ pub enum GradeStatus {
     NotRun,
 }
 
+impl GradeStatus {
+    /// How a completion fared in `worlds`: not run if any world was not run, else passed if
+    /// every world passed.
+    #[must_use]
+    pub fn of(worlds: &[WorldResult]) -> Self {
+        if worlds.iter().any(WorldResult::not_run) {
+            Self::NotRun
+        } else if worlds.iter().all(|w| w.passed) {
+            Self::Passed
+        } else {
+            Self::Failed
+        }
+    }
+
+    /// The name records and metrics give it (as serde writes it).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::InvalidInput => "invalid_input",
+            Self::NotRun => "not_run",
+        }
+    }
+}
+
 impl GradeRecord {
     /// The record of the completion `value` on line `line`, graded on `task` with `worlds`,
     /// a RoboEval task's trace read as `trace`.
     #[must_use]
     pub fn graded(line: usize, value: &Value, task: &Task, trace: TraceReading, worlds: Vec<WorldResult>) -> Self {
-        let status = if worlds.iter().any(WorldResult::not_run) {
-            GradeStatus::NotRun
-        } else if worlds.iter().all(|w| w.passed) {
-            GradeStatus::Passed
-        } else {
-            GradeStatus::Failed
-        };
+        let status = GradeStatus::of(&worlds);
         Self {
             id: Some(value.get("id").cloned().unwrap_or(Value::Null)),
             line,

@@ -23,26 +23,34 @@ use crate::{Queued, ServerState};
 /// Why an item was not run: the request's deadline passed before its turn.
 const LATE: &str = "the request's deadline passed before this item's turn (the server was busy); send it again";
 
-/// `f` over `items` on the backends' threads, in order; an item whose turn comes after
-/// `deadline` gets `late(item)` instead. `None` when the work itself failed (a panic: robosim's
-/// bug), which the handlers answer with 500.
-async fn run_all<T, R>(
+/// The items of one request, queued (or refused: 413, 429), run in order on the backends'
+/// threads (`f`; an item whose turn comes after the request's deadline gets `late` instead),
+/// and counted in the metrics under `endpoint`. A panic in the work (robosim's bug) is a 500.
+async fn answer<T, R>(
     state: &Arc<ServerState>,
+    endpoint: &'static str,
     items: Vec<T>,
     f: impl Fn(&ServerState, &T) -> R + Send + Sync + 'static,
-    late: impl Fn(&T) -> R + Send + Sync + 'static,
-) -> Option<Vec<R>>
+    late: impl Fn(&ServerState, &T) -> R + Send + Sync + 'static,
+) -> Result<Vec<R>, Response>
 where
     T: Send + Sync + 'static,
     R: Send + Serialize + 'static,
 {
-    let deadline = Instant::now() + state.limits.request_timeout;
-    let _permit = state.slots.acquire().await.ok()?;
-    let state = state.clone();
+    let started = Instant::now();
+    let _queued = Queued::take(state, items.len()).map_err(IntoResponse::into_response)?;
+    let deadline = started + state.limits.request_timeout;
+    let failed = || {
+        (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "robosim failed on this request; its log says why\n")
+            .into_response()
+    };
+    let _permit = state.slots.acquire().await.map_err(|_| failed())?;
+    let shared = state.clone();
     let work = tokio::task::spawn_blocking(move || {
+        let state = &*shared;
         let jobs = state.backends.jobs;
         let mut out = Vec::with_capacity(items.len());
-        let work = |item: &&T| if Instant::now() > deadline { late(item) } else { f(&state, item) };
+        let work = |item: &&T| if Instant::now() > deadline { late(state, item) } else { f(state, item) };
         let sink = |_: &T, result| {
             out.push(result);
             Ok::<(), std::convert::Infallible>(())
@@ -50,13 +58,9 @@ where
         let Ok(()) = ordered_map(items.iter(), jobs, Window::items(jobs * 4), work, json_weight, sink);
         out
     });
-    work.await.ok()
-}
-
-/// The answer when robosim itself failed a whole request.
-fn failed() -> Response {
-    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "robosim failed on this request; its log says why\n")
-        .into_response()
+    let results = work.await.map_err(|_| failed())?;
+    state.metrics.request(endpoint, results.len(), started.elapsed());
+    Ok(results)
 }
 
 #[derive(Deserialize)]
@@ -91,31 +95,15 @@ fn late_record(state: &ServerState, (line, value): &(usize, Value)) -> GradeReco
 
 /// `POST /grade`.
 pub(crate) async fn grade(State(state): State<Arc<ServerState>>, Json(body): Json<GradeBody>) -> Response {
-    let started = Instant::now();
-    let queued = match Queued::take(&state, body.completions.len()) {
-        Ok(queued) => queued,
-        Err(refused) => return refused.into_response(),
-    };
     let items: Vec<(usize, Value)> = body.completions.into_iter().enumerate().map(|(i, v)| (i + 1, v)).collect();
-    let late_state = state.clone();
-    let Some(records) = run_all(&state, items, grade_one, move |item| late_record(&late_state, item)).await else {
-        return failed();
+    let records = match answer(&state, "grade", items, grade_one, late_record).await {
+        Ok(records) => records,
+        Err(refused) => return refused,
     };
-    drop(queued);
     for record in &records {
-        state.metrics.graded(status_name(record.status));
+        state.metrics.graded(record.status.as_str());
     }
-    state.metrics.request("grade", records.len(), started.elapsed());
     Json(json!({ "grades": records })).into_response()
-}
-
-const fn status_name(status: GradeStatus) -> &'static str {
-    match status {
-        GradeStatus::Passed => "passed",
-        GradeStatus::Failed => "failed",
-        GradeStatus::InvalidInput => "invalid_input",
-        GradeStatus::NotRun => "not_run",
-    }
 }
 
 #[derive(Deserialize)]
@@ -125,20 +113,16 @@ pub(crate) struct VerifyBody {
 
 /// `POST /verify`.
 pub(crate) async fn verify(State(state): State<Arc<ServerState>>, Json(body): Json<VerifyBody>) -> Response {
-    let started = Instant::now();
-    let queued = match Queued::take(&state, body.programs.len()) {
-        Ok(queued) => queued,
-        Err(refused) => return refused.into_response(),
-    };
     let verify = |state: &ServerState, program: &String| state.backends.verification.verify(program);
-    let late = |_: &String| Verdict::not_run(LATE.to_owned(), 0, 0, Duration::ZERO);
-    let Some(verdicts) = run_all(&state, body.programs, verify, late).await else { return failed() };
-    drop(queued);
+    let late = |_: &ServerState, _: &String| Verdict::not_run(LATE.to_owned(), 0, 0, Duration::ZERO);
+    let verdicts = match answer(&state, "verify", body.programs, verify, late).await {
+        Ok(verdicts) => verdicts,
+        Err(refused) => return refused,
+    };
     for verdict in &verdicts {
         let class = verdict.failure().map_or_else(|| verdict.stopped().as_str().to_owned(), |f| f.class.summary_key());
         state.metrics.verified(&class);
     }
-    state.metrics.request("verify", verdicts.len(), started.elapsed());
     Json(json!({ "verdicts": verdicts })).into_response()
 }
 
@@ -162,44 +146,33 @@ fn reward_one(state: &ServerState, (query, prompt, label): &(String, String, Val
 
 /// `POST /get_reward`.
 pub(crate) async fn get_reward(State(state): State<Arc<ServerState>>, Json(body): Json<RewardBody>) -> Response {
-    let started = Instant::now();
-    let queued = match Queued::take(&state, body.query.len()) {
-        Ok(queued) => queued,
-        Err(refused) => return refused.into_response(),
-    };
     let n = body.query.len();
     let prompts = body.prompts.into_iter().chain(std::iter::repeat(String::new()));
     let labels = body.labels.into_iter().chain(std::iter::repeat(Value::Null));
     let items: Vec<(String, String, Value)> =
         body.query.into_iter().zip(prompts).zip(labels).map(|((q, p), l)| (q, p, l)).take(n).collect();
-    let Some(results) = run_all(&state, items, reward_one, |_| None).await else { return failed() };
-    drop(queued);
-    let fraction = state.limits.fraction;
+    let results = match answer(&state, "get_reward", items, reward_one, |_, _| None).await {
+        Ok(results) => results,
+        Err(refused) => return refused,
+    };
     let mut ungraded = 0u64;
-    let rewards: Vec<f64> = results
-        .iter()
-        .map(|worlds| match worlds {
-            Some(worlds) if !worlds.is_empty() && !worlds.iter().any(WorldResult::not_run) => {
-                let passed = worlds.iter().filter(|w| w.passed).count();
+    let mut rewards = Vec::with_capacity(results.len());
+    for worlds in &results {
+        let status = worlds.as_deref().map_or(GradeStatus::InvalidInput, GradeStatus::of);
+        state.metrics.graded(status.as_str());
+        let passed = worlds.as_deref().unwrap_or_default().iter().filter(|w| w.passed).count();
+        let all = worlds.as_deref().map_or(0, <[WorldResult]>::len);
+        rewards.push(match status {
+            GradeStatus::Passed | GradeStatus::Failed if all > 0 => {
                 #[allow(clippy::cast_precision_loss)] // a task has a handful of worlds
-                if fraction { passed as f64 / worlds.len() as f64 } else { f64::from(u8::from(passed == worlds.len())) }
+                if state.limits.fraction { passed as f64 / all as f64 } else { f64::from(u8::from(passed == all)) }
             }
             _ => {
                 ungraded += 1;
                 0.0
             }
-        })
-        .collect();
-    for worlds in &results {
-        let status = match worlds {
-            None => "invalid_input",
-            Some(w) if w.iter().any(WorldResult::not_run) => "not_run",
-            Some(w) if w.iter().all(|w| w.passed) => "passed",
-            Some(_) => "failed",
-        };
-        state.metrics.graded(status);
+        });
     }
-    state.metrics.request("get_reward", rewards.len(), started.elapsed());
     Json(json!({ "rewards": rewards, "scores": rewards, "extra_logs": { "robosim_ungraded": ungraded } }))
         .into_response()
 }

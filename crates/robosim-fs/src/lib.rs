@@ -89,14 +89,20 @@ pub fn beside(input: &Path, what: &str) -> PathBuf {
 /// # Errors
 /// The directory or the file cannot be written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    let dir = make_parent(path)?;
     let io = |e| Error::io(path, e);
-    fs::create_dir_all(dir).map_err(io)?;
     let mut temp = tempfile::Builder::new().prefix(".robosim-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
     temp.write_all(bytes).map_err(io)?;
     temp.as_file().sync_data().map_err(io)?;
     temp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// The directory `path` is in (`.` for a bare name), made if missing.
+fn make_parent(path: &Path) -> Result<&Path, Error> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| Error::io(path, e))?;
+    Ok(dir)
 }
 
 /// [`write_atomic`] of `value` as (pretty) JSON with a final newline.
@@ -135,9 +141,7 @@ impl JsonlWriter {
     /// # Errors
     /// The file cannot be created.
     pub fn create(path: &Path) -> Result<Self, Error> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| Error::io(path, e))?;
-        }
+        make_parent(path)?;
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
         Ok(Self::from_file(path, file))
     }
@@ -147,9 +151,7 @@ impl JsonlWriter {
     /// # Errors
     /// The file cannot be opened.
     pub fn append(path: &Path) -> Result<Self, Error> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| Error::io(path, e))?;
-        }
+        make_parent(path)?;
         let file = OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io(path, e))?;
         Ok(Self::from_file(path, file))
     }

@@ -51,4 +51,4 @@ pub use normalize::lowercase_double_quoted;
 pub use program::{DEFAULT_MAX_PROGRAM_BYTES, Program};
 pub use report::{CallResult, DEADLINE_NOT_RUN, Outcome, RunReport, StdoutWrite, TraceEvent, duration_secs};
 pub use session::Session;
-pub use settings::{LimitOverrides, MAX_MEMORY_MIB, MIN_MEMORY_MIB, SettingError, at_least, size_at_least};
+pub use settings::{LimitOverrides, MAX_MEMORY_MIB, MIN_MEMORY_MIB, SettingError, setting, size_setting};

@@ -23,24 +23,30 @@ pub const MIN_MEMORY_MIB: u64 = 64;
 /// The most guest memory a run may have.
 pub const MAX_MEMORY_MIB: u64 = 4096;
 
-/// `value`, if it is at least `min`.
+/// The setting `name`: `value` if it was given (and is at least `min`), else `default`.
 ///
 /// # Errors
-/// When it is less.
-pub fn at_least(name: &'static str, value: u64, min: u64) -> Result<u64, SettingError> {
-    if value < min {
-        return Err(SettingError { name, detail: format!("must be at least {min}, not {value}") });
+/// When the value given is less than `min`.
+pub fn setting(name: &'static str, value: Option<u64>, min: u64, default: u64) -> Result<u64, SettingError> {
+    match value {
+        None => Ok(default),
+        Some(value) if value < min => {
+            Err(SettingError { name, detail: format!("must be at least {min}, not {value}") })
+        }
+        Some(value) => Ok(value),
     }
-    Ok(value)
 }
 
-/// `value` as a `usize`, if it is at least `min`.
+/// [`setting`] for a size on this machine.
 ///
 /// # Errors
-/// When it is less, or too large for this machine.
-pub fn size_at_least(name: &'static str, value: u64, min: u64) -> Result<usize, SettingError> {
-    usize::try_from(at_least(name, value, min)?)
-        .map_err(|_| SettingError { name, detail: format!("is too large: {value}") })
+/// As [`setting`], or the value given is too large for this machine.
+pub fn size_setting(name: &'static str, value: Option<u64>, min: u64, default: usize) -> Result<usize, SettingError> {
+    match value {
+        None => Ok(default),
+        Some(value) => usize::try_from(setting(name, Some(value), min, 0)?)
+            .map_err(|_| SettingError { name, detail: format!("is too large: {value}") }),
+    }
 }
 
 /// Per-run limits the user set; `None` keeps the default of the job.
@@ -75,31 +81,18 @@ impl LimitOverrides {
                     detail: format!("must be at most {MAX_MEMORY_MIB}, not {mib}"),
                 });
             }
-            Some(mib) => size_at_least("memory_mib", mib, MIN_MEMORY_MIB)? << 20,
+            mib => size_setting("memory_mib", mib, MIN_MEMORY_MIB, 0)? << 20,
         };
         Ok(Limits {
-            fuel: self.fuel.map(|f| at_least("fuel", f, 1)).transpose()?.unwrap_or(base.fuel),
+            fuel: setting("fuel", self.fuel, 1, base.fuel)?,
             memory_bytes,
-            deadline: self
-                .deadline_ms
-                .map(|ms| at_least("deadline_ms", ms, 1).map(Duration::from_millis))
-                .transpose()?
-                .unwrap_or(base.deadline),
-            output_bytes: self
-                .output_bytes
-                .map(|b| size_at_least("output_bytes", b, 0))
-                .transpose()?
-                .unwrap_or(base.output_bytes),
-            robot_calls: self
-                .robot_calls
-                .map(|n| at_least("robot_calls", n, 1))
-                .transpose()?
-                .unwrap_or(base.robot_calls),
-            robot_data_bytes: self
-                .robot_data_bytes
-                .map(|b| size_at_least("robot_data_bytes", b, 0))
-                .transpose()?
-                .unwrap_or(base.robot_data_bytes),
+            deadline: match self.deadline_ms {
+                None => base.deadline,
+                ms => Duration::from_millis(setting("deadline_ms", ms, 1, 0)?),
+            },
+            output_bytes: size_setting("output_bytes", self.output_bytes, 0, base.output_bytes)?,
+            robot_calls: setting("robot_calls", self.robot_calls, 1, base.robot_calls)?,
+            robot_data_bytes: size_setting("robot_data_bytes", self.robot_data_bytes, 0, base.robot_data_bytes)?,
         })
     }
 }

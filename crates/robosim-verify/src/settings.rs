@@ -3,7 +3,7 @@
 //! defaults are written. The command line (`robosim settings verify` prints the result), the
 //! Python `Verifier` keywords and Rust callers all resolve through it.
 
-use robosim_sandbox::{LimitOverrides, SettingError, at_least, size_at_least};
+use robosim_sandbox::{LimitOverrides, SettingError, setting, size_setting};
 use serde::{Deserialize, Serialize};
 
 use crate::{Strategy, VerifyConfig};
@@ -83,24 +83,24 @@ impl VerifyOverrides {
         let Strategy::Coverage { max_paths, max_depth, patience } = Strategy::default() else {
             unreachable!("the default search is the coverage search")
         };
-        let max_paths = self.max_paths.map_or(Ok(max_paths), |n| size_at_least("max_paths", n, 1))?;
-        let max_depth = self.max_depth.map_or(Ok(max_depth), |n| size_at_least("max_depth", n, 0))?;
+        let max_paths = size_setting("max_paths", self.max_paths, 1, max_paths)?;
+        let max_depth = size_setting("max_depth", self.max_depth, 0, max_depth)?;
         let strategy = match self.search.unwrap_or(Search::Coverage) {
             Search::Coverage => Strategy::Coverage {
                 max_paths,
                 max_depth,
-                patience: self.patience.map_or(Ok(patience), |n| size_at_least("patience", n, 0))?,
+                patience: size_setting("patience", self.patience, 0, patience)?,
             },
             Search::Exhaustive => Strategy::Exhaustive { max_paths, max_depth },
-            Search::Random => Strategy::Random {
-                runs: self.random_runs.map_or(Ok(DEFAULT_RANDOM_RUNS), |n| size_at_least("random_runs", n, 1))?,
-            },
+            Search::Random => {
+                Strategy::Random { runs: size_setting("random_runs", self.random_runs, 1, DEFAULT_RANDOM_RUNS)? }
+            }
         };
         Ok(VerifyConfig {
             strategy,
             seed: self.seed.unwrap_or(base.seed),
             limits: self.limits.over(base.limits)?,
-            fuel_budget: self.fuel_budget.map_or(Ok(base.fuel_budget), |n| at_least("fuel_budget", n, 1))?,
+            fuel_budget: setting("fuel_budget", self.fuel_budget, 1, base.fuel_budget)?,
             reference_normalization: self.reference_normalization.unwrap_or(base.reference_normalization),
             ..base
         })

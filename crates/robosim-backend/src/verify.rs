@@ -62,12 +62,12 @@ impl Verify for Verification {
         match &self.how {
             How::Here(verifier) => verifier.verify(source),
             How::Workers { pool, fallback } => {
-                match pool.call::<Verdict>(&VerifyRequest { program: Cow::Borrowed(source) }) {
-                    Ok(verdict) => verdict,
-                    Err(WorkerError::Spawn { .. }) if fallback.is_some() => {
-                        fallback.as_ref().map(|v| v.verify(source)).expect("checked")
+                match (pool.call::<Verdict>(&VerifyRequest { program: Cow::Borrowed(source) }), fallback) {
+                    (Ok(verdict), _) => verdict,
+                    (Err(WorkerError::Spawn { .. }), Some(verifier)) => verifier.verify(source),
+                    (Err(e), _) => {
+                        Verdict::not_run(format!("the verification worker failed: {e}"), 0, 0, Duration::ZERO)
                     }
-                    Err(e) => Verdict::not_run(format!("the verification worker failed: {e}"), 0, 0, Duration::ZERO),
                 }
             }
         }

@@ -1,10 +1,13 @@
 """pytest setup: where the project, its fixtures and the reference corpus are."""
 
+import os
 import pathlib
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The `robosim` binary the justfile built (in $CARGO_TARGET_DIR when that is set, as `just` has it).
+BINARY = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release" / "robosim"
 
 
 @pytest.fixture(scope="session")

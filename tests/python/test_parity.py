@@ -4,15 +4,14 @@ import json
 import subprocess
 
 import robosim
-from conftest import ROOT, shared
+from conftest import BINARY, ROOT, shared
 
 
 def test_verify_many_agrees_with_verify_batch_on_the_dev_corpus(tmp_path, verifier):
     corpus = shared("corpus/dev.jsonl")
     out = tmp_path / "verdicts.jsonl"
-    binary = ROOT / "target" / "release" / "robosim"
     done = subprocess.run(
-        [str(binary), "verify-batch", str(corpus), "--out", str(out), "--no-accepted", "--jobs", "2"],
+        [str(BINARY), "verify-batch", str(corpus), "--out", str(out), "--no-accepted", "--jobs", "2"],
         capture_output=True,
     )
     assert done.returncode in (0, 1), done.stderr.decode()
@@ -30,8 +29,7 @@ def test_verify_many_agrees_with_verify_batch_on_the_dev_corpus(tmp_path, verifi
 
 
 def _cli_settings(*args: str) -> dict:
-    binary = ROOT / "target" / "release" / "robosim"
-    done = subprocess.run([str(binary), "settings", *args], capture_output=True, check=True)
+    done = subprocess.run([str(BINARY), "settings", *args], capture_output=True, check=True)
     return json.loads(done.stdout)
 
 

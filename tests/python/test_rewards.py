@@ -11,7 +11,7 @@ import pytest
 
 import robosim
 from robosim.rewards import AsyncGradeReward, GradeReward, VerifyReward, openrlhf, verl
-from conftest import ROOT
+from conftest import BINARY, ROOT
 
 TASKS = str(ROOT / "seeds" / "examples")
 ROWS = [json.loads(line) for line in (ROOT / "data" / "completions.jsonl").read_text().splitlines()]
@@ -24,9 +24,8 @@ def cli_grades(tmp_path, rows, trace="calls"):
     path = tmp_path / "completions.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "grades.jsonl"
-    binary = ROOT / "target" / "release" / "robosim"
     done = subprocess.run(
-        [str(binary), "grade", TASKS, str(path), "--out", str(out), "--trace", trace, "--jobs", "1"], capture_output=True
+        [str(BINARY), "grade", TASKS, str(path), "--out", str(out), "--trace", trace, "--jobs", "1"], capture_output=True
     )
     assert done.returncode in (0, 1), done.stderr.decode()
     return [json.loads(line) for line in out.read_text().splitlines()]

@@ -12,10 +12,10 @@ import time
 import httpx
 import pytest
 
-from conftest import ROOT
+from conftest import BINARY, ROOT
 
 TASKS = str(ROOT / "seeds" / "examples")
-BINARY = str(ROOT / "target" / "release" / "robosim")
+BINARY = str(BINARY)
 ROWS = [json.loads(line) for line in (ROOT / "data" / "completions.jsonl").read_text().splitlines()]
 EXPECTED = {r["id"]: "passed" if "/pass" in r["id"] else "failed" for r in ROWS}
 BUSY = "def task_program():\n    while True:\n        pass\n"

@@ -25,6 +25,7 @@ pub use robosim_grade as grade;
 pub use robosim_llm as llm;
 pub use robosim_parallel as parallel;
 pub use robosim_protocol as protocol;
+pub use robosim_report as report;
 pub use robosim_sandbox::{
     CachePolicy, CallResult, DEFAULT_MAX_PROGRAM_BYTES, Error as SandboxError, LimitOverrides, Limits, Outcome,
     Program, RunReport, Sandbox, SandboxConfig, TraceEvent, extract_program,

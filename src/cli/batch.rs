@@ -82,6 +82,7 @@ pub(crate) fn merge(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
         }
         Ok(())
     })?;
+    eprintln!("{}", super::report::hint(&config.output));
     Ok(exit_status(&summary))
 }
 
@@ -130,6 +131,7 @@ pub(crate) fn run(cli: &super::Cli, args: &BatchArgs) -> anyhow::Result<ExitStat
     bar.finish_and_clear();
 
     super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, &config))?;
+    eprintln!("{}", super::report::hint(&config.output));
     Ok(exit_status(&summary))
 }
 

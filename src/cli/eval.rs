@@ -167,6 +167,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &EvalArgs) -> anyhow::Result<ExitSt
     })?;
     bar.finish_and_clear();
     super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, args))?;
+    eprintln!("{}", super::report::hint(&args.out));
     if summary.request_errors > 0 && summary.completions == 0 {
         bail!(
             "every model request failed ({} of them): is the server at {} up? (see {}/completions.jsonl)",

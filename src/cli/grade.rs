@@ -43,6 +43,7 @@ pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitS
     })?;
     bar.finish_and_clear();
     super::shared::print_out(args.json, &summary, |out, summary| print_summary(out, summary, &config))?;
+    eprintln!("{}", super::report::hint(&config.output));
     if summary.not_run > 0 {
         return Ok(ExitStatus::Error);
     }

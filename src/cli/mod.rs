@@ -5,6 +5,7 @@ mod batch;
 mod eval;
 mod grade;
 mod pipeline;
+mod report;
 mod run;
 mod serve;
 mod shared;
@@ -55,6 +56,9 @@ enum Command {
     /// task, `-n` completions each, graded as RoboEval grades them; pass@k and RoboEval's error
     /// breakdown.
     Eval(eval::EvalArgs),
+    /// Make one self-contained HTML page of a run — a verdicts file, a grades file, an eval
+    /// or a pipeline output directory (several side by side) — with plots and every failure.
+    Report(report::ReportArgs),
     /// Compile the guest module and store it in the cache (the first start takes 10–40 s).
     Prepare,
     /// Serve grading, verification and OpenRLHF's get_reward over HTTP, for trainers that run
@@ -89,6 +93,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             eval::run(&grader, args)
         }
         Command::Settings(args) => backend::settings(args),
+        Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Worker => backend::worker(),
         Command::Prepare => {

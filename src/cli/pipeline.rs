@@ -239,6 +239,7 @@ pub(crate) fn run(cli: &super::Cli, args: &PipelineArgs) -> anyhow::Result<ExitS
     let stats = pipeline.run(&stages, &on_progress)?;
     let llm = pipeline.client().stats();
     super::shared::print_out(args.json, &stats, |out, stats| print_summary(out, stats, args))?;
+    eprintln!("{}", super::report::hint(&args.out));
     let answered = llm.cache_hits + llm.requests.saturating_sub(llm.retries + llm.failures);
     if llm.failures > 0 && answered == 0 {
         bail!("every model request failed ({} of them): is the server at {} up?", llm.failures, args.server.base_url);

@@ -18,12 +18,12 @@ use crate::{Dir, SANDBOX, fixtures};
 
 /// `tests/fixtures/eval/answers.json`: per task, the body of a passing program, one failing a
 /// check, one raising a robot error and one raising a Python error.
-fn answers() -> BTreeMap<String, BTreeMap<String, String>> {
+pub(crate) fn answers() -> BTreeMap<String, BTreeMap<String, String>> {
     let text = fs::read_to_string(fixtures().join("eval/answers.json")).expect("the answers fixture");
     serde_json::from_str(&text).expect("JSON")
 }
 
-fn tasks(names: &[&str]) -> Vec<Task> {
+pub(crate) fn tasks(names: &[&str]) -> Vec<Task> {
     let all = Task::load_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/roboeval")).expect("tasks");
     all.into_iter().filter(|t| names.iter().any(|n| Some(*n) == t.ablation_of.as_deref().or(Some(&t.name)))).collect()
 }
@@ -40,7 +40,7 @@ fn asked<'a>(tasks: &'a [Task], text: &str) -> (&'a Task, usize) {
 
 /// The scripted model: sample 0 passes, 1 fails a check, 2 raises a robot error, 3 a Python
 /// error; on the last prompt of each task sample 1 passes too.
-fn model(request: &Received, tasks: &[Task], answers: &BTreeMap<String, BTreeMap<String, String>>) -> Reply {
+pub(crate) fn model(request: &Received, tasks: &[Task], answers: &BTreeMap<String, BTreeMap<String, String>>) -> Reply {
     let (task, prompt) = asked(tasks, request.prompt());
     let kind = match request.body["seed"].as_u64().expect("a seed") {
         0 => "pass",

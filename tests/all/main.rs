@@ -15,6 +15,7 @@ mod llm_client;
 mod pipeline;
 mod pipeline_settings;
 mod records;
+mod report;
 mod roboeval;
 mod roboeval_port;
 mod sandbox_api;

@@ -121,7 +121,7 @@ fn program(task: &str, sample: usize, slow_telescope: bool) -> Reply {
     code(&format!("    go_to(\"office\")\n    say({})\n", serde_json::to_string(task).expect("a string")))
 }
 
-fn config(out: &Path) -> PipelineConfig {
+pub(crate) fn config(out: &Path) -> PipelineConfig {
     let mut config = PipelineConfig::new(seeds(), out);
     config.target_tasks = 16;
     config.requests_per_round = 4;

@@ -253,15 +253,7 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
             let start = world.location().to_owned();
             let (report, world) = sandbox.run_with(&program, world, limits, 0);
             let events = run_events(&report, &start, &spec.spec().rooms);
-            let mut result = WorldResult {
-                world: spec.name().to_owned(),
-                passed: false,
-                outcome: report.outcome.kind().to_owned(),
-                error: None,
-                failed_checks: Vec::new(),
-                robot_calls: events.len(),
-                trace_cut: None,
-            };
+            let mut result = WorldResult::of_run(spec.name().to_owned(), &report, events.len());
             if report.outcome == Outcome::DeadlineExceeded {
                 result.outcome = crate::NOT_RUN.to_owned();
                 result.error = Some(robosim_sandbox::DEADLINE_NOT_RUN.to_owned());
@@ -271,6 +263,7 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
                 let line = report.outcome.line().map_or_else(String::new, |l| format!(" (line {l})"));
                 let error = format!("{}{line}", report.outcome.error_line());
                 result.error = Some(robosim_protocol::truncate_text(&error, MAX_REASON_BYTES));
+                result.keep_calls_if_failed(&report);
                 return result;
             }
             let run = Run { events: &events, world: &world };
@@ -282,6 +275,7 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
                 }
             }
             result.passed = result.failed_checks.is_empty();
+            result.keep_calls_if_failed(&report);
             result
         })
         .collect()

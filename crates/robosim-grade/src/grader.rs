@@ -116,6 +116,9 @@ pub fn not_run(task: &Task, why: &str) -> Vec<WorldResult> {
             failed_checks: Vec::<FailedCheck>::new(),
             robot_calls: 0,
             trace_cut: None,
+            line: None,
+            calls: Vec::new(),
+            calls_omitted: 0,
         })
         .collect()
 }

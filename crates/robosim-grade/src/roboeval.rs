@@ -203,15 +203,8 @@ pub(crate) fn grade_state_sets(
 /// How state `i` fares, as RoboEval judges `case` on a run and its trace.
 fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) -> WorldResult {
     let trace = &read.elements;
-    let mut result = WorldResult {
-        world: state_name(i),
-        passed: false,
-        outcome: report.outcome.kind().to_owned(),
-        error: None,
-        failed_checks: Vec::new(),
-        robot_calls: report.trace.len(),
-        trace_cut: read.cut,
-    };
+    let mut result = WorldResult::of_run(state_name(i), report, report.trace.len());
+    result.trace_cut = read.cut;
     let error = match state_run(&report.outcome, case.timeout) {
         StateRun::NotRun => {
             result.outcome = crate::NOT_RUN.to_owned();
@@ -232,6 +225,7 @@ fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) ->
         },
     };
     result.error = error.map(|e| truncate_text(&e, MAX_REASON_BYTES));
+    result.keep_calls_if_failed(report);
     result
 }
 

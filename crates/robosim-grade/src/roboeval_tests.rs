@@ -46,6 +46,9 @@ fn state(passed: bool, error: Option<&str>) -> WorldResult {
         failed_checks: Vec::new(),
         robot_calls: 0,
         trace_cut: None,
+        line: None,
+        calls: Vec::new(),
+        calls_omitted: 0,
     }
 }
 

@@ -108,6 +108,19 @@ rl-smoke STEPS="4": wheel
     {{target}}/rl/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps {{target}}/wheels/robosim-*.whl
     {{target}}/rl/bin/python dev/rl/smoke.py {{STEPS}}
 
+# The report's build time and size on big inputs: the grades of RoboEval's 6,639 labelled
+# programs, and a 100,000-record verdicts file (the dev corpus's verdicts repeated).
+bench-report: build
+    mkdir -p {{target}}/bench-report
+    cp ../shared/corpus/roboeval_dev.jsonl {{target}}/bench-report/roboeval.jsonl
+    {{robosim}} grade seeds/roboeval {{target}}/bench-report/roboeval.jsonl -j 2 > /dev/null 2>&1 || [ $? -eq 1 ]
+    {{robosim}} verify-batch ../shared/corpus/dev.jsonl --out {{target}}/bench-report/dev.verdicts.jsonl --no-accepted -j 2 > /dev/null 2>&1 || [ $? -eq 1 ]
+    python3 benches/report_inputs.py {{target}}/bench-report/dev.verdicts.jsonl {{target}}/bench-report/big.verdicts.jsonl 100000
+    for input in roboeval.grades.jsonl big.verdicts.jsonl; do \
+        ls -l {{target}}/bench-report/$input | awk '{printf "%s: %.1f MiB of input\n", $NF, $5 / 1048576}'; \
+        /usr/bin/time -f "report built in %e s, peak RSS %M KiB" {{robosim}} report {{target}}/bench-report/$input; \
+    done
+
 # Lints: formatting and clippy.
 lint: setup
     rustup component add rustfmt clippy 2>/dev/null || true

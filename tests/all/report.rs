@@ -115,11 +115,23 @@ fn a_grades_page_has_each_failed_world_with_its_calls_and_the_program() {
     let row = section.rows.iter().find(|r| r.id == "StaplerDelivery/fail_unknown_room").expect("row");
     assert_eq!((row.class.as_str(), row.line), ("RobotGoToError", Some(4)));
     assert!(row.detail["program"].as_str().unwrap().starts_with("def task_program"), "the program, out of its fence");
-    let world = &row.detail["worlds"][0];
+    // The grade record keeps the failed world's line and robot calls; the page has them too.
+    let records = fs::read_to_string(dir.path("completions.grades.jsonl")).unwrap();
+    let record: Value = records
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["id"] == "StaplerDelivery/fail_unknown_room")
+        .expect("the record");
+    let world = &record["worlds"][0];
     assert_eq!(world["line"], 4);
     let calls = world["calls"].as_array().expect("the failed world's robot calls");
     assert_eq!(calls.last().unwrap()["function"], "go_to");
     assert!(calls.last().unwrap()["raised"].as_str().unwrap().starts_with("RobotGoToError"));
+    let shown = row.detail["worlds"][0]["calls"].as_array().expect("the calls on the page");
+    assert_eq!(shown.len(), calls.len());
+    assert_eq!(shown.last().unwrap()[3], calls.last().unwrap()["raised"]);
+    let passed = record["worlds"].as_array().unwrap().iter().filter(|w| w["passed"] == true);
+    assert!(passed.into_iter().all(|w| w.get("calls").is_none()), "a passed world keeps no calls");
 }
 
 #[test]
@@ -204,4 +216,17 @@ fn what_is_not_a_run_is_a_typed_error_and_a_bad_line_is_counted() {
     assert_eq!(report.sections[0].stat("unreadable"), Some("1"));
     let out = robosim(&["report", dir.path("missing.jsonl").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_roboeval_state_names_the_completions_own_line() {
+    // RoboEval's harness puts its imports before the program; the record's line is the program's.
+    let tasks = crate::eval::tasks(&["SayGoodDay"]);
+    let program = "def task_program():\n    start = get_current_location()\n    go_to(\"the moon\")\n";
+    let states = robosim::grade::grade_one(&tasks[0], program, &SANDBOX, &robosim::grade::Grading::default());
+    assert!(!states.is_empty());
+    for state in states {
+        assert_eq!((state.passed, state.line), (false, Some(3)), "{state:?}");
+        assert_eq!(state.calls.last().map(|c| c.function.name()), Some("go_to"));
+    }
 }

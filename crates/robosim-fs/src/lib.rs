@@ -91,7 +91,13 @@ pub fn beside(input: &Path, what: &str) -> PathBuf {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = make_parent(path)?;
     let io = |e| Error::io(path, e);
-    let mut temp = tempfile::Builder::new().prefix(".robosim-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".robosim-").suffix(".tmp");
+    // As a file made with `File::create` (0666 less the umask): a temporary file is private
+    // (0600), and a run's files on a shared drive are for others to read too.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temp = builder.tempfile_in(dir).map_err(io)?;
     temp.write_all(bytes).map_err(io)?;
     temp.as_file().sync_data().map_err(io)?;
     temp.persist(path).map_err(|e| io(e.error))?;
@@ -228,6 +234,17 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_atomic_write_has_the_mode_of_a_created_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        std::fs::File::create(dir.path().join("created")).unwrap();
+        write_atomic(&dir.path().join("atomic"), b"x").unwrap();
+        assert_eq!(mode(&dir.path().join("atomic")), mode(&dir.path().join("created")));
     }
 
     /// Writers racing on one file (two sandboxes storing the compiled guest at once, in one

@@ -99,7 +99,17 @@ pub fn harness_source(program: &str) -> String {
         text = text.replace(&format!("{name}("), &format!("robot.{name}("));
     }
     text = SLEEP.replace_all(&text, "time.sleep(($1) * 0)").into_owned();
-    format!("import sys\nimport time\nimport robot\n{text}\n\ntask_program(robot)\n")
+    format!("{HARNESS_PRELUDE}{text}\n\ntask_program(robot)\n")
+}
+
+/// What RoboEval's harness puts before the program (every rewrite after it keeps the
+/// program's lines where they were).
+const HARNESS_PRELUDE: &str = "import sys\nimport time\nimport robot\n";
+
+/// The completion's own line of a line of [`harness_source`] (none for the harness's lines).
+fn completion_line(harness_line: u32) -> Option<u32> {
+    let prelude = HARNESS_PRELUDE.matches('\n').count() as u32;
+    harness_line.checked_sub(prelude).filter(|l| *l > 0)
 }
 
 /// How one state's run ended, as RoboEval sees it.
@@ -205,6 +215,7 @@ fn judge(i: usize, case: &RoboEvalCase, report: &RunReport, read: &ReadTrace) ->
     let trace = &read.elements;
     let mut result = WorldResult::of_run(state_name(i), report, report.trace.len());
     result.trace_cut = read.cut;
+    result.line = result.line.and_then(completion_line);
     let error = match state_run(&report.outcome, case.timeout) {
         StateRun::NotRun => {
             result.outcome = crate::NOT_RUN.to_owned();

@@ -125,6 +125,12 @@ impl Report {
                 Kind::Eval => grades::eval_dir(i, path),
                 Kind::Pipeline => pipeline::section(i, path),
             })
+            .map(|section| {
+                section.map(|mut s| {
+                    rows::compact(&mut s.rows);
+                    s
+                })
+            })
             .collect::<Result<_, _>>()?;
         Ok(Self { sections })
     }

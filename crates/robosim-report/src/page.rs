@@ -104,7 +104,6 @@ fn comparison(report: &Report, html: &mut String) {
 
 fn failures(report: &Report, html: &mut String) {
     let rows: Vec<&crate::Row> = report.sections.iter().flat_map(|s| &s.rows).collect();
-    let details: Vec<String> = rows.iter().map(|r| serde_json::to_string(&r.detail).unwrap_or_default()).collect();
     let total: u64 = report.sections.iter().map(|s| s.failures).sum();
     let inputs: Vec<&str> = report.sections.iter().map(|s| s.title.as_str()).collect();
     let sample = if rows.len() as u64 == total {
@@ -138,11 +137,15 @@ fn failures(report: &Report, html: &mut String) {
          <button type=\"button\" id=\"detail-close\">Close</button></div><div id=\"detail-body\"></div></dialog>\
          <script type=\"application/json\" id=\"data-inputs\">{}</script>\
          <script type=\"application/json\" id=\"data-rows\">{}</script>\
-         <script type=\"application/json\" id=\"data-details\">{}</script>",
+",
         script_json(&inputs),
         script_json(&rows),
-        script_json(&details),
     );
+    // A script element per failure: the browser keeps its text, unparsed until it is opened.
+    for (i, row) in rows.iter().enumerate() {
+        let _ =
+            write!(html, "<script type=\"application/json\" id=\"detail-{i}\">{}</script>", script_json(&row.detail));
+    }
 }
 
 #[cfg(test)]

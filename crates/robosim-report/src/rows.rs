@@ -10,6 +10,9 @@ use serde_json::Value;
 pub const TABLE_ROWS: usize = 5_000;
 /// Rows every class keeps at least (when it has them), however rare.
 const CLASS_FLOOR: usize = 25;
+/// The bytes of details an input's table keeps in full; the rows past it keep their program
+/// and error but not their robot calls and path (a page stays under about 5 + 16 MiB per input).
+pub const DETAIL_BUDGET: usize = 16 << 20;
 
 /// One failure.
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +81,48 @@ impl Sampler {
     }
 }
 
+/// Writes each robot call of the rows' details as `[function, args, returned]` or
+/// `[function, args, null, raised]` (a third of the bytes of the records' objects), and past
+/// [`DETAIL_BUDGET`] leaves out the calls and the path (`"slim": true`).
+pub fn compact(rows: &mut [Row]) {
+    let mut spent = 0;
+    for row in rows {
+        let Some(detail) = row.detail.as_object_mut() else { continue };
+        if let Some(trace) = detail.get_mut("trace") {
+            compact_calls(trace);
+        }
+        if let Some(Value::Array(worlds)) = detail.get_mut("worlds") {
+            for world in worlds {
+                if let Some(calls) = world.get_mut("calls") {
+                    compact_calls(calls);
+                }
+            }
+        }
+        if spent > DETAIL_BUDGET {
+            detail.remove("trace");
+            detail.remove("decisions");
+            if let Some(Value::Array(worlds)) = detail.get_mut("worlds") {
+                worlds.iter_mut().filter_map(Value::as_object_mut).for_each(|w| drop(w.remove("calls")));
+            }
+            detail.insert("slim".into(), Value::Bool(true));
+        }
+        spent += row.detail.to_string().len();
+    }
+}
+
+fn compact_calls(calls: &mut Value) {
+    let Value::Array(items) = calls else { return };
+    for call in items {
+        let Value::Object(map) = call else { continue };
+        let function = map.remove("function").unwrap_or(Value::Null);
+        let args = map.remove("args").unwrap_or(Value::Null);
+        *call = match (map.remove("returned"), map.remove("raised")) {
+            (_, Some(raised)) => Value::Array(vec![function, args, Value::Null, raised]),
+            (returned, None) => Value::Array(vec![function, args, returned.unwrap_or(Value::Null)]),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +156,20 @@ mod tests {
             "a rare class keeps all it has up to the floor"
         );
         assert!(rows.windows(2).all(|w| w[0].order < w[1].order), "in input order");
+    }
+
+    #[test]
+    fn calls_are_written_as_arrays() {
+        let mut rows = vec![row(0, "A")];
+        rows[0].detail = serde_json::json!({"trace": [
+            {"function": "go_to", "args": ["kitchen"], "returned": null},
+            {"function": "pick", "args": ["apple"], "raised": "RobotPickError: no"},
+        ]});
+        compact(&mut rows);
+        assert_eq!(
+            rows[0].detail["trace"],
+            serde_json::json!([["go_to", ["kitchen"], null], ["pick", ["apple"], null, "RobotPickError: no"]])
+        );
     }
 
     #[test]

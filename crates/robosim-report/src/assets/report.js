@@ -7,7 +7,6 @@
   const data = (id) => JSON.parse($(id).textContent);
   const inputs = data("data-inputs");
   const rows = data("data-rows");
-  const details = data("data-details"); // strings: each parsed only when opened
   const PAGE = 50;
   let shown = rows.map((_, i) => i);
   let page = 0;
@@ -91,17 +90,18 @@
       items = el("ul");
       list.append(el("li", {}, el("h4", { text: name }), items));
     };
-    for (const call of calls || []) {
-      if (call.function === "go_to") {
-        room = String(call.args[0]);
+    // Each call is [function, args, returned] or [function, args, null, raised].
+    for (const [fn, args, returned, raised] of calls || []) {
+      if (fn === "go_to") {
+        room = String(args[0]);
         enter(`→ ${room}`);
-        if ("raised" in call) items.append(el("li", { class: "raised", text: `go_to raised ${call.raised}` }));
+        if (raised !== undefined) items.append(el("li", { class: "raised", text: `go_to raised ${raised}` }));
         continue;
       }
       if (items === null) enter(room ?? "at the start");
-      const result = "raised" in call ? `raised ${call.raised}` : call.returned === null ? "" : `→ ${show(call.returned)}`;
-      const li = el("li", { text: `${call.function}(${call.args.map(show).join(", ")}) ${result}` });
-      if ("raised" in call) li.className = "raised";
+      const result = raised !== undefined ? `raised ${raised}` : returned === null ? "" : `→ ${show(returned)}`;
+      const li = el("li", { text: `${fn}(${args.map(show).join(", ")}) ${result}` });
+      if (raised !== undefined) li.className = "raised";
       items.append(li);
     }
     const box = el("div", {}, el("h3", { text: `What the robot did (${(calls || []).length} call${(calls || []).length === 1 ? "" : "s"})` }), list);
@@ -136,7 +136,7 @@
 
   function open(i) {
     const r = rows[i];
-    const d = JSON.parse(details[i]);
+    const d = data(`detail-${i}`); // parsed only now
     $("detail-title").textContent = `${r.id} — ${r.class}`;
     const body = $("detail-body");
     body.replaceChildren();
@@ -146,6 +146,7 @@
     if (d.error || d.message) body.append(el("p", { class: "error", text: d.error || d.message }));
     if (d.program) body.append(el("h3", { text: r.line ? `Program (line ${r.line} marked)` : "Program" }), code(d.program, r.line));
     if (d.traceback) body.append(el("pre", { class: "error", text: d.traceback }));
+    if (d.slim) body.append(el("p", { text: "The robot's calls and the path are left out of this row: the page keeps them for its first 16 MiB of details." }));
     if (d.kind === "verdict") {
       if (d.decisions) body.append(decisions(d.decisions, d.decisions_omitted));
       if (d.trace) body.append(timeline(d.trace, d.trace_omitted));

@@ -125,11 +125,11 @@ fn failures(report: &Report, html: &mut String) {
          <form class=\"filters\" role=\"search\" onsubmit=\"return false\">\
          <label id=\"filter-input-label\">Input <select id=\"filter-input\"><option value=\"\">all</option></select></label>\
          <label>Class <select id=\"filter-class\"><option value=\"\">all</option></select></label>\
-         <label id=\"filter-task-label\">Task <select id=\"filter-task\"><option value=\"\">all</option></select></label>\
+         <label id=\"filter-task-label\">Task / source <select id=\"filter-task\"><option value=\"\">all</option></select></label>\
          <label>Text <input id=\"filter-text\" type=\"search\" placeholder=\"id, error, task…\"></label></form>\
          <p id=\"match-count\" aria-live=\"polite\"></p>\
          <table id=\"failure-table\"><thead><tr><th scope=\"col\">input</th><th scope=\"col\">id</th>\
-         <th scope=\"col\">class</th><th scope=\"col\">task</th><th scope=\"col\">line</th><th scope=\"col\">error</th>\
+         <th scope=\"col\">class</th><th scope=\"col\">task / source</th><th scope=\"col\">line</th><th scope=\"col\">error</th>\
          </tr></thead><tbody></tbody></table>\
          <nav class=\"pager\" aria-label=\"pages of failures\"><button type=\"button\" id=\"page-prev\">Previous</button>\
          <span id=\"page-label\"></span><button type=\"button\" id=\"page-next\">Next</button></nav></section>\

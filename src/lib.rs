@@ -28,7 +28,7 @@ pub use robosim_protocol as protocol;
 pub use robosim_report as report;
 pub use robosim_sandbox::{
     CachePolicy, CallResult, DEFAULT_MAX_PROGRAM_BYTES, Error as SandboxError, LimitOverrides, Limits, Outcome,
-    Program, RunReport, Sandbox, SandboxConfig, TraceEvent, extract_program,
+    Program, RunReport, Sandbox, SandboxConfig, TraceEvent, compile_on_host, extract_program,
 };
 pub use robosim_verify as verify;
 pub use robosim_world as world;

@@ -39,6 +39,7 @@ fn build_guest() -> PathBuf {
         "guest/build.rs",
         "guest/stdlib.txt",
         "crates/robosim-protocol/src",
+        "crates/robosim-source/src",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());

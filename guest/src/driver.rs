@@ -9,10 +9,14 @@ use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo,
 use rustpython_vm::{
     AsObject, PyObjectRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyCode, PyDictRef, PyList, PyListRef, PyTuple},
+    bytecode::BasicBag,
+    compiler::core::marshal,
     convert::TryFromObject,
 };
 
-use crate::{api, bare, convert};
+use robosim_source as bare;
+
+use crate::{api, convert};
 
 /// File names whose frames tracebacks leave out (the machinery's own).
 const HIDDEN_FILES: &[&str] = &["<robosim>", crate::prelude::PRELUDE_FILE];
@@ -87,14 +91,23 @@ impl Driver {
     }
 
     /// Runs one program in a fresh namespace.
-    pub(crate) fn run(&self, vm: &VirtualMachine, source: &str, filename: &str, entry: Option<&str>) -> GuestReport {
+    /// Runs one program in a fresh namespace: `code`, the host's compilation of `source`, when
+    /// given (else `source` is compiled here).
+    pub(crate) fn run(
+        &self,
+        vm: &VirtualMachine,
+        source: &str,
+        filename: &str,
+        entry: Option<&str>,
+        code: Option<&[u8]>,
+    ) -> GuestReport {
         api::clear_raised();
         if self.baseline.borrow().is_none()
             && let Err(exc) = self.take_baseline(vm)
         {
             return GuestReport { outcome: describe(vm, &exc, filename, source, None), reusable: false };
         }
-        let outcome = match self.run_program(vm, source, filename, entry) {
+        let outcome = match self.run_program(vm, source, filename, entry, code) {
             Ok(outcome) => outcome,
             Err(exc) => {
                 if exc.fast_isinstance(vm.ctx.exceptions.system_exit) {
@@ -116,6 +129,7 @@ impl Driver {
         source: &str,
         filename: &str,
         entry: Option<&str>,
+        compiled: Option<&[u8]>,
     ) -> PyResult<GuestOutcome> {
         let namespace = vm.ctx.new_dict();
         for (name, value) in &self.globals {
@@ -124,7 +138,7 @@ impl Driver {
         namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
         namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
         reseed_random(vm);
-        let code = match self.compiled(vm, source, filename) {
+        let code = match self.compiled(vm, source, filename, compiled) {
             Ok(code) => code,
             Err(exc) => return syntax_error(vm, exc),
         };
@@ -135,7 +149,7 @@ impl Driver {
         Ok(GuestOutcome::Completed)
     }
 
-    fn compiled(&self, vm: &VirtualMachine, source: &str, filename: &str) -> PyResult {
+    fn compiled(&self, vm: &VirtualMachine, source: &str, filename: &str, compiled: Option<&[u8]>) -> PyResult {
         if let Some(compiled) = &*self.compiled.borrow()
             && compiled.source == source
             && compiled.filename == filename
@@ -144,7 +158,10 @@ impl Driver {
         }
         // Forget the previous program first: a compile error must not be described with its code.
         *self.compiled.borrow_mut() = None;
-        let code = self.compile.call((bare::rename(source).as_ref(), filename, "exec"), vm)?;
+        let code = match compiled {
+            Some(bytes) => load(vm, bytes)?,
+            None => self.compile.call((bare::rename(source).as_ref(), filename, "exec"), vm)?,
+        };
         let tree = code_tree(vm, &code);
         *self.compiled.borrow_mut() =
             Some(Compiled { source: source.to_owned(), filename: filename.to_owned(), code: code.clone(), tree });
@@ -159,6 +176,15 @@ impl Driver {
         self.entries.borrow_mut().push((entry.to_owned(), code.clone()));
         Ok(code)
     }
+}
+
+/// The code object the host compiled (marshalled by the host's RustPython compiler, the same
+/// version as this interpreter's): read back and made a code object exactly as compiling
+/// here makes one. Bytes that do not read back are the host's fault, not the program's.
+fn load(vm: &VirtualMachine, bytes: &[u8]) -> PyResult {
+    let code = marshal::deserialize_code(&mut &bytes[..], BasicBag)
+        .map_err(|e| vm.new_system_error(format!("robosim: the host's compiled code does not read back: {e:?}")))?;
+    Ok(PyCode::new_ref_from_bytecode(vm, code).into())
 }
 
 /// The value `exit(code)` was given, converted no further than a report keeps: a long list

@@ -10,7 +10,6 @@
 //! `robosim-sandbox`'s build script does this for you.
 
 mod api;
-mod bare;
 mod convert;
 mod driver;
 mod host;
@@ -118,17 +117,17 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     // SAFETY: the caller passes a buffer from `robosim_alloc(len)`, fully written.
     let bytes = unsafe { Vec::from_raw_parts(ptr, len, len) };
     robosim_init();
-    let report = match serde_json::from_slice::<RunRequest>(&bytes) {
-        Ok(request) => GUEST.with(|cell| {
+    let report = match request(&bytes) {
+        Ok((request, code)) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
             guest
                 .interpreter
-                .enter(|vm| guest.driver.run(vm, &request.source, &request.filename, request.entry.as_deref()))
+                .enter(|vm| guest.driver.run(vm, &request.source, &request.filename, request.entry.as_deref(), code))
         }),
         Err(err) => GuestReport {
             outcome: GuestOutcome::Exception(ExceptionInfo {
                 exc_type: "robosim.InvalidRequest".into(),
-                message: err.to_string(),
+                message: err,
                 line: None,
                 traceback: String::new(),
                 robot_error: None,
@@ -137,6 +136,18 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
         },
     };
     host::finish(&report);
+}
+
+/// The request at the start of `bytes` and the compiled code after it (exactly as many bytes as
+/// it says), if any.
+fn request(bytes: &[u8]) -> Result<(RunRequest, Option<&[u8]>), String> {
+    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<RunRequest>();
+    let request = values.next().ok_or("an empty request")?.map_err(|e| e.to_string())?;
+    let code = &bytes[values.byte_offset()..];
+    if code.len() != request.code_bytes as usize {
+        return Err(format!("the request says {} bytes of code follow, not {}", request.code_bytes, code.len()));
+    }
+    Ok((request, (!code.is_empty()).then_some(code)))
 }
 
 fn start() -> Guest {

@@ -18,7 +18,7 @@ impl Cli {
     /// How this command's sandboxes (its own and its workers') are made.
     pub(crate) fn sandbox_setup(&self) -> SandboxSetup {
         let cache = self.cache_dir.clone().map_or(robosim::CachePolicy::Default, robosim::CachePolicy::Dir);
-        SandboxSetup { cache, snapshot: !self.no_snapshot }
+        SandboxSetup { cache, snapshot: !self.no_snapshot, host_compile: !self.compile_in_guest }
     }
 }
 

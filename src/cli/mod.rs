@@ -33,6 +33,10 @@ pub(crate) struct Cli {
     /// Start the interpreter in every run instead of from the pre-initialised snapshot.
     #[arg(long, global = true)]
     no_snapshot: bool,
+    /// Compile every program inside the guest instead of on the host (the same outcomes,
+    /// slower; for comparison).
+    #[arg(long, global = true)]
+    compile_in_guest: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,19 +8,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, WorkerSetup};
 
-/// How a process makes its sandbox: the guest cache and whether runs start from the
-/// snapshot. The parent sends its own to its workers, so every process runs the same guest
-/// the same way; limits come from the job's settings.
+/// How a process makes its sandbox: the guest cache, whether runs start from the snapshot
+/// and whether programs are compiled on the host. The parent sends its own to its workers, so
+/// every process runs the same guest the same way; limits come from the job's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxSetup {
     pub cache: CachePolicy,
     pub snapshot: bool,
+    #[serde(default = "yes")]
+    pub host_compile: bool,
+}
+
+const fn yes() -> bool {
+    true
 }
 
 impl Default for SandboxSetup {
     fn default() -> Self {
         let config = SandboxConfig::default();
-        Self { cache: config.cache, snapshot: config.snapshot }
+        Self { cache: config.cache, snapshot: config.snapshot, host_compile: config.host_compile }
     }
 }
 
@@ -36,6 +42,7 @@ impl SandboxSetup {
             snapshot: self.snapshot,
             // One pool slot per thread running programs; more would only reserve address space.
             max_concurrent_runs: u32::try_from(runs_at_once.max(1)).unwrap_or(u32::MAX),
+            host_compile: self.host_compile,
         };
         Ok(Arc::new(Sandbox::with_config(config)?))
     }

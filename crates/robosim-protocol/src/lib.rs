@@ -182,6 +182,12 @@ pub struct RunRequest {
     pub filename: String,
     /// A function to call after the module body ran (the reference calls `task_program()`).
     pub entry: Option<String>,
+    /// How many bytes follow this request's JSON in the buffer: the program's code, compiled
+    /// from `source` by the host (RustPython's marshal format), which the guest then runs
+    /// instead of compiling `source` itself; 0 when the guest is to compile it. The program
+    /// only ever gives source: these bytes are the host's compiler's output.
+    #[serde(default)]
+    pub code_bytes: u32,
 }
 
 /// What the guest reports when a run ends.

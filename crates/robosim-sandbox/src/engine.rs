@@ -34,11 +34,21 @@ pub struct SandboxConfig {
     /// for one. Set it to the number of threads running programs. `0`: allocate each
     /// instance on demand, no limit.
     pub max_concurrent_runs: u32,
+    /// Compile programs on the host and hand the guest their code (default), rather than
+    /// compile them inside the guest; see [`compile_on_host`](crate::compile_on_host). The
+    /// outcome of every run is the same either way.
+    pub host_compile: bool,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { cache: CachePolicy::default(), limits: Limits::default(), snapshot: true, max_concurrent_runs: 64 }
+        Self {
+            cache: CachePolicy::default(),
+            limits: Limits::default(),
+            snapshot: true,
+            max_concurrent_runs: 64,
+            host_compile: true,
+        }
     }
 }
 
@@ -83,7 +93,8 @@ impl Sandbox {
         let pre = linker.instantiate_pre(&module).map_err(Error::link)?;
         start_epoch_ticker(&engine);
         let slots = (config.max_concurrent_runs > 0).then(|| Slots::new(config.max_concurrent_runs));
-        Ok(Self { runtime: Runtime { engine, pre, limits: config.limits, slots }, load })
+        let compiler = config.host_compile.then(crate::compile::HostCompiler::default);
+        Ok(Self { runtime: Runtime { engine, pre, limits: config.limits, slots, compiler }, load })
     }
 
     /// How the compiled guest was loaded (from the cache or compiled), and how long it took.

@@ -25,6 +25,7 @@
 #![deny(unsafe_code)]
 
 mod cache;
+mod compile;
 mod engine;
 mod error;
 mod extract;
@@ -42,6 +43,7 @@ mod state;
 mod wasi;
 
 pub use cache::{CachePolicy, default_cache_dir};
+pub use compile::{MAX_HOST_COMPILE_BYTES, compile as compile_on_host};
 pub use engine::{ModuleLoad, Sandbox, SandboxConfig};
 pub use error::{Error, WasmtimeError};
 pub use extract::extract_program;

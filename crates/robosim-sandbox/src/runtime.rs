@@ -19,6 +19,8 @@ pub(crate) struct Runtime {
     pub(crate) limits: Limits,
     /// `None` without the pooling allocator.
     pub(crate) slots: Option<Slots>,
+    /// `None`: every program is compiled in the guest.
+    pub(crate) compiler: Option<crate::compile::HostCompiler>,
 }
 
 impl Runtime {

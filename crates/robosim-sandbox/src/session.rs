@@ -22,7 +22,7 @@
 //! existing name (`builtins.len = f`, `json.dumps = f`), attributes of other modules and
 //! objects, audit hooks, warning filters, objects kept alive.
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
 use robosim_protocol::{GuestOutcome, RunRequest};
 use robosim_world::{OpenWorld, World};
@@ -42,6 +42,8 @@ const STARTUP_FUEL: u64 = 2_000_000_000;
 pub struct Session<'s> {
     runtime: &'s Runtime,
     program: Program,
+    /// The program compiled by the host (once, at the first run), or `None`: the guest compiles it.
+    code: Option<Option<Arc<[u8]>>>,
     live: Option<Live<'s>>,
     /// Instances started (from the snapshot) for this program.
     instances: u64,
@@ -68,7 +70,7 @@ struct Live<'s> {
 
 impl<'s> Session<'s> {
     pub(crate) fn new(runtime: &'s Runtime, program: Program) -> Self {
-        Self { runtime, program, live: None, instances: 0 }
+        Self { runtime, program, code: None, live: None, instances: 0 }
     }
 
     /// The program this session runs.
@@ -110,10 +112,14 @@ impl<'s> Session<'s> {
                 }
             }
         }
+        let (runtime, program) = (self.runtime, &self.program);
+        let code = self.code.get_or_insert_with(|| {
+            runtime.compiler.as_ref().and_then(|compiler| compiler.code(&program.source, &program.filename))
+        });
         let live = self.live.as_mut().expect("started above");
         let previous = live.store.data_mut().reset(Box::new(world), *limits, seed);
         drop(previous);
-        let result = live.run(&self.program, limits);
+        let result = live.run(program, code.as_deref(), limits);
         let fuel_used = match live.store.get_fuel() {
             Ok(left) => live.store.data().run_fuel.saturating_sub(left),
             Err(_) => 0,
@@ -159,14 +165,17 @@ impl<'s> Session<'s> {
 }
 
 impl Live<'_> {
-    fn run(&mut self, program: &Program, limits: &Limits) -> wasmtime::Result<()> {
+    fn run(&mut self, program: &Program, code: Option<&[u8]>, limits: &Limits) -> wasmtime::Result<()> {
         let store = &mut self.store;
         set_deadline(store, limits);
-        let request = serde_json::to_vec(&RunRequest {
+        let code = code.unwrap_or_default();
+        let mut request = serde_json::to_vec(&RunRequest {
             source: program.source.clone(),
             filename: program.filename.clone(),
             entry: program.entry.clone(),
+            code_bytes: u32::try_from(code.len())?,
         })?;
+        request.extend_from_slice(code);
         let len = u32::try_from(request.len()).map_err(|_| wasmtime::format_err!("program too large"))?;
         store.set_fuel(limits.fuel)?;
         store.data_mut().run_fuel = limits.fuel;

@@ -43,7 +43,7 @@ fn may_have_bare_names(source: &str) -> bool {
 
 /// `source` with each robot function's name that is not a call renamed (see the module docs);
 /// unchanged when there is none. Strings, comments and attributes are left alone.
-pub(crate) fn rename(source: &str) -> Cow<'_, str> {
+pub fn rename(source: &str) -> Cow<'_, str> {
     if !may_have_bare_names(source) {
         return Cow::Borrowed(source);
     }
@@ -85,7 +85,7 @@ pub(crate) fn rename(source: &str) -> Cow<'_, str> {
 
 /// An exception message with renamed names given back (`name 'ask·' is not defined` →
 /// `name 'ask' is not defined`).
-pub(crate) fn original_message(message: &str) -> Cow<'_, str> {
+pub fn original_message(message: &str) -> Cow<'_, str> {
     if !message.contains(MARK) {
         return Cow::Borrowed(message);
     }

@@ -1,0 +1,151 @@
+//! Compiling a program on the host: RustPython's compiler (the guest's version, natively) turns
+//! the program's source into a code object, marshalled and handed to the guest with the source,
+//! so a program's first run does not pay for compiling inside the wasm guest (three parses
+//! there: two for the warnings the interpreter emits, one to compile).
+//!
+//! The program only ever gives source; the bytes the guest runs are this compiler's output.
+//! The host compiles only what it compiles exactly as the guest would, with nothing for the
+//! guest to report: a program with a syntax error, one the compiler would warn about (an
+//! invalid escape sequence, a number run into a keyword, a warning of the code generator), one
+//! with a NUL byte, a carriage return or a byte-order mark, or one over [`MAX_HOST_COMPILE_BYTES`]
+//! goes to the guest as source and is compiled there, as before. The host's work is bounded
+//! by that size and runs on a stack of its own, large enough for the deepest such program (the
+//! parser recurses with the nesting); it depends only on the source, never on time.
+
+use std::{collections::HashMap, sync::Arc};
+
+use parking_lot::Mutex;
+use rustpython_compiler::{CompileOpts, Mode, compile_with_syntax_warning_handler};
+use rustpython_compiler_core::marshal;
+
+/// The largest program compiled on the host (bytes); larger ones are compiled in the guest.
+pub const MAX_HOST_COMPILE_BYTES: usize = 16 << 10;
+/// The compiling thread's stack: a source of at most [`MAX_HOST_COMPILE_BYTES`] nests at most
+/// that deep, and each level costs the parser and the code generator well under 4 KiB.
+const STACK_BYTES: usize = 64 << 20;
+/// Programs whose compiled code is kept (the worlds of one completion, the repeated programs
+/// of a batch): the cache is emptied when it is full.
+const CACHED: usize = 1024;
+
+/// A program's file name and source.
+type Key = (String, String);
+
+/// The host's compiler and its cache of compiled programs (`None`: left to the guest).
+#[derive(Debug, Default)]
+pub(crate) struct HostCompiler {
+    cache: Mutex<HashMap<Key, Option<Arc<[u8]>>>>,
+}
+
+impl HostCompiler {
+    /// The marshalled code of `source` compiled as `filename`, or `None`: the guest compiles it.
+    pub(crate) fn code(&self, source: &str, filename: &str) -> Option<Arc<[u8]>> {
+        let key = (filename.to_owned(), source.to_owned());
+        if let Some(code) = self.cache.lock().get(&key) {
+            return code.clone();
+        }
+        let code = compile(source, filename).map(Arc::from);
+        let mut cache = self.cache.lock();
+        if cache.len() >= CACHED {
+            cache.clear();
+        }
+        cache.insert(key, code.clone());
+        code
+    }
+}
+
+/// Compiles `source` on a large stack of its own (see the module docs); `None` when the guest
+/// should compile it.
+#[must_use]
+pub fn compile(source: &str, filename: &str) -> Option<Vec<u8>> {
+    if source.len() > MAX_HOST_COMPILE_BYTES || !plain(source) {
+        return None;
+    }
+    // On a stack of its own, on this thread: a thread per program would put the process on a
+    // second CPU, and every copy-on-write fault of its next instance would then flush that
+    // CPU's TLB too.
+    stacker::grow(STACK_BYTES, || compile_here(source, filename))
+}
+
+fn compile_here(source: &str, filename: &str) -> Option<Vec<u8>> {
+    let renamed = robosim_source::rename(source);
+    let mut warned = false;
+    let mut on_warning = |_, _| {
+        warned = true;
+        Ok(())
+    };
+    // The options the guest's `compile(source, filename, "exec")` uses: its interpreter runs
+    // with the default settings (optimize 0, column ranges, 4,300 digits, recursion limit 1,000).
+    let code =
+        compile_with_syntax_warning_handler(&renamed, Mode::Exec, filename, CompileOpts::default(), &mut on_warning)
+            .ok()?;
+    if warned {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    marshal::serialize_code(&mut bytes, &code);
+    Some(bytes)
+}
+
+/// Whether `source` has none of what the guest's compiler would warn about or read otherwise
+/// (a superset of it: some plain programs are left to the guest too, never the reverse).
+fn plain(source: &str) -> bool {
+    if source.contains(['\0', '\r', '\u{feff}']) {
+        return false;
+    }
+    let bytes = source.as_bytes();
+    // Escapes: only those valid in every kind of literal (a `\N`, `\u` or `\U` is invalid in
+    // bytes; a line continuation is fine).
+    let escapes_plain = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\\')
+        .all(|(i, _)| bytes.get(i + 1).is_some_and(|next| b"\n\\'\"abfnrtv01234567x".contains(next)));
+    // A number run into a letter (`1if x`, also `0x1f` or `1e5`, left to the guest).
+    let numbers_plain = bytes.iter().enumerate().all(|(i, b)| {
+        if !b.is_ascii_digit() || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) {
+            return true;
+        }
+        let rest = &bytes[i..];
+        let end = rest.iter().position(|c| !(c.is_ascii_digit() || *c == b'_' || *c == b'.')).unwrap_or(rest.len());
+        !rest.get(end).is_some_and(|c| c.is_ascii_alphabetic() || *c >= 0x80)
+    });
+    escapes_plain && numbers_plain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_guest_would_warn_about_is_left_to_it() {
+        assert!(compile("def task_program():\n    say('a\\nb')\n", "<program>").is_some());
+        for source in [
+            "x = '\\d'\n",           // an invalid escape
+            "x = 1if True else 2\n", // a number run into a keyword
+            "x = 0x1f\n",            // (a hex literal: left to the guest too)
+            "assert (1, 'x')\n",     // the code generator warns
+            "def f(:\n",             // a syntax error: the guest reports it
+            "x = 1\r\n",
+        ] {
+            assert!(compile(source, "<program>").is_none(), "{source:?}");
+        }
+        assert!(compile(&"x = 1\n".repeat(MAX_HOST_COMPILE_BYTES / 6 + 1), "<program>").is_none());
+    }
+
+    #[test]
+    fn a_deeply_nested_program_does_not_take_the_host_down() {
+        let deep = format!("x = {}1{}\n", "(".repeat(8000), ")".repeat(8000));
+        let _ = compile(&deep, "<program>");
+        let chain = format!("x = {}1\n", "1+".repeat(MAX_HOST_COMPILE_BYTES / 2 - 8));
+        let _ = compile(&chain, "<program>");
+    }
+
+    #[test]
+    fn the_cache_gives_the_same_code() {
+        let compiler = HostCompiler::default();
+        let first = compiler.code("x = 1\n", "<program>").expect("compiled");
+        let again = compiler.code("x = 1\n", "<program>").expect("cached");
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_ne!(compiler.code("x = 2\n", "<program>").as_deref(), Some(&*first));
+    }
+}

@@ -155,22 +155,12 @@ pub fn grades_file(input: usize, path: &Path) -> Result<Section, Error> {
                 counts.graded(&task, worlds)
             }
         };
-        if let Some((class, failing_line, problem)) = row {
+        if let Some(found) = row {
             let detail = json!({
                 "kind": "grade", "id": id, "task": task, "prompt": record.get("prompt"), "status": record.get("status"),
-                "class": class, "trace": record.get("trace"), "worlds": record.get("worlds"), "message": record.get("message"),
+                "class": found.0, "trace": record.get("trace"), "worlds": record.get("worlds"), "message": record.get("message"),
             });
-            sampler.push(Row {
-                input,
-                order: number,
-                id,
-                class,
-                task,
-                line: failing_line,
-                text: problem,
-                detail,
-                source_line: line,
-            });
+            sampler.push(failure_row(input, number, id, task, found, detail, line));
         }
     }
     let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -209,22 +199,12 @@ pub fn eval_dir(input: usize, dir: &Path) -> Result<Section, Error> {
             let states = record.get("states").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
             counts.graded(&task, states)
         };
-        if let Some((class, line, problem)) = row {
+        if let Some(found) = row {
             let detail = json!({
-                "kind": "grade", "id": id, "task": task, "class": class, "worlds": record.get("states"),
+                "kind": "grade", "id": id, "task": task, "class": found.0, "worlds": record.get("states"),
                 "ablations": record.get("ablations"), "message": record.get("error"), "trace": summary.get("trace"),
             });
-            sampler.push(Row {
-                input,
-                order: number,
-                id,
-                class,
-                task,
-                line,
-                text: problem,
-                detail,
-                source_line: Some(number),
-            });
+            sampler.push(failure_row(input, number, id, task, found, detail, Some(number)));
         }
     }
     section.failures = sampler.total();
@@ -260,6 +240,21 @@ pub fn eval_dir(input: usize, dir: &Path) -> Result<Section, Error> {
         section.plots.push(("pass@k".into(), curve));
     }
     Ok(section)
+}
+
+/// The row of a failed completion: `found` is its class, failing line and problem (see
+/// [`Counts::graded`]); its program is on line `source_line` of the completions file.
+fn failure_row(
+    input: usize,
+    order: usize,
+    id: String,
+    task: String,
+    found: (String, Option<u32>, String),
+    detail: Value,
+    source_line: Option<usize>,
+) -> Row {
+    let (class, line, text) = found;
+    Row { input, order, id, class, task, line, text, detail, source_line }
 }
 
 /// Puts each row's program, from line `source_line` of the completions file `source` (its

@@ -90,7 +90,6 @@ impl Driver {
         Ok(())
     }
 
-    /// Runs one program in a fresh namespace.
     /// Runs one program in a fresh namespace: `code`, the host's compilation of `source`, when
     /// given (else `source` is compiled here).
     pub(crate) fn run(

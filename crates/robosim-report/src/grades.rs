@@ -36,7 +36,6 @@ struct Task {
 
 #[derive(Default)]
 struct Counts {
-    completions: u64,
     passed: u64,
     failed: u64,
     invalid: u64,
@@ -44,6 +43,11 @@ struct Counts {
     request_errors: u64,
     unreadable: u64,
     tasks: BTreeMap<String, Task>,
+}
+
+/// Whether a world's (state's) result says it passed.
+fn passed(world: &Value) -> bool {
+    world.get("passed") == Some(&Value::Bool(true))
 }
 
 /// How one completion fared: its RoboEval class (breakdown) and the finer class the table
@@ -64,23 +68,19 @@ fn classes(worlds: &[Value]) -> (usize, String) {
         let coarse = if error.contains("Robot") { 2 } else { 3 };
         return (coarse, if name.is_empty() { "error".into() } else { name });
     }
-    if worlds.iter().all(|w| w.get("passed") == Some(&Value::Bool(true))) {
-        (0, "Success".into())
-    } else {
-        (1, "CompletionError".into())
-    }
+    if worlds.iter().all(passed) { (0, "Success".into()) } else { (1, "CompletionError".into()) }
 }
 
 impl Counts {
     /// Counts a graded completion of `task` in `worlds`; its row when it failed.
     fn graded(&mut self, task: &str, worlds: &[Value]) -> Option<(String, Option<u32>, String)> {
         let (coarse, fine) = classes(worlds);
-        self.completions += 1;
         let entry = self.tasks.entry(task.to_owned()).or_default();
-        entry.completions += 1;
+        // A completion robosim could not finish grading is no completion of the task's pass@1.
+        entry.completions += u64::from(coarse != 4);
         entry.breakdown[coarse] += 1;
         for (j, world) in worlds.iter().enumerate() {
-            let passed = u64::from(world.get("passed") == Some(&Value::Bool(true)));
+            let passed = u64::from(passed(world));
             match entry.worlds.get_mut(j) {
                 Some(w) => (w.1, w.2) = (w.1 + passed, w.2 + 1),
                 None => entry.worlds.push((text(world, "world").to_owned(), passed, 1)),
@@ -94,15 +94,13 @@ impl Counts {
             }
             4 => {
                 self.not_run += 1;
-                self.completions -= 1;
-                entry.completions -= 1;
                 Some((fine, None, first_problem(worlds)))
             }
             _ => {
                 self.failed += 1;
                 let line = worlds
                     .iter()
-                    .filter(|w| w.get("passed") != Some(&Value::Bool(true)))
+                    .filter(|w| !passed(w))
                     .find_map(|w| w.get("line")?.as_u64())
                     .and_then(|l| u32::try_from(l).ok());
                 Some((fine, line, first_problem(worlds)))
@@ -113,7 +111,7 @@ impl Counts {
 
 /// The first failed world's error or failed check, in one line.
 fn first_problem(worlds: &[Value]) -> String {
-    let Some(world) = worlds.iter().find(|w| w.get("passed") != Some(&Value::Bool(true))) else { return String::new() };
+    let Some(world) = worlds.iter().find(|w| !passed(w)) else { return String::new() };
     let error = text(world, "error");
     let problem = if error.is_empty() {
         world.get("failed_checks").and_then(|c| c.get(0)).map_or_else(String::new, |c| match text(c, "check") {

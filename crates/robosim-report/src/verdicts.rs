@@ -71,6 +71,7 @@ pub fn section(input: usize, path: &Path) -> Result<Section, Error> {
         };
         counts.records += 1;
         let verdict = meta.get("verdict").unwrap_or(&Value::Null);
+        let failure = verdict.get("failure").unwrap_or(&Value::Null);
         if let Some(paths) = verdict.get("paths").and_then(Value::as_f64) {
             counts.paths[bucket(&PATHS, paths)] += 1;
         }
@@ -92,7 +93,6 @@ pub fn section(input: usize, path: &Path) -> Result<Section, Error> {
             }
             "rejected" => {
                 counts.rejected += 1;
-                let failure = verdict.get("failure").unwrap_or(&Value::Null);
                 let class = text(failure, "class");
                 (
                     if class.is_empty() { "rejected" } else { class }.to_owned(),
@@ -110,7 +110,6 @@ pub fn section(input: usize, path: &Path) -> Result<Section, Error> {
             }
         };
         *counts.classes.entry(class.clone()).or_default() += 1;
-        let failure = verdict.get("failure").unwrap_or(&Value::Null);
         let id = cell(meta.get("id").or_else(|| value.get("id")));
         let detail = json!({
             "kind": "verdict",

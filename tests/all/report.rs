@@ -209,8 +209,14 @@ fn what_is_not_a_run_is_a_typed_error_and_a_bad_line_is_counted() {
     fs::write(&other, "{\"hello\": 1}\n").unwrap();
     let error = Report::build(&[other]).unwrap_err();
     assert!(matches!(error, robosim::report::Error::UnknownInput { .. }), "{error}");
+    // Verdicts made here: a clean clone has no verdicts of the example batch until it is run.
+    let input = dir.path("x.jsonl");
+    let batch = fs::read_to_string(root().join("data/raw.jsonl")).expect("the example batch");
+    fs::write(&input, batch.lines().take(8).map(|line| format!("{line}\n")).collect::<String>()).unwrap();
+    let out = robosim(&["verify-batch", input.to_str().expect("utf-8"), "-j", "1"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     let verdicts = dir.path("x.verdicts.jsonl");
-    let good = fs::read_to_string(root().join("data/raw.verdicts.jsonl")).unwrap();
+    let good = fs::read_to_string(&verdicts).expect("verify-batch wrote verdicts");
     fs::write(&verdicts, format!("{good}{{not json\n")).unwrap();
     let report = Report::build(&[verdicts]).expect("a bad line does not stop the report");
     assert_eq!(report.sections[0].stat("unreadable"), Some("1"));

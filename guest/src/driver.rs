@@ -35,6 +35,8 @@ pub(crate) struct Driver {
     compiled: RefCell<Option<Compiled>>,
     entries: RefCell<Vec<(String, PyObjectRef)>>,
     baseline: RefCell<Option<Baseline>>,
+    /// The seed `random` was last given, while no generator has changed since.
+    seeded: std::cell::Cell<Option<u64>>,
 }
 
 /// A program's compiled code: its source and file name, the module's code object, and every
@@ -80,6 +82,7 @@ impl Driver {
             compiled: RefCell::new(None),
             entries: RefCell::new(Vec::new()),
             baseline: RefCell::new(None),
+            seeded: std::cell::Cell::new(None),
         })
     }
 
@@ -136,7 +139,7 @@ impl Driver {
         }
         namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
         namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
-        reseed_random(vm);
+        self.reseed_random(vm);
         let code = match self.compiled(vm, source, filename, compiled) {
             Ok(code) => code,
             Err(exc) => return syntax_error(vm, exc),
@@ -203,14 +206,26 @@ fn exit_code(vm: &VirtualMachine, code: &PyObjectRef) -> Value {
     if code.downcast_ref::<PyList>().is_some() { Value::List(kept) } else { Value::Tuple { tuple: kept } }
 }
 
-/// `random` may have been imported (and seeded) before a snapshot was taken: seed it from
-/// this run's entropy, so that runs differ by seed and repeat with it.
-fn reseed_random(vm: &VirtualMachine) {
-    let Ok(modules) = vm.sys_module.get_attr("modules", vm) else { return };
-    let Ok(random) = modules.get_item("random", vm) else { return };
-    let seed = u64::from_le_bytes(crate::host::random_bytes(8).try_into().unwrap_or_default());
-    // Whatever a program did to `random` only touches its own runs; a failure here is ignored.
-    let _ = vm.call_method(&random, "seed", (vm.ctx.new_int(seed),));
+impl Driver {
+    /// `random` may have been imported (and seeded) before a snapshot was taken: seed it from
+    /// this run's entropy, so that runs differ by seed and repeat with it. Skipped when the
+    /// last run's seed was the same and no Mersenne Twister changed since (none was drawn
+    /// from, seeded or set: `mt19937::touched`): `random` is then as seeding would leave it.
+    /// Seeding cost more than the whole run of an empty program (~140 K fuel).
+    fn reseed_random(&self, vm: &VirtualMachine) {
+        let seed = u64::from_le_bytes(crate::host::random_bytes(8).try_into().unwrap_or_default());
+        if self.seeded.get() == Some(seed) && !mt19937::touched() {
+            return;
+        }
+        self.seeded.set(None);
+        let Ok(modules) = vm.sys_module.get_attr("modules", vm) else { return };
+        let Ok(random) = modules.get_item("random", vm) else { return };
+        // Whatever a program did to `random` only touches its own runs; a failure here is ignored.
+        if vm.call_method(&random, "seed", (vm.ctx.new_int(seed),)).is_ok() {
+            mt19937::clear_touched();
+            self.seeded.set(Some(seed));
+        }
+    }
 }
 
 /// A compile failure: a syntax error (or a NUL byte in the source) is the program's; any

@@ -48,3 +48,57 @@ fn random_is_deterministic_per_seed() {
     assert_eq!(a.stdout, b.stdout);
     assert_ne!(a.stdout, c.stdout);
 }
+
+#[test]
+fn random_gives_cpythons_numbers_and_each_path_starts_from_the_runs_seed() {
+    // The Mersenne Twister keeps the state of the last seed (vendor/mt19937): seeding again
+    // with it, or with a key seeded before, must give what seeding from scratch gives.
+    let source = r"
+import random
+def task_program():
+    first = random.random()
+    random.seed(12345)
+    a = random.random()
+    random.seed(2**100 + 7)
+    b = (random.random(), random.getrandbits(40))
+    random.seed(12345)
+    print(first, repr(a), repr(b), repr(random.random()), repr(random.Random(5).random()))
+";
+    let expected = "0.41661987254534116 (0.41604161323913513, 585518997174) 0.41661987254534116 0.6229016948897019";
+    let program = robosim::Program::task(source);
+    let mut session = crate::SANDBOX.session(&program);
+    let limits = Limits::default();
+    let runs: Vec<String> =
+        (0..3).map(|_| session.run_with(robosim::world::OpenWorld::default(), &limits, 7).0.stdout).collect();
+    assert_eq!(session.instances(), 1, "the paths shared an instance");
+    for stdout in &runs {
+        let (first, rest) = stdout.trim().split_once(' ').expect("two parts");
+        assert_eq!(rest, expected);
+        // Every path's `random` starts from the run's seed, whatever the previous path drew.
+        assert_eq!(first, runs[0].split_once(' ').unwrap().0);
+    }
+    assert_eq!(runs[0], run_with(source, &limits, 7).stdout, "as in a fresh instance");
+}
+
+#[test]
+fn a_path_that_left_random_alone_hands_the_next_path_a_seeded_random() {
+    // The guest skips reseeding when nothing drew from or set a generator since the last seed
+    // (the same seed): the path that draws must still see what a fresh instance sees.
+    let source = r"
+import json, random
+def task_program():
+    runs = getattr(json, 'runs', 0)
+    json.runs = runs + 1
+    if runs % 2 == 1:
+        print(random.random(), random.getrandbits(20))
+";
+    let fresh = run_with("import random\ndef task_program():\n    print(random.random(), random.getrandbits(20))\n", &Limits::default(), 7);
+    assert_eq!(fresh.outcome, Outcome::Completed, "{fresh:#?}");
+    let program = robosim::Program::task(source);
+    let mut session = crate::SANDBOX.session(&program);
+    let limits = Limits::default();
+    let runs: Vec<String> =
+        (0..4).map(|_| session.run_with(robosim::world::OpenWorld::default(), &limits, 7).0.stdout).collect();
+    assert_eq!(session.instances(), 1, "the paths shared an instance");
+    assert_eq!(runs, ["", fresh.stdout.as_str(), "", fresh.stdout.as_str()]);
+}

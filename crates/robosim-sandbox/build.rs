@@ -50,7 +50,7 @@ fn build_guest() -> PathBuf {
     let mut command = Command::new(cargo);
     command
         .current_dir(&workspace)
-        .args(["build", "--release", "--locked", "--target", "wasm32-wasip1", "-p", "robosim-guest"])
+        .args(["build", "--profile", "guest", "--locked", "--target", "wasm32-wasip1", "-p", "robosim-guest"])
         // RustPython's parser pins declare Rust 1.96 but build with 1.95 (README, "Building").
         .arg("--ignore-rust-version")
         .arg("--target-dir")
@@ -67,6 +67,12 @@ fn build_guest() -> PathBuf {
         "CARGO_PROFILE_RELEASE_DEBUG",
     ] {
         command.env_remove(var);
+    }
+    // The guest's profile is the manifest's (`[profile.guest]`), whatever the environment says.
+    for (name, _) in env::vars_os() {
+        if name.to_string_lossy().starts_with("CARGO_PROFILE_") {
+            command.env_remove(&name);
+        }
     }
     // So are C compilers, archivers and linkers set for the host's target (maturin --zig sets
     // zig for them): a C part of the guest compiled by another compiler is another guest, with
@@ -88,5 +94,5 @@ fn build_guest() -> PathBuf {
         "building the Python guest for wasm32-wasip1 failed ({status}); is the target installed? \
          `rustup target add wasm32-wasip1`"
     );
-    target_dir.join("wasm32-wasip1/release/robosim_guest.wasm")
+    target_dir.join("wasm32-wasip1/guest/robosim_guest.wasm")
 }

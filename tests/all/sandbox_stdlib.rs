@@ -92,7 +92,11 @@ def task_program():
     if runs % 2 == 1:
         print(random.random(), random.getrandbits(20))
 ";
-    let fresh = run_with("import random\ndef task_program():\n    print(random.random(), random.getrandbits(20))\n", &Limits::default(), 7);
+    let fresh = run_with(
+        "import random\ndef task_program():\n    print(random.random(), random.getrandbits(20))\n",
+        &Limits::default(),
+        7,
+    );
     assert_eq!(fresh.outcome, Outcome::Completed, "{fresh:#?}");
     let program = robosim::Program::task(source);
     let mut session = crate::SANDBOX.session(&program);

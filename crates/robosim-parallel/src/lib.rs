@@ -29,6 +29,9 @@ use crossbeam::channel;
 use parking_lot::{Condvar, Mutex};
 pub use process::{ProcessPool, WorkerError, read_setup, serve, serve_from};
 
+/// The stack of each thread [`ordered_map`] starts to run the work.
+const WORKER_STACK_BYTES: usize = 16 << 20;
+
 /// How many items an [`ordered_map`] keeps in flight, and how many bytes of finished results
 /// it lets wait for their turn before it stops reading ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +132,11 @@ where
         });
         for _ in 0..jobs.max(1) {
             let (work_rx, done_tx, work, weigh) = (work_rx.clone(), done_tx.clone(), &work, &weigh);
-            scope.spawn(move || {
+            // A roomy stack (address space; pages are touched only as deep as the work goes):
+            // a program's host compile runs on it in place when the deepest tree it could
+            // make fits, instead of on a stack mapped for it.
+            let worker = std::thread::Builder::new().stack_size(WORKER_STACK_BYTES);
+            let spawned = worker.spawn_scoped(scope, move || {
                 for (index, item) in work_rx {
                     let result = work(&item);
                     let weight = isize::try_from(weigh(&result)).unwrap_or(isize::MAX);
@@ -139,6 +146,7 @@ where
                     }
                 }
             });
+            spawned.expect("starting a worker thread");
         }
         drop((work_rx, done_tx));
         let mut pending = BTreeMap::new();

@@ -23,6 +23,10 @@ pub const MAX_HOST_COMPILE_BYTES: usize = 16 << 10;
 /// The compiling thread's stack: a source of at most [`MAX_HOST_COMPILE_BYTES`] nests at most
 /// that deep, and each level costs the parser and the code generator well under 4 KiB.
 const STACK_BYTES: usize = 64 << 20;
+/// Stack per level of nesting a source could have (see [`STACK_BYTES`]).
+const LEVEL_BYTES: usize = 4 << 10;
+/// Stack a compile needs besides its levels of nesting.
+const BASE_BYTES: usize = 256 << 10;
 /// Programs whose compiled code is kept (the worlds of one completion, the repeated programs
 /// of a batch): the cache is emptied when it is full.
 const CACHED: usize = 1024;
@@ -60,10 +64,19 @@ pub fn compile(source: &str, filename: &str) -> Option<Vec<u8>> {
     if source.len() > MAX_HOST_COMPILE_BYTES || !plain(source) {
         return None;
     }
-    // On a stack of its own, on this thread: a thread per program would put the process on a
-    // second CPU, and every copy-on-write fault of its next instance would then flush that
-    // CPU's TLB too.
-    stacker::grow(STACK_BYTES, || compile_here(source, filename))
+    // On this thread (a thread per program would put the process on a second CPU, and every
+    // copy-on-write fault of its next instance would then flush that CPU's TLB too): on the
+    // thread's own stack when it has room for the deepest tree `source` could make, else on a
+    // new stack, mapped for this compile (its first use of each page is a fault: most of the
+    // cost of compiling a short program).
+    stacker::maybe_grow(stack_needed(source), STACK_BYTES, || compile_here(source, filename))
+}
+
+/// The most stack compiling `source` can take: a syntax tree is at most as deep as the source
+/// has tokens, and every token has a byte that is not blank.
+fn stack_needed(source: &str) -> usize {
+    let levels = source.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    levels.saturating_mul(LEVEL_BYTES).saturating_add(BASE_BYTES).min(STACK_BYTES)
 }
 
 fn compile_here(source: &str, filename: &str) -> Option<Vec<u8>> {

@@ -212,7 +212,7 @@ impl Driver {
     /// last run's seed was the same and no Mersenne Twister changed since (none was drawn
     /// from, seeded or set: `mt19937::touched`): `random` is then as seeding would leave it.
     /// Seeding cost more than the whole run of an empty program (~140 K fuel).
-    fn reseed_random(&self, vm: &VirtualMachine) {
+    pub(crate) fn reseed_random(&self, vm: &VirtualMachine) {
         let seed = u64::from_le_bytes(crate::host::random_bytes(8).try_into().unwrap_or_default());
         if self.seeded.get() == Some(seed) && !mt19937::touched() {
             return;

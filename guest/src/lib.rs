@@ -98,6 +98,19 @@ pub extern "C" fn robosim_init() {
     });
 }
 
+/// Seeds `random` as a run's start does. The host calls this after `wizer-initialize`, with
+/// its entropy as at the start of a run with seed 0 (every command's default), just before it
+/// takes the snapshot: a fresh instance's first run with seed 0 then finds `random` seeded
+/// and skips the ~140 K fuel of seeding it (see `Driver::reseed_random`).
+#[unsafe(no_mangle)]
+pub extern "C" fn robosim_preseed() {
+    GUEST.with(|cell| {
+        if let Some(guest) = cell.get() {
+            guest.interpreter.enter(|vm| guest.driver.reseed_random(vm));
+        }
+    });
+}
+
 /// Memory for the host to write a request into; `robosim_run` takes ownership of it.
 #[unsafe(no_mangle)]
 pub extern "C" fn robosim_alloc(len: usize) -> *mut u8 {

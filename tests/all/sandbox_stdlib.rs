@@ -106,3 +106,21 @@ def task_program():
     assert_eq!(session.instances(), 1, "the paths shared an instance");
     assert_eq!(runs, ["", fresh.stdout.as_str(), "", fresh.stdout.as_str()]);
 }
+
+#[test]
+fn a_fresh_instance_with_seed_0_finds_random_seeded_as_a_run_seeds_it() {
+    // The snapshot is taken with `random` seeded from a seed-0 run's first entropy: the first
+    // eight bytes of SplitMix64 from 0, which the guest reads as this number.
+    let source = r"
+import random
+def task_program():
+    first = random.random()
+    random.seed(16294208416658607535)
+    print(first == random.random())
+";
+    for seed in [0, 0, 3] {
+        let report = run_with(source, &Limits::default(), seed);
+        assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+        assert_eq!(report.stdout.trim(), if seed == 0 { "True" } else { "False" }, "seed {seed}");
+    }
+}

@@ -44,6 +44,13 @@ pub(crate) fn preinitialize() -> Result<Vec<u8>, Error> {
         .get_typed_func::<(), ()>(&mut store, wizer.get_init_func())
         .and_then(|init| init.call(&mut store, ()))
         .map_err(|e| fail("running the init function", e.context(store.data().guest_log.clone())))?;
+    // `random` seeded as a run with seed 0 seeds it first thing: the entropy as a seed-0 run
+    // starts with it, then the guest's own reseeding.
+    store.data_mut().reset(Box::new(OpenWorld::default()), limits, 0);
+    instance
+        .get_typed_func::<(), ()>(&mut store, "robosim_preseed")
+        .and_then(|preseed| preseed.call(&mut store, ()))
+        .map_err(|e| fail("seeding random", e.context(store.data().guest_log.clone())))?;
     block_on(wizer.snapshot(&cx, &mut Snapshotter { store: &mut store, instance }))
         .map_err(|e| fail("taking the snapshot", e))
 }

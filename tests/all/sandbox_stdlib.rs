@@ -65,19 +65,14 @@ def task_program():
     print(first, repr(a), repr(b), repr(random.random()), repr(random.Random(5).random()))
 ";
     let expected = "0.41661987254534116 (0.41604161323913513, 585518997174) 0.41661987254534116 0.6229016948897019";
-    let program = robosim::Program::task(source);
-    let mut session = crate::SANDBOX.session(&program);
-    let limits = Limits::default();
-    let runs: Vec<String> =
-        (0..3).map(|_| session.run_with(robosim::world::OpenWorld::default(), &limits, 7).0.stdout).collect();
-    assert_eq!(session.instances(), 1, "the paths shared an instance");
+    let runs = paths_of_one_session(source, 3, 7);
     for stdout in &runs {
         let (first, rest) = stdout.trim().split_once(' ').expect("two parts");
         assert_eq!(rest, expected);
         // Every path's `random` starts from the run's seed, whatever the previous path drew.
         assert_eq!(first, runs[0].split_once(' ').unwrap().0);
     }
-    assert_eq!(runs[0], run_with(source, &limits, 7).stdout, "as in a fresh instance");
+    assert_eq!(runs[0], run_with(source, &Limits::default(), 7).stdout, "as in a fresh instance");
 }
 
 #[test]
@@ -98,12 +93,7 @@ def task_program():
         7,
     );
     assert_eq!(fresh.outcome, Outcome::Completed, "{fresh:#?}");
-    let program = robosim::Program::task(source);
-    let mut session = crate::SANDBOX.session(&program);
-    let limits = Limits::default();
-    let runs: Vec<String> =
-        (0..4).map(|_| session.run_with(robosim::world::OpenWorld::default(), &limits, 7).0.stdout).collect();
-    assert_eq!(session.instances(), 1, "the paths shared an instance");
+    let runs = paths_of_one_session(source, 4, 7);
     assert_eq!(runs, ["", fresh.stdout.as_str(), "", fresh.stdout.as_str()]);
 }
 
@@ -123,4 +113,16 @@ def task_program():
         assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
         assert_eq!(report.stdout.trim(), if seed == 0 { "True" } else { "False" }, "seed {seed}");
     }
+}
+
+/// What `runs` runs of `source` in one session (sharing an instance, as a program's paths do)
+/// printed.
+fn paths_of_one_session(source: &str, runs: usize, seed: u64) -> Vec<String> {
+    let program = robosim::Program::task(source);
+    let mut session = crate::SANDBOX.session(&program);
+    let limits = Limits::default();
+    let printed =
+        (0..runs).map(|_| session.run_with(robosim::world::OpenWorld::default(), &limits, seed).0.stdout).collect();
+    assert_eq!(session.instances(), 1, "the paths shared an instance");
+    printed
 }

@@ -164,6 +164,11 @@ roboeval-checkouts:
     clone codebotler {{codebotler_commit}}
 
 # verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
+# Another build of robosim (a binary) against this one, taking turns: programs/s on the dev
+# corpus (10 runs each), grade time, and every verdict and grade record compared.
+bench-compare BASE *ARGS: build
+    python3 benches/compare_builds.py {{BASE}} {{robosim}} {{ARGS}}
+
 bench-corpus TIMES="1" *ARGS: build
     mkdir -p target/bench-corpus
     for i in $(seq {{TIMES}}); do cat ../shared/corpus/dev.jsonl; done > target/bench-corpus/corpus.jsonl

@@ -164,8 +164,9 @@ roboeval-checkouts:
     clone codebotler {{codebotler_commit}}
 
 # verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
-# Another build of robosim (a binary) against this one, taking turns: programs/s on the dev
-# corpus (10 runs each), grade time, and every verdict and grade record compared.
+# Taking turns: programs/s on the dev corpus (10 runs each) and grade time on RoboEval's; exit 1
+# when any verdict or grade record differs (benches/compare_builds.py).
+# Another build of robosim (BASE, a binary) against this one: speed and identical results.
 bench-compare BASE *ARGS: build
     python3 benches/compare_builds.py {{BASE}} {{robosim}} {{ARGS}}
 

@@ -13,6 +13,21 @@ use std::{
 
 use sha2::{Digest, Sha256};
 
+/// Variables (by prefix) that set up the host's build and must not reach the guest's.
+const HOST_ONLY: &[&str] = &[
+    "CC",
+    "CXX",
+    "AR",
+    "CFLAGS",
+    "CXXFLAGS",
+    "CPPFLAGS",
+    "LDFLAGS",
+    "TARGET_",
+    "HOST_",
+    "CARGO_TARGET_",
+    "CARGO_PROFILE_",
+];
+
 fn main() {
     println!("cargo:rerun-if-env-changed=ROBOSIM_GUEST_WASM");
     let wasm = match env::var_os("ROBOSIM_GUEST_WASM") {
@@ -64,26 +79,16 @@ fn build_guest() -> PathBuf {
         "CARGO_TARGET_DIR",
         "RUSTC_WORKSPACE_WRAPPER",
         "CARGO_LLVM_COV",
-        "CARGO_PROFILE_RELEASE_DEBUG",
     ] {
         command.env_remove(var);
     }
-    // The guest's profile is the manifest's (`[profile.guest]`), whatever the environment says.
-    for (name, _) in env::vars_os() {
-        if name.to_string_lossy().starts_with("CARGO_PROFILE_") {
-            command.env_remove(&name);
-        }
-    }
     // So are C compilers, archivers and linkers set for the host's target (maturin --zig sets
-    // zig for them): a C part of the guest compiled by another compiler is another guest, with
-    // other fuel counts, and every verdict must be the same from every build.
+    // zig for them), and profile settings (the guest's profile is the manifest's
+    // `[profile.guest]`): a guest built otherwise is another guest, with other fuel counts,
+    // and every verdict must be the same from every build.
     for (name, _) in env::vars_os() {
         let name = name.to_string_lossy();
-        let host_only =
-            ["CC", "CXX", "AR", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "TARGET_", "HOST_", "CARGO_TARGET_"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-                || name == "RUSTC_WRAPPER";
+        let host_only = HOST_ONLY.iter().any(|prefix| name.starts_with(prefix)) || name == "RUSTC_WRAPPER";
         if host_only {
             command.env_remove(name.as_ref());
         }

@@ -3,9 +3,9 @@
 //! ran), recognises robot errors by identity, and checks natively whether the interpreter is
 //! as the run found it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
-use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, Value, truncate_values};
+use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, RunRequest, Value, truncate_values};
 use rustpython_vm::{
     AsObject, PyObjectRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyCode, PyDictRef, PyList, PyListRef, PyTuple},
@@ -36,7 +36,7 @@ pub(crate) struct Driver {
     entries: RefCell<Vec<(String, PyObjectRef)>>,
     baseline: RefCell<Option<Baseline>>,
     /// The seed `random` was last given, while no generator has changed since.
-    seeded: std::cell::Cell<Option<u64>>,
+    seeded: Cell<Option<u64>>,
 }
 
 /// A program's compiled code: its source and file name, the module's code object, and every
@@ -82,7 +82,7 @@ impl Driver {
             compiled: RefCell::new(None),
             entries: RefCell::new(Vec::new()),
             baseline: RefCell::new(None),
-            seeded: std::cell::Cell::new(None),
+            seeded: Cell::new(None),
         })
     }
 
@@ -93,23 +93,17 @@ impl Driver {
         Ok(())
     }
 
-    /// Runs one program in a fresh namespace: `code`, the host's compilation of `source`, when
-    /// given (else `source` is compiled here).
-    pub(crate) fn run(
-        &self,
-        vm: &VirtualMachine,
-        source: &str,
-        filename: &str,
-        entry: Option<&str>,
-        code: Option<&[u8]>,
-    ) -> GuestReport {
+    /// Runs the program `request` gives in a fresh namespace: `code`, the host's compilation
+    /// of its source, when given (else the source is compiled here).
+    pub(crate) fn run(&self, vm: &VirtualMachine, request: &RunRequest, code: Option<&[u8]>) -> GuestReport {
+        let (source, filename) = (request.source.as_str(), request.filename.as_str());
         api::clear_raised();
         if self.baseline.borrow().is_none()
             && let Err(exc) = self.take_baseline(vm)
         {
             return GuestReport { outcome: describe(vm, &exc, filename, source, None), reusable: false };
         }
-        let outcome = match self.run_program(vm, source, filename, entry, code) {
+        let outcome = match self.run_program(vm, request, code) {
             Ok(outcome) => outcome,
             Err(exc) => {
                 if exc.fast_isinstance(vm.ctx.exceptions.system_exit) {
@@ -128,9 +122,7 @@ impl Driver {
     fn run_program(
         &self,
         vm: &VirtualMachine,
-        source: &str,
-        filename: &str,
-        entry: Option<&str>,
+        request: &RunRequest,
         compiled: Option<&[u8]>,
     ) -> PyResult<GuestOutcome> {
         let namespace = vm.ctx.new_dict();
@@ -140,12 +132,12 @@ impl Driver {
         namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
         namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
         self.reseed_random(vm);
-        let code = match self.compiled(vm, source, filename, compiled) {
+        let code = match self.compiled(vm, &request.source, &request.filename, compiled) {
             Ok(code) => code,
             Err(exc) => return syntax_error(vm, exc),
         };
         self.exec.call((code, namespace.clone()), vm)?;
-        if let Some(entry) = entry {
+        if let Some(entry) = request.entry.as_deref() {
             self.exec.call((self.entry_code(vm, entry)?, namespace), vm)?;
         }
         Ok(GuestOutcome::Completed)
@@ -178,6 +170,26 @@ impl Driver {
         self.entries.borrow_mut().push((entry.to_owned(), code.clone()));
         Ok(code)
     }
+
+    /// `random` may have been imported (and seeded) before a snapshot was taken: seed it from
+    /// this run's entropy, so that runs differ by seed and repeat with it. Skipped when the
+    /// last run's seed was the same and no Mersenne Twister changed since (none was drawn
+    /// from, seeded or set: `mt19937::touched`): `random` is then as seeding would leave it.
+    /// Seeding cost more than the whole run of an empty program (~140 K fuel).
+    pub(crate) fn reseed_random(&self, vm: &VirtualMachine) {
+        let seed = u64::from_le_bytes(crate::host::random_bytes(8).try_into().unwrap_or_default());
+        if self.seeded.get() == Some(seed) && !mt19937::touched() {
+            return;
+        }
+        self.seeded.set(None);
+        let Ok(modules) = vm.sys_module.get_attr("modules", vm) else { return };
+        let Ok(random) = modules.get_item("random", vm) else { return };
+        // Whatever a program did to `random` only touches its own runs; a failure here is ignored.
+        if vm.call_method(&random, "seed", (vm.ctx.new_int(seed),)).is_ok() {
+            mt19937::clear_touched();
+            self.seeded.set(Some(seed));
+        }
+    }
 }
 
 /// The code object the host compiled (marshalled by the host's RustPython compiler, the same
@@ -204,28 +216,6 @@ fn exit_code(vm: &VirtualMachine, code: &PyObjectRef) -> Value {
     }
     let kept = truncate_values(&items, EXIT_ITEMS, |item| convert::to_value(vm, item).truncated(MAX_TEXT, EXIT_ITEMS));
     if code.downcast_ref::<PyList>().is_some() { Value::List(kept) } else { Value::Tuple { tuple: kept } }
-}
-
-impl Driver {
-    /// `random` may have been imported (and seeded) before a snapshot was taken: seed it from
-    /// this run's entropy, so that runs differ by seed and repeat with it. Skipped when the
-    /// last run's seed was the same and no Mersenne Twister changed since (none was drawn
-    /// from, seeded or set: `mt19937::touched`): `random` is then as seeding would leave it.
-    /// Seeding cost more than the whole run of an empty program (~140 K fuel).
-    pub(crate) fn reseed_random(&self, vm: &VirtualMachine) {
-        let seed = u64::from_le_bytes(crate::host::random_bytes(8).try_into().unwrap_or_default());
-        if self.seeded.get() == Some(seed) && !mt19937::touched() {
-            return;
-        }
-        self.seeded.set(None);
-        let Ok(modules) = vm.sys_module.get_attr("modules", vm) else { return };
-        let Ok(random) = modules.get_item("random", vm) else { return };
-        // Whatever a program did to `random` only touches its own runs; a failure here is ignored.
-        if vm.call_method(&random, "seed", (vm.ctx.new_int(seed),)).is_ok() {
-            mt19937::clear_touched();
-            self.seeded.set(Some(seed));
-        }
-    }
 }
 
 /// A compile failure: a syntax error (or a NUL byte in the source) is the program's; any

@@ -133,9 +133,7 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     let report = match request(&bytes) {
         Ok((request, code)) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
-            guest
-                .interpreter
-                .enter(|vm| guest.driver.run(vm, &request.source, &request.filename, request.entry.as_deref(), code))
+            guest.interpreter.enter(|vm| guest.driver.run(vm, &request, code))
         }),
         Err(err) => GuestReport {
             outcome: GuestOutcome::Exception(ExceptionInfo {

@@ -1,12 +1,16 @@
 //! The host's imports (module `robosim`), wrapped safely.
 //!
-//! Calls are synchronous: the guest hands over a JSON message, the host answers at once.
+//! Calls are synchronous: the guest hands over a message, the host answers at once. Robot
+//! calls travel in the protocol's binary [`wire`] format, the outcome report as JSON.
 
-use robosim_protocol::{GuestReport, Reply, Request};
+use std::cell::RefCell;
+
+use robosim_protocol::{GuestReport, Reply, Request, wire};
 
 #[link(wasm_import_module = "robosim")]
 unsafe extern "C" {
-    /// Handles a JSON [`Request`]; returns the length of the JSON [`Reply`] it holds ready.
+    /// Handles a [`Request`] (in [`wire`] format); returns the length of the [`Reply`] it
+    /// holds ready.
     #[link_name = "call"]
     fn host_call(ptr: *const u8, len: usize) -> usize;
     /// Copies the reply held ready into `ptr` (which has room for it).
@@ -27,20 +31,34 @@ unsafe extern "C" {
     fn wasi_random_get(buf: *mut u8, len: usize) -> u16;
 }
 
+thread_local! {
+    /// The buffers of the last call, kept for the next (a run makes thousands).
+    static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// The most room a buffer keeps between calls.
+const KEPT_BUFFER_BYTES: usize = 4096;
+
 /// Sends a request and waits for the reply.
 pub(crate) fn call(request: &Request) -> Reply {
-    let bytes = match serde_json::to_vec(request) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return Reply::Invalid { message: err.to_string() };
+    BUFFERS.with(|buffers| {
+        let (sent, received) = &mut *buffers.borrow_mut();
+        wire::encode(request, sent);
+        // SAFETY: the host reads `sent` during the call and keeps no pointer to it.
+        let len = unsafe { host_call(sent.as_ptr(), sent.len()) };
+        received.clear();
+        received.resize(len, 0);
+        // SAFETY: `received` has exactly the room the host asked for.
+        unsafe { host_take_reply(received.as_mut_ptr()) };
+        let reply = wire::decode(received).unwrap_or_else(|err| Reply::Invalid { message: err.to_string() });
+        // A large message's room is not kept: what a path leaves behind stays small.
+        for buffer in [sent, received] {
+            if buffer.capacity() > KEPT_BUFFER_BYTES {
+                *buffer = Vec::new();
+            }
         }
-    };
-    // SAFETY: the host reads `bytes` during the call and keeps no pointer to it.
-    let len = unsafe { host_call(bytes.as_ptr(), bytes.len()) };
-    let mut reply = vec![0u8; len];
-    // SAFETY: `reply` has exactly the room the host asked for.
-    unsafe { host_take_reply(reply.as_mut_ptr()) };
-    serde_json::from_slice(&reply).unwrap_or_else(|err| Reply::Invalid { message: err.to_string() })
+        reply
+    })
 }
 
 pub(crate) fn output(stream: u32, text: &str) {

@@ -1,8 +1,9 @@
 //! The messages exchanged between robosim's Python guest (RustPython compiled to
 //! `wasm32-wasip1`) and its host.
 //!
-//! Both sides link this crate, so the wire format is defined once. Messages travel as JSON:
-//! they are small (a robot call is ~100 bytes) and JSON keeps traces readable.
+//! Both sides link this crate, so the wire format is defined once. Robot calls and their
+//! replies, the hot path, travel in postcard ([`wire`]); the rest (what to run, how a run
+//! ended) and every record robosim writes are JSON, readable and charged as JSON.
 //!
 //! ```
 //! use robosim_protocol::{Request, RobotFunction, Site, Value};
@@ -17,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod value;
+pub mod wire;
 
 pub use value::{Value, truncate_items, truncate_text, truncate_values};
 

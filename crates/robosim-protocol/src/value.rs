@@ -3,17 +3,20 @@
 use std::fmt;
 
 use serde::{
-    Deserialize, Deserializer, Serialize,
+    Deserialize, Deserializer, Serialize, Serializer,
     de::{self, MapAccess, SeqAccess, Visitor},
+    ser::SerializeStruct,
 };
 
 /// A Python value passed to or returned from a robot function.
 ///
-/// Serialised untagged, so traces read like Python: `"kitchen"`, `["a", "b"]`, `true`, `null`.
-/// Tuples and other objects keep their identity, because the robot API's argument checks
-/// depend on the exact type (`ask` wants a *list* of options).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+/// In JSON (and every human-readable format) serialised untagged, so traces read like Python:
+/// `"kitchen"`, `["a", "b"]`, `true`, `null`. Tuples and other objects keep their identity,
+/// because the robot API's argument checks depend on the exact type (`ask` wants a *list* of
+/// options). In binary formats (the robot calls' [`wire`](crate::wire)) a value is a tagged
+/// enum, and a float that JSON cannot hold (NaN, infinities) is `None`, as JSON's `null`
+/// makes it.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     None,
     Bool(bool),
@@ -142,11 +145,100 @@ fn str_repr(s: &str) -> String {
     out
 }
 
-/// Deserialised by looking at the JSON once (serde's untagged enums try each variant in
-/// turn and build an error for every miss; this sits on the hot path of every robot call).
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return Tagged::from(self).serialize(serializer);
+        }
+        match self {
+            Self::None => serializer.serialize_unit(),
+            Self::Bool(b) => serializer.serialize_bool(*b),
+            Self::Int(i) => serializer.serialize_i64(*i),
+            Self::Float(f) => serializer.serialize_f64(*f),
+            Self::Str(s) => serializer.serialize_str(s),
+            Self::List(items) => serializer.collect_seq(items),
+            Self::Tuple { tuple } => {
+                let mut map = serializer.serialize_struct("Tuple", 1)?;
+                map.serialize_field("tuple", tuple)?;
+                map.end()
+            }
+            Self::Other { type_name, repr } => {
+                let mut map = serializer.serialize_struct("Other", 2)?;
+                map.serialize_field("type_name", type_name)?;
+                map.serialize_field("repr", repr)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// A [`Value`] as binary formats carry it: tagged, borrowed.
+#[derive(Serialize)]
+enum Tagged<'a> {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+    List(&'a [Value]),
+    Tuple(&'a [Value]),
+    Other { type_name: &'a str, repr: &'a str },
+}
+
+impl<'a> From<&'a Value> for Tagged<'a> {
+    fn from(value: &'a Value) -> Self {
+        match value {
+            // What JSON does to it (`null`), so both formats carry the same values.
+            Value::Float(f) if !f.is_finite() => Self::None,
+            Value::None => Self::None,
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Int(i) => Self::Int(*i),
+            Value::Float(f) => Self::Float(*f),
+            Value::Str(s) => Self::Str(s),
+            Value::List(items) => Self::List(items),
+            Value::Tuple { tuple } => Self::Tuple(tuple),
+            Value::Other { type_name, repr } => Self::Other { type_name, repr },
+        }
+    }
+}
+
+/// [`Tagged`], owned: what a binary format gives back.
+#[derive(Deserialize)]
+enum TaggedOwned {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    Other { type_name: String, repr: String },
+}
+
+impl From<TaggedOwned> for Value {
+    fn from(value: TaggedOwned) -> Self {
+        match value {
+            TaggedOwned::None => Self::None,
+            TaggedOwned::Bool(b) => Self::Bool(b),
+            TaggedOwned::Int(i) => Self::Int(i),
+            TaggedOwned::Float(f) => Self::Float(f),
+            TaggedOwned::Str(s) => Self::Str(s),
+            TaggedOwned::List(items) => Self::List(items),
+            TaggedOwned::Tuple(tuple) => Self::Tuple { tuple },
+            TaggedOwned::Other { type_name, repr } => Self::Other { type_name, repr },
+        }
+    }
+}
+
+/// JSON is deserialised by looking at it once (serde's untagged enums try each variant in
+/// turn and build an error for every miss); binary formats say the variant.
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(ValueVisitor)
+        } else {
+            TaggedOwned::deserialize(deserializer).map(Self::from)
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The host functions the guest imports from module `robosim`.
 
-use robosim_protocol::{GuestReport, Reply, Request, Site};
+use robosim_protocol::{GuestReport, Reply, Request, Site, wire};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::{
@@ -48,6 +48,19 @@ pub(crate) fn read(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> wa
         .ok_or_else(|| protocol(format!("read of {len} bytes at {start} is out of bounds")))
 }
 
+/// [`read`] into a buffer the caller keeps.
+fn read_into(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32, buf: &mut Vec<u8>) -> wasmtime::Result<()> {
+    let memory = memory(caller)?;
+    let (start, len) = (ptr as usize, len as usize);
+    let bytes = memory
+        .data(&*caller)
+        .get(start..start.saturating_add(len))
+        .ok_or_else(|| protocol(format!("read of {len} bytes at {start} is out of bounds")))?;
+    buf.clear();
+    buf.extend_from_slice(bytes);
+    Ok(())
+}
+
 pub(crate) fn write(caller: &mut Caller<'_, HostState>, ptr: u32, bytes: &[u8]) -> wasmtime::Result<()> {
     let memory = memory(caller)?;
     memory
@@ -92,28 +105,38 @@ fn close_work(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<()> {
     Ok(())
 }
 
-/// Requests up to this size are cheap (a sleep, a short call) and always read; larger ones
-/// must fit the run's robot-data allowance before the host copies them out of the guest.
-const FREE_REQUEST_BYTES: u32 = 256;
+/// Requests up to this size in JSON are cheap (a sleep, a short call): a program's robot
+/// traffic is charged as the JSON size of its messages (`robosim_protocol::wire`), less the
+/// call site's bytes for these; larger ones are charged in full.
+const FREE_REQUEST_BYTES: usize = 256;
 /// The largest outcome report the guest may send (its texts are cut well below this).
 const MAX_REPORT_BYTES: u32 = 1 << 20;
 
 fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
-    if len > FREE_REQUEST_BYTES {
-        // Charged before reading: a flood is refused without the host copying or parsing it.
-        caller.data_mut().charge_robot_data(len as usize).map_err(wasmtime::Error::new)?;
+    // A request this large is more than FREE_REQUEST_BYTES in JSON, so charged in full, and
+    // at least `json_len_at_least` of it: a flood that cannot fit the run's allowance is
+    // refused without the host copying or decoding it.
+    let least = wire::json_len_at_least(len as usize);
+    if least > FREE_REQUEST_BYTES {
+        caller.data().check_robot_data(least).map_err(wasmtime::Error::new)?;
     }
-    let bytes = read(&mut caller, ptr, len)?;
-    let request: Request = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad request: {e}")))?;
+    let mut buf = std::mem::take(&mut caller.data_mut().request);
+    read_into(&mut caller, ptr, len, &mut buf)?;
+    let decoded = wire::decode::<Request>(&buf);
+    caller.data_mut().request = buf;
+    let request = decoded.map_err(|e| protocol(format!("bad request: {e}")))?;
+    let json_len = wire::json_len(&request);
     let (world_traffic, site) = match &request {
         Request::Robot { site, .. } | Request::Contains { site, .. } => (true, *site),
         Request::Sleep { .. } => (false, Site::default()),
     };
-    if world_traffic && len <= FREE_REQUEST_BYTES {
+    let charged = match json_len {
+        n if n > FREE_REQUEST_BYTES => n,
         // Where the call was made is the explorer's bookkeeping, not the program's traffic.
-        let charged = (len as usize).saturating_sub(site.wire_len());
-        caller.data_mut().charge_robot_data(charged).map_err(wasmtime::Error::new)?;
-    }
+        n if world_traffic => n.saturating_sub(site.wire_len()),
+        _ => 0,
+    };
+    caller.data_mut().charge_robot_data(charged).map_err(wasmtime::Error::new)?;
     let reply = match request {
         Request::Robot { function, args, site } => {
             let state = caller.data();
@@ -157,19 +180,21 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
             Reply::Value { value: robosim_protocol::Value::None }
         }
     };
-    let encoded = serde_json::to_vec(&reply).map_err(|e| protocol(e.to_string()))?;
-    let len = u32::try_from(encoded.len()).map_err(|_| protocol("reply too large"))?;
     let state = caller.data_mut();
     if world_traffic {
-        state.charge_robot_data(encoded.len()).map_err(wasmtime::Error::new)?;
+        state.charge_robot_data(wire::json_len(&reply)).map_err(wasmtime::Error::new)?;
     }
-    state.reply = encoded;
-    Ok(len)
+    wire::encode(&reply, &mut state.reply);
+    u32::try_from(state.reply.len()).map_err(|_| protocol("reply too large"))
 }
 
 fn take_reply(mut caller: Caller<'_, HostState>, ptr: u32) -> wasmtime::Result<()> {
-    let reply = std::mem::take(&mut caller.data_mut().reply);
-    write(&mut caller, ptr, &reply)
+    let mut reply = std::mem::take(&mut caller.data_mut().reply);
+    let written = write(&mut caller, ptr, &reply);
+    // Taken once; the buffer's room is kept for the next reply.
+    reply.clear();
+    caller.data_mut().reply = reply;
+    written
 }
 
 fn output(mut caller: Caller<'_, HostState>, stream: u32, ptr: u32, len: u32) -> wasmtime::Result<()> {

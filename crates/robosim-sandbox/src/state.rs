@@ -73,6 +73,8 @@ pub(crate) struct HostState {
     pub(crate) memory: Option<Memory>,
     /// The reply to the last `robosim.call`, until the guest takes it.
     pub(crate) reply: Vec<u8>,
+    /// The last request's bytes (a buffer kept between calls).
+    pub(crate) request: Vec<u8>,
     pub(crate) trace: Vec<TraceEvent>,
     pub(crate) stdout: String,
     pub(crate) stdout_writes: Vec<crate::StdoutWrite>,
@@ -92,6 +94,9 @@ pub(crate) struct HostState {
     pub(crate) reusable: bool,
 }
 
+/// The most room a message buffer keeps from one run to the next.
+const KEPT_BUFFER_BYTES: usize = 64 << 10;
+
 impl HostState {
     pub(crate) fn new(world: Box<dyn AnyWorld>, limits: Limits, seed: u64) -> Self {
         Self {
@@ -100,6 +105,7 @@ impl HostState {
             limits,
             memory: None,
             reply: Vec::new(),
+            request: Vec::new(),
             trace: Vec::new(),
             stdout: String::new(),
             stdout_writes: Vec::new(),
@@ -118,14 +124,29 @@ impl HostState {
     /// Readies a used state for the next run in the same instance; returns the old world.
     pub(crate) fn reset(&mut self, world: Box<dyn AnyWorld>, limits: Limits, seed: u64) -> Box<dyn AnyWorld> {
         let memory = self.memory;
-        let old = std::mem::replace(self, Self::new(world, limits, seed));
+        let mut old = std::mem::replace(self, Self::new(world, limits, seed));
         self.memory = memory;
+        // The message buffers' room, unless a large message left much of it.
+        for (kept, old) in [(&mut self.request, &mut old.request), (&mut self.reply, &mut old.reply)] {
+            if old.capacity() <= KEPT_BUFFER_BYTES {
+                old.clear();
+                *kept = std::mem::take(old);
+            }
+        }
         old.world
     }
 
     /// Bytes of program output kept so far.
     pub(crate) fn output_len(&self) -> usize {
         self.stdout.len() + self.stderr.len()
+    }
+
+    /// The abort `bytes` more of robot traffic would end the run with, without counting them.
+    pub(crate) fn check_robot_data(&self, bytes: usize) -> Result<(), Abort> {
+        if self.robot_data.saturating_add(bytes) > self.limits.robot_data_bytes {
+            return Err(Abort::RobotDataLimit(self.limits.robot_data_bytes));
+        }
+        Ok(())
     }
 
     /// Counts `bytes` of robot traffic; the abort when the run has used up its allowance.

@@ -16,7 +16,7 @@ mod host;
 mod prelude;
 mod stdlib;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RunRequest};
 use rustpython_vm::{AsObject, Interpreter, PyResult, VirtualMachine};
@@ -45,6 +45,8 @@ const NATIVE_ALLOWLIST: &[&str] = &[
 struct Guest {
     interpreter: Interpreter,
     driver: driver::Driver,
+    /// The last program run (its request and the host's code), for a request to run it `again`.
+    last: RefCell<Option<(RunRequest, Option<Vec<u8>>)>>,
 }
 
 thread_local! {
@@ -133,20 +135,31 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     let report = match request(&bytes) {
         Ok((request, code)) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
-            guest.interpreter.enter(|vm| guest.driver.run(vm, &request, code))
+            if !request.again {
+                *guest.last.borrow_mut() = Some((request, code.map(<[u8]>::to_vec)));
+            }
+            match &*guest.last.borrow() {
+                Some((request, code)) => guest.interpreter.enter(|vm| guest.driver.run(vm, request, code.as_deref())),
+                None => invalid("asked to run the last program again, before any".into()),
+            }
         }),
-        Err(err) => GuestReport {
-            outcome: GuestOutcome::Exception(ExceptionInfo {
-                exc_type: "robosim.InvalidRequest".into(),
-                message: err,
-                line: None,
-                traceback: String::new(),
-                robot_error: None,
-            }),
-            reusable: false,
-        },
+        Err(err) => invalid(err),
     };
     host::finish(&report);
+}
+
+/// The report of a request the guest could not act on (a host bug, not a program's doing).
+fn invalid(message: String) -> GuestReport {
+    GuestReport {
+        outcome: GuestOutcome::Exception(ExceptionInfo {
+            exc_type: "robosim.InvalidRequest".into(),
+            message,
+            line: None,
+            traceback: String::new(),
+            robot_error: None,
+        }),
+        reusable: false,
+    }
 }
 
 /// The request at the start of `bytes` and the compiled code after it (exactly as many bytes as
@@ -184,7 +197,7 @@ fn start() -> Guest {
         let result = setup(vm);
         vm.expect_pyresult(result, "robosim set-up failed")
     });
-    Guest { interpreter, driver }
+    Guest { interpreter, driver, last: RefCell::new(None) }
 }
 
 /// Makes the robot API (native), the `robot` module and `time.sleep`, runs the prelude

@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+mod json_len;
 mod value;
 pub mod wire;
 
@@ -190,6 +191,11 @@ pub struct RunRequest {
     /// only ever gives source: these bytes are the host's compiler's output.
     #[serde(default)]
     pub code_bytes: u32,
+    /// Run the last program this instance ran, again: `source`, `filename` and `entry` are
+    /// left empty and no code follows, since the guest kept them (a program's paths share
+    /// an instance, and sending its text on each cost a few per cent of a verification).
+    #[serde(default)]
+    pub again: bool,
 }
 
 /// What the guest reports when a run ends.

@@ -20,6 +20,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::json_len::JsonLen;
+
 /// A message that is not one: truncated, or not of the type expected.
 #[derive(Debug, thiserror::Error)]
 #[error("malformed message: {0}")]
@@ -39,12 +41,11 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, WireError> {
     if rest.is_empty() { Ok(message) } else { Err(postcard::Error::DeserializeBadEncoding.into()) }
 }
 
-/// The size of `message` in compact JSON (`serde_json::to_vec`), counted without
-/// building it. `usize::MAX` if JSON cannot hold it, so that a charge fails closed.
+/// The size of `message` in compact JSON (`serde_json::to_vec`), computed without
+/// building it.
 #[must_use]
-pub fn json_len<T: Serialize + ?Sized>(message: &T) -> usize {
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, message).map_or(usize::MAX, |()| count.0)
+pub fn json_len<T: JsonLen + ?Sized>(message: &T) -> usize {
+    message.json_len()
 }
 
 /// A lower bound of [`json_len`] of a message, knowing only its size on the wire: no value
@@ -54,19 +55,6 @@ pub fn json_len<T: Serialize + ?Sized>(message: &T) -> usize {
 #[must_use]
 pub const fn json_len_at_least(wire_len: usize) -> usize {
     wire_len.div_ceil(3)
-}
-
-struct Count(usize);
-
-impl std::io::Write for Count {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The host functions the guest imports from module `robosim`.
 
-use robosim_protocol::{GuestReport, Reply, Request, Site, wire};
+use robosim_protocol::{GuestReport, Reply, Request, Site, wire::{self, JsonLen}};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::{
@@ -125,7 +125,7 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
     let decoded = wire::decode::<Request>(&buf);
     caller.data_mut().request = buf;
     let request = decoded.map_err(|e| protocol(format!("bad request: {e}")))?;
-    let json_len = wire::json_len(&request);
+    let json_len = request.json_len();
     let (world_traffic, site) = match &request {
         Request::Robot { site, .. } | Request::Contains { site, .. } => (true, *site),
         Request::Sleep { .. } => (false, Site::default()),
@@ -182,7 +182,7 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
     };
     let state = caller.data_mut();
     if world_traffic {
-        state.charge_robot_data(wire::json_len(&reply)).map_err(wasmtime::Error::new)?;
+        state.charge_robot_data(reply.json_len()).map_err(wasmtime::Error::new)?;
     }
     wire::encode(&reply, &mut state.reply);
     u32::try_from(state.reply.len()).map_err(|_| protocol("reply too large"))

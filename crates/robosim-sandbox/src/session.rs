@@ -64,6 +64,8 @@ struct Live<'s> {
     alloc: TypedFunc<u32, u32>,
     run: TypedFunc<(u32, u32), ()>,
     instance: Instance,
+    /// The program was sent to this instance: later runs ask for it `again`.
+    ran: bool,
     /// Dropped after `store` (fields drop in order): the slot is free once the instance is.
     _slot: Option<Permit<'s>>,
 }
@@ -158,7 +160,7 @@ impl<'s> Session<'s> {
             Ok::<_, wasmtime::Error>((instance, alloc, run))
         })();
         match result {
-            Ok((instance, alloc, run)) => Ok(Live { store, alloc, run, instance, _slot: slot }),
+            Ok((instance, alloc, run)) => Ok(Live { store, alloc, run, instance, ran: false, _slot: slot }),
             Err(err) => Err(Box::new((err, store.into_data()))),
         }
     }
@@ -169,13 +171,25 @@ impl Live<'_> {
         let store = &mut self.store;
         set_deadline(store, limits);
         let code = code.unwrap_or_default();
-        let mut request = serde_json::to_vec(&RunRequest {
-            source: program.source.clone(),
-            filename: program.filename.clone(),
-            entry: program.entry.clone(),
-            code_bytes: u32::try_from(code.len())?,
-        })?;
-        request.extend_from_slice(code);
+        let request = if self.ran {
+            serde_json::to_vec(&RunRequest {
+                source: String::new(),
+                filename: String::new(),
+                entry: None,
+                code_bytes: 0,
+                again: true,
+            })?
+        } else {
+            let mut request = serde_json::to_vec(&RunRequest {
+                source: program.source.clone(),
+                filename: program.filename.clone(),
+                entry: program.entry.clone(),
+                code_bytes: u32::try_from(code.len())?,
+                again: false,
+            })?;
+            request.extend_from_slice(code);
+            request
+        };
         let len = u32::try_from(request.len()).map_err(|_| wasmtime::format_err!("program too large"))?;
         store.set_fuel(limits.fuel)?;
         store.data_mut().run_fuel = limits.fuel;
@@ -185,6 +199,9 @@ impl Live<'_> {
             .get_memory(&mut *store, "memory")
             .ok_or_else(|| wasmtime::format_err!("the guest exports no memory"))?;
         memory.write(&mut *store, ptr as usize, &request)?;
+        // The guest keeps the program from here on, whatever the run does: a run that traps
+        // or leaves the interpreter changed ends the instance, and the next starts afresh.
+        self.ran = true;
         self.run.call(&mut *store, (ptr, len))
     }
 }

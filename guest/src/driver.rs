@@ -1,17 +1,19 @@
 //! The driver: runs one program and describes how it ended. Native, so out of the program's
-//! reach: it holds its own references to `compile` and `exec` (taken before any program
-//! ran), recognises robot errors by identity, and checks natively whether the interpreter is
-//! as the run found it.
+//! reach: it holds its own reference to `compile` (taken before any program ran), runs code
+//! objects itself rather than through `exec`, recognises robot errors by identity, and checks
+//! natively whether the interpreter is as the run found it.
 
 use std::cell::{Cell, RefCell};
 
 use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, RunRequest, Value, truncate_values};
 use rustpython_vm::{
-    AsObject, PyObjectRef, PyResult, VirtualMachine,
+    AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyCode, PyDictRef, PyList, PyListRef, PyTuple},
     bytecode::BasicBag,
     compiler::core::marshal,
     convert::TryFromObject,
+    function::ArgMapping,
+    scope::Scope,
 };
 
 use robosim_source as bare;
@@ -28,9 +30,9 @@ const EXIT_ITEMS: usize = 64;
 /// What the driver needs, taken at start-up.
 pub(crate) struct Driver {
     compile: PyObjectRef,
-    exec: PyObjectRef,
-    /// Names every program's namespace starts with: the robot API, `time`, `sys`.
-    globals: Vec<(&'static str, PyObjectRef)>,
+    /// The namespace every program starts with (the robot API, `time`, `sys`, `__name__`,
+    /// `__builtins__`), copied for each run: no program ever holds this dict.
+    namespace: PyDictRef,
     /// The last program compiled: the paths of one program share the code object.
     compiled: RefCell<Option<Compiled>>,
     entries: RefCell<Vec<(String, PyObjectRef)>>,
@@ -75,10 +77,15 @@ fn code_tree(vm: &VirtualMachine, code: &PyObjectRef) -> Vec<PyObjectRef> {
 impl Driver {
     pub(crate) fn new(vm: &VirtualMachine, globals: Vec<(&'static str, PyObjectRef)>) -> PyResult<Self> {
         let builtins = vm.builtins.as_object();
+        let namespace = vm.ctx.new_dict();
+        for (name, value) in globals {
+            namespace.set_item(name, value, vm)?;
+        }
+        namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
+        namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
         Ok(Self {
             compile: builtins.get_attr("compile", vm)?,
-            exec: builtins.get_attr("exec", vm)?,
-            globals,
+            namespace,
             compiled: RefCell::new(None),
             entries: RefCell::new(Vec::new()),
             baseline: RefCell::new(None),
@@ -125,20 +132,15 @@ impl Driver {
         request: &RunRequest,
         compiled: Option<&[u8]>,
     ) -> PyResult<GuestOutcome> {
-        let namespace = vm.ctx.new_dict();
-        for (name, value) in &self.globals {
-            namespace.set_item(*name, value.clone(), vm)?;
-        }
-        namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
-        namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+        let namespace: PyDictRef = self.namespace.copy().into_ref(&vm.ctx);
         self.reseed_random(vm);
         let code = match self.compiled(vm, &request.source, &request.filename, compiled) {
             Ok(code) => code,
             Err(exc) => return syntax_error(vm, exc),
         };
-        self.exec.call((code, namespace.clone()), vm)?;
+        exec(vm, code, &namespace)?;
         if let Some(entry) = request.entry.as_deref() {
-            self.exec.call((self.entry_code(vm, entry)?, namespace), vm)?;
+            exec(vm, self.entry_code(vm, entry)?, &namespace)?;
         }
         Ok(GuestOutcome::Completed)
     }
@@ -190,6 +192,15 @@ impl Driver {
             self.seeded.set(Some(seed));
         }
     }
+}
+
+/// Runs module-level `code` in `namespace`, as `exec(code, namespace)` does, but without a
+/// call through the builtin (its argument parsing, and the audit event: the driver's running
+/// of the program is not the program's doing).
+fn exec(vm: &VirtualMachine, code: PyObjectRef, namespace: &PyDictRef) -> PyResult<()> {
+    let code = code.downcast::<PyCode>().map_err(|_| vm.new_system_error("robosim: a program's code is not a code object"))?;
+    let scope = Scope::with_builtins(Some(ArgMapping::from_dict_exact(namespace.clone())), namespace.clone(), vm);
+    vm.run_code_obj(code, scope).map(drop)
 }
 
 /// The code object the host compiled (marshalled by the host's RustPython compiler, the same

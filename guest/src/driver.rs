@@ -198,7 +198,8 @@ impl Driver {
 /// call through the builtin (its argument parsing, and the audit event: the driver's running
 /// of the program is not the program's doing).
 fn exec(vm: &VirtualMachine, code: PyObjectRef, namespace: &PyDictRef) -> PyResult<()> {
-    let code = code.downcast::<PyCode>().map_err(|_| vm.new_system_error("robosim: a program's code is not a code object"))?;
+    let code =
+        code.downcast::<PyCode>().map_err(|_| vm.new_system_error("robosim: a program's code is not a code object"))?;
     let scope = Scope::with_builtins(Some(ArgMapping::from_dict_exact(namespace.clone())), namespace.clone(), vm);
     vm.run_code_obj(code, scope).map(drop)
 }

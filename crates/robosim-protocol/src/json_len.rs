@@ -137,7 +137,11 @@ mod tests {
         for function in RobotFunction::ALL {
             for site in [Site::default(), Site { line: u32::MAX, column: 7 }] {
                 exact(&Request::Robot { function, args: vec![], site });
-                exact(&Request::Robot { function, args: vec![Value::None, Value::Bool(false), Value::Bool(true)], site });
+                exact(&Request::Robot {
+                    function,
+                    args: vec![Value::None, Value::Bool(false), Value::Bool(true)],
+                    site,
+                });
             }
         }
         let nested = Value::List(vec![

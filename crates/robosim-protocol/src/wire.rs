@@ -76,11 +76,27 @@ mod tests {
             Value::Other { type_name: "dict".into(), repr: "{}".into() },
         ]);
         vec![
-            Request::Robot { function: RobotFunction::Ask, args: vec![nested.clone(), Value::from("q")], site: Site { line: 3, column: 9 } },
+            Request::Robot {
+                function: RobotFunction::Ask,
+                args: vec![nested.clone(), Value::from("q")],
+                site: Site { line: 3, column: 9 },
+            },
             Request::Robot { function: RobotFunction::GetAllRooms, args: vec![], site: Site::default() },
-            Request::Robot { function: RobotFunction::Say, args: vec![Value::List(vec![Value::Float(0.0); 50])], site: Site::default() },
-            Request::Robot { function: RobotFunction::Say, args: vec![Value::List(vec![Value::Int(0); 50])], site: Site::default() },
-            Request::Contains { container: Container::Rooms(vec!["a".into(), "kitchen".into()]), item: "a".into(), site: Site { line: 1, column: 1 } },
+            Request::Robot {
+                function: RobotFunction::Say,
+                args: vec![Value::List(vec![Value::Float(0.0); 50])],
+                site: Site::default(),
+            },
+            Request::Robot {
+                function: RobotFunction::Say,
+                args: vec![Value::List(vec![Value::Int(0); 50])],
+                site: Site::default(),
+            },
+            Request::Contains {
+                container: Container::Rooms(vec!["a".into(), "kitchen".into()]),
+                item: "a".into(),
+                site: Site { line: 1, column: 1 },
+            },
             Request::Contains { container: Container::Name("x".into()), item: String::new(), site: Site::default() },
             Request::Sleep { seconds: 0.25 },
         ]

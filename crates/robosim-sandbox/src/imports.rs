@@ -1,6 +1,9 @@
 //! The host functions the guest imports from module `robosim`.
 
-use robosim_protocol::{GuestReport, Reply, Request, Site, wire::{self, JsonLen}};
+use robosim_protocol::{
+    GuestReport, Reply, Request, Site,
+    wire::{self, JsonLen},
+};
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use crate::{

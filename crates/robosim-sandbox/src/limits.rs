@@ -20,8 +20,9 @@ pub struct Limits {
     /// Robot API calls allowed.
     pub robot_calls: u64,
     /// Bytes the program may pass to and get back from the world, over all robot calls and
-    /// world queries (`in` on a room name or the room list) of a run, counted as the JSON
-    /// that crosses the boundary. Bounds the trace and the decisions a run leaves behind.
+    /// world queries (`in` on a room name or the room list) of a run, counted as the size of
+    /// the messages in JSON (whatever the wire format: `robosim_protocol::wire`), less each
+    /// short request's call site. Bounds the trace and the decisions a run leaves behind.
     pub robot_data_bytes: usize,
 }
 

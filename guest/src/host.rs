@@ -1,7 +1,7 @@
 //! The host's imports (module `robosim`), wrapped safely.
 //!
-//! Calls are synchronous: the guest hands over a message, the host answers at once. Robot
-//! calls travel in the protocol's binary [`wire`] format, the outcome report as JSON.
+//! Calls are synchronous: the guest hands over a message (in the protocol's binary [`wire`]
+//! format), the host answers at once.
 
 use std::cell::RefCell;
 
@@ -19,7 +19,7 @@ unsafe extern "C" {
     /// Appends text to the program's captured output (`stream` 1 = stdout, 2 = stderr).
     #[link_name = "output"]
     fn host_output(stream: u32, ptr: *const u8, len: usize);
-    /// Reports how the run ended (a JSON [`GuestReport`]).
+    /// Reports how the run ended (a [`GuestReport`], in [`wire`] format).
     #[link_name = "finish"]
     fn host_finish(ptr: *const u8, len: usize);
 }
@@ -67,7 +67,8 @@ pub(crate) fn output(stream: u32, text: &str) {
 }
 
 pub(crate) fn finish(report: &GuestReport) {
-    let bytes = serde_json::to_vec(report).unwrap_or_default();
+    let mut bytes = Vec::new();
+    wire::encode(report, &mut bytes);
     // SAFETY: the host copies the bytes during the call.
     unsafe { host_finish(bytes.as_ptr(), bytes.len()) }
 }

@@ -18,7 +18,7 @@ mod stdlib;
 
 use std::cell::{OnceCell, RefCell};
 
-use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RunRequest};
+use robosim_protocol::{ExceptionInfo, GuestOutcome, GuestReport, RunRequest, wire};
 use rustpython_vm::{AsObject, Interpreter, PyResult, VirtualMachine};
 
 /// Native modules from rustpython-stdlib that programs may import. Everything else (socket,
@@ -122,7 +122,7 @@ pub extern "C" fn robosim_alloc(len: usize) -> *mut u8 {
     ptr
 }
 
-/// Runs one program. `ptr`/`len` hold a JSON [`RunRequest`] written into memory from
+/// Runs one program. `ptr`/`len` hold a [`RunRequest`] (in [`wire`] format) written into memory from
 /// [`robosim_alloc`]. The outcome goes to the host through `robosim.finish`.
 ///
 /// # Safety
@@ -165,9 +165,7 @@ fn invalid(message: String) -> GuestReport {
 /// The request at the start of `bytes` and the compiled code after it (exactly as many bytes as
 /// it says), if any.
 fn request(bytes: &[u8]) -> Result<(RunRequest, Option<&[u8]>), String> {
-    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<RunRequest>();
-    let request = values.next().ok_or("an empty request")?.map_err(|e| e.to_string())?;
-    let code = &bytes[values.byte_offset()..];
+    let (request, code) = wire::decode_front::<RunRequest>(bytes).map_err(|e| e.to_string())?;
     if code.len() != request.code_bytes as usize {
         return Err(format!("the request says {} bytes of code follow, not {}", request.code_bytes, code.len()));
     }

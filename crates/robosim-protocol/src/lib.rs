@@ -1,9 +1,10 @@
 //! The messages exchanged between robosim's Python guest (RustPython compiled to
 //! `wasm32-wasip1`) and its host.
 //!
-//! Both sides link this crate, so the wire format is defined once. Robot calls and their
-//! replies, the hot path, travel in postcard ([`wire`]); the rest (what to run, how a run
-//! ended) and every record robosim writes are JSON, readable and charged as JSON.
+//! Both sides link this crate, so the wire format is defined once. Every message between
+//! guest and host (what to run, robot calls and replies, how a run ended) travels in
+//! postcard ([`wire`]), a compact serde format; every record robosim writes is JSON, and a
+//! program's robot traffic is charged as JSON.
 //!
 //! ```
 //! use robosim_protocol::{Request, RobotFunction, Site, Value};
@@ -185,7 +186,7 @@ pub struct RunRequest {
     pub filename: String,
     /// A function to call after the module body ran (the reference calls `task_program()`).
     pub entry: Option<String>,
-    /// How many bytes follow this request's JSON in the buffer: the program's code, compiled
+    /// How many bytes follow this request in the buffer: the program's code, compiled
     /// from `source` by the host (RustPython's marshal format), which the guest then runs
     /// instead of compiling `source` itself; 0 when the guest is to compile it. The program
     /// only ever gives source: these bytes are the host's compiler's output.
@@ -209,7 +210,7 @@ pub struct GuestReport {
 
 /// How a run ended, as the guest saw it. Limits and traps are the host's to report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum GuestOutcome {
     /// The module body (and the entry function, if any) returned normally.
     Completed,

@@ -1,7 +1,8 @@
-//! Robot calls on the wire: [`Request`](crate::Request)s and [`Reply`](crate::Reply)s
-//! travel between guest and host in postcard, a compact serde format, because they are
-//! the hot path (every robot call, on every path of every program) and JSON cost a tenth
-//! of a run's time in formatting and parsing on both sides.
+//! Messages on the wire between guest and host: a [`RunRequest`](crate::RunRequest), then
+//! robot calls ([`Request`](crate::Request)s and [`Reply`](crate::Reply)s), then the
+//! [`GuestReport`](crate::GuestReport), in postcard, a compact serde format: they are the hot
+//! path (every robot call, on every path of every program), and JSON cost a tenth of a run's
+//! time in formatting and parsing on both sides.
 //!
 //! What a program is charged for its robot traffic (`robot_data_bytes`) is still the size
 //! of the messages in JSON, [`json_len`], so limits mean what they meant and a run's
@@ -39,6 +40,11 @@ pub fn encode<T: Serialize + ?Sized>(message: &T, buf: &mut Vec<u8>) {
 pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, WireError> {
     let (message, rest) = postcard::take_from_bytes(bytes)?;
     if rest.is_empty() { Ok(message) } else { Err(postcard::Error::DeserializeBadEncoding.into()) }
+}
+
+/// Reads a message of type `T` from the start of `bytes`; returns it and the bytes after it.
+pub fn decode_front<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), WireError> {
+    Ok(postcard::take_from_bytes(bytes)?)
 }
 
 /// The size of `message` in compact JSON (`serde_json::to_vec`), computed without
@@ -119,6 +125,39 @@ mod tests {
             encode(&reply, &mut buf);
             assert_eq!(decode::<Reply>(&buf).unwrap(), reply);
             assert_eq!(json_len(&reply), serde_json::to_vec(&reply).unwrap().len());
+        }
+    }
+
+    #[test]
+    fn a_run_request_and_its_code_and_a_report_come_back_as_they_went() {
+        use crate::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, RunRequest};
+        let request = RunRequest {
+            source: "def task_program():\n    pass\n".into(),
+            filename: "<program>".into(),
+            entry: Some("task_program".into()),
+            code_bytes: 3,
+            again: false,
+        };
+        let mut buf = Vec::new();
+        encode(&request, &mut buf);
+        buf.extend_from_slice(b"abc");
+        let (back, code) = decode_front::<RunRequest>(&buf).unwrap();
+        assert_eq!((back, code), (request, &b"abc"[..]));
+        for outcome in [
+            GuestOutcome::Completed,
+            GuestOutcome::Exited { code: Value::Int(3) },
+            GuestOutcome::SyntaxError { message: "SyntaxError: x".into(), line: Some(2), column: None },
+            GuestOutcome::Exception(ExceptionInfo {
+                exc_type: "robot.RobotError".into(),
+                message: "m".into(),
+                line: Some(4),
+                traceback: "Traceback".into(),
+                robot_error: Some(RobotErrorInfo { name: "PickError".into(), message: "m".into() }),
+            }),
+        ] {
+            let report = GuestReport { outcome, reusable: true };
+            encode(&report, &mut buf);
+            assert_eq!(decode::<GuestReport>(&buf).unwrap(), report);
         }
     }
 

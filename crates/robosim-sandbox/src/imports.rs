@@ -232,7 +232,7 @@ fn finish(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Re
         return Err(protocol(format!("an outcome report of {len} bytes (at most {MAX_REPORT_BYTES})")));
     }
     let bytes = read(&mut caller, ptr, len)?;
-    let report: GuestReport = serde_json::from_slice(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
+    let report: GuestReport = wire::decode(&bytes).map_err(|e| protocol(format!("bad outcome: {e}")))?;
     let state = caller.data_mut();
     state.outcome = Some(report.outcome);
     state.reusable = report.reusable;

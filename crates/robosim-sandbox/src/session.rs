@@ -24,7 +24,7 @@
 
 use std::{sync::Arc, time::Instant};
 
-use robosim_protocol::{GuestOutcome, RunRequest};
+use robosim_protocol::{GuestOutcome, RunRequest, wire};
 use robosim_world::{OpenWorld, World};
 use wasmtime::{Instance, Store, Trap, TypedFunc};
 
@@ -171,25 +171,27 @@ impl Live<'_> {
         let store = &mut self.store;
         set_deadline(store, limits);
         let code = code.unwrap_or_default();
-        let request = if self.ran {
-            serde_json::to_vec(&RunRequest {
+        let mut request = Vec::new();
+        if self.ran {
+            let again = RunRequest {
                 source: String::new(),
                 filename: String::new(),
                 entry: None,
                 code_bytes: 0,
                 again: true,
-            })?
+            };
+            wire::encode(&again, &mut request);
         } else {
-            let mut request = serde_json::to_vec(&RunRequest {
+            let first = RunRequest {
                 source: program.source.clone(),
                 filename: program.filename.clone(),
                 entry: program.entry.clone(),
                 code_bytes: u32::try_from(code.len())?,
                 again: false,
-            })?;
+            };
+            wire::encode(&first, &mut request);
             request.extend_from_slice(code);
-            request
-        };
+        }
         let len = u32::try_from(request.len()).map_err(|_| wasmtime::format_err!("program too large"))?;
         store.set_fuel(limits.fuel)?;
         store.data_mut().run_fuel = limits.fuel;

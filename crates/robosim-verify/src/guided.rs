@@ -14,10 +14,13 @@
 
 use std::{
     cmp::Reverse,
-    collections::{BinaryHeap, HashMap, HashSet},
+    collections::BinaryHeap,
     hash::{DefaultHasher, Hash, Hasher},
     sync::Arc,
 };
+
+// Filled on every path and never iterated where order matters: a fast hasher, not SipHash.
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use robosim_protocol::Site;
 use robosim_sandbox::{CallResult, RunReport, TraceEvent};
@@ -297,7 +300,7 @@ mod tests {
     fn the_tree_offers_every_untried_alternative_once_then_is_done() {
         // Two binary choices at lines 1 and 2: four leaves.
         let mut tree = Tree::default();
-        let seen = HashSet::new();
+        let seen = HashSet::default();
         let mut paths = vec![vec![0, 0]];
         let mut prefix = Vec::new();
         for generation in 1.. {

@@ -173,13 +173,8 @@ impl Live<'_> {
         let code = code.unwrap_or_default();
         let mut request = Vec::new();
         if self.ran {
-            let again = RunRequest {
-                source: String::new(),
-                filename: String::new(),
-                entry: None,
-                code_bytes: 0,
-                again: true,
-            };
+            let again =
+                RunRequest { source: String::new(), filename: String::new(), entry: None, code_bytes: 0, again: true };
             wire::encode(&again, &mut request);
         } else {
             let first = RunRequest {

@@ -42,13 +42,9 @@ pub(crate) fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Result<Mem
 }
 
 pub(crate) fn read(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<Vec<u8>> {
-    let memory = memory(caller)?;
-    let (start, len) = (ptr as usize, len as usize);
-    memory
-        .data(&caller)
-        .get(start..start.saturating_add(len))
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| protocol(format!("read of {len} bytes at {start} is out of bounds")))
+    let mut buf = Vec::new();
+    read_into(caller, ptr, len, &mut buf)?;
+    Ok(buf)
 }
 
 /// [`read`] into a buffer the caller keeps.

@@ -151,11 +151,9 @@ impl HostState {
 
     /// Counts `bytes` of robot traffic; the abort when the run has used up its allowance.
     pub(crate) fn charge_robot_data(&mut self, bytes: usize) -> Result<(), Abort> {
+        let within = self.check_robot_data(bytes);
         self.robot_data = self.robot_data.saturating_add(bytes);
-        if self.robot_data > self.limits.robot_data_bytes {
-            return Err(Abort::RobotDataLimit(self.limits.robot_data_bytes));
-        }
-        Ok(())
+        within
     }
 
     /// SplitMix64: the guest's entropy must be deterministic per seed, not secret.

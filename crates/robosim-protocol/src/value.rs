@@ -172,20 +172,22 @@ impl Serialize for Value {
     }
 }
 
-/// A [`Value`] as binary formats carry it: tagged, borrowed.
-#[derive(Serialize)]
-enum Tagged<'a> {
+/// A [`Value`] as binary formats carry it: tagged. Borrowed to write one (`S = &str`,
+/// `L = &[Value]`), owned when read back (`String`, `Vec<Value>`): one definition, so both
+/// directions agree on the variants and their order, which are the wire's tags.
+#[derive(Serialize, Deserialize)]
+enum Tagged<S, L> {
     None,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(&'a str),
-    List(&'a [Value]),
-    Tuple(&'a [Value]),
-    Other { type_name: &'a str, repr: &'a str },
+    Str(S),
+    List(L),
+    Tuple(L),
+    Other { type_name: S, repr: S },
 }
 
-impl<'a> From<&'a Value> for Tagged<'a> {
+impl<'a> From<&'a Value> for Tagged<&'a str, &'a [Value]> {
     fn from(value: &'a Value) -> Self {
         match value {
             // What JSON does to it (`null`), so both formats carry the same values.
@@ -202,30 +204,17 @@ impl<'a> From<&'a Value> for Tagged<'a> {
     }
 }
 
-/// [`Tagged`], owned: what a binary format gives back.
-#[derive(Deserialize)]
-enum TaggedOwned {
-    None,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    List(Vec<Value>),
-    Tuple(Vec<Value>),
-    Other { type_name: String, repr: String },
-}
-
-impl From<TaggedOwned> for Value {
-    fn from(value: TaggedOwned) -> Self {
+impl From<Tagged<String, Vec<Self>>> for Value {
+    fn from(value: Tagged<String, Vec<Self>>) -> Self {
         match value {
-            TaggedOwned::None => Self::None,
-            TaggedOwned::Bool(b) => Self::Bool(b),
-            TaggedOwned::Int(i) => Self::Int(i),
-            TaggedOwned::Float(f) => Self::Float(f),
-            TaggedOwned::Str(s) => Self::Str(s),
-            TaggedOwned::List(items) => Self::List(items),
-            TaggedOwned::Tuple(tuple) => Self::Tuple { tuple },
-            TaggedOwned::Other { type_name, repr } => Self::Other { type_name, repr },
+            Tagged::None => Self::None,
+            Tagged::Bool(b) => Self::Bool(b),
+            Tagged::Int(i) => Self::Int(i),
+            Tagged::Float(f) => Self::Float(f),
+            Tagged::Str(s) => Self::Str(s),
+            Tagged::List(items) => Self::List(items),
+            Tagged::Tuple(tuple) => Self::Tuple { tuple },
+            Tagged::Other { type_name, repr } => Self::Other { type_name, repr },
         }
     }
 }
@@ -237,7 +226,7 @@ impl<'de> Deserialize<'de> for Value {
         if deserializer.is_human_readable() {
             deserializer.deserialize_any(ValueVisitor)
         } else {
-            TaggedOwned::deserialize(deserializer).map(Self::from)
+            Tagged::<String, Vec<Self>>::deserialize(deserializer).map(Self::from)
         }
     }
 }

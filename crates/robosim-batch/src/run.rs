@@ -149,12 +149,18 @@ pub fn run(
     ordered_map(
         todo,
         config.jobs,
-        Window::items(config.jobs.max(1) * 16),
+        Window::ahead(config.jobs),
         |line| match line {
             Ok(Line { input: Input::Program { program, .. }, .. }) => Some(reuse.verify(program)),
             _ => None,
         },
-        |v| v.as_ref().map_or(0, |(v, _)| json_weight(v)),
+        |line, v| {
+            let input = match line {
+                Ok(Line { input: Input::Program { fields, .. }, .. }) => json_weight(fields),
+                _ => 0,
+            };
+            input + v.as_ref().map_or(0, |(v, _)| json_weight(v))
+        },
         |line, verdict| {
             let line = line?;
             let verdict = verdict.map(|(verdict, origin)| {

@@ -34,9 +34,9 @@ where
         let _ = robosim_parallel::ordered_map(
             programs,
             jobs,
-            robosim_parallel::Window::items(jobs.max(1) * 16),
+            robosim_parallel::Window::ahead(jobs),
             |(_, program)| verifier.verify(program),
-            robosim_parallel::json_weight,
+            |(_, program), verdict| program.len() + robosim_parallel::json_weight(verdict),
             |(index, _), verdict| tx.send((index, verdict)).map_err(|_| ()),
         );
     });

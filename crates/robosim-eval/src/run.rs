@@ -262,7 +262,7 @@ pub fn evaluate(
         config.concurrency.max(1),
         window,
         work,
-        |a| a.graded.as_ref().map_or(0, robosim_parallel::json_weight),
+        |_, a| a.graded.as_ref().map_or(0, robosim_parallel::json_weight),
         |item, answer| {
             let name = item.task.name.as_str();
             let (completion, program, error) = match &answer.completion {

@@ -233,9 +233,11 @@ pub fn grade_together(
     std::iter::once(task).chain(also.iter().copied()).map(|t| grade_one(t, source, sandbox, grading)).collect()
 }
 
-/// Runs `source` in every world of `task` and checks each run, as `grading` says. Every run
-/// starts from the pristine snapshot in an instance of its own: a completion cannot carry
-/// state from one world into another, nor into another completion's runs.
+/// Runs `source` in every world of `task` and checks each run, as `grading` says. The runs of
+/// one completion share an instance while that is safe, as a program's paths do
+/// ([`Session`](robosim_sandbox::Session)): each starts with a fresh namespace and world; a
+/// completion's runs start from the pristine snapshot in an instance no other completion
+/// has used, so it cannot reach another completion's runs.
 pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading) -> Vec<WorldResult> {
     if !task.states.is_empty() {
         return grade_state_sets(&[&task.states], source, sandbox, grading).pop().unwrap_or_default();
@@ -246,12 +248,14 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
         filename: "<completion>".into(),
         entry: Some("task_program".into()),
     };
+    // The worlds share an instance as a program's paths do (see `Session`).
+    let mut session = sandbox.session(&program);
     task.worlds
         .iter()
         .map(|spec| {
             let world = spec.fresh();
             let start = world.location().to_owned();
-            let (report, world) = sandbox.run_with(&program, world, limits, 0);
+            let (report, world) = session.run_with(world, limits, 0);
             let events = run_events(&report, &start, &spec.spec().rooms);
             let mut result = WorldResult::of_run(spec.name().to_owned(), &report, events.len());
             if report.outcome == Outcome::DeadlineExceeded {
@@ -284,10 +288,14 @@ pub fn grade_one(task: &Task, source: &str, sandbox: &Sandbox, grading: &Grading
 /// A line of the completions file, understood.
 struct Item<'a> {
     line: usize,
+    /// The line's length: with the value parsed from it, about what the item holds.
+    bytes: usize,
     input: Result<(Value, &'a Task, String), String>,
 }
 
 fn parse<'a>(line: usize, text: Result<String, String>, tasks: &HashMap<&str, &'a Task>, max: usize) -> Item<'a> {
+    // The value and the source are copies of the line's text: twice its length, roughly.
+    let bytes = text.as_ref().map_or(0, |t| 2 * t.len());
     let input = (|| {
         let text = text?;
         robosim_fs::too_many_values(text.as_bytes())?;
@@ -295,7 +303,7 @@ fn parse<'a>(line: usize, text: Result<String, String>, tasks: &HashMap<&str, &'
         let (task, source) = read_completion(&value, tasks, max)?;
         Ok((value, task, source))
     })();
-    Item { line, input }
+    Item { line, bytes, input }
 }
 
 /// A completion object understood: its task (by `task` name among `tasks`) and its source
@@ -358,9 +366,9 @@ pub fn grade(
     robosim_parallel::ordered_map(
         items,
         config.jobs,
-        robosim_parallel::Window::items(config.jobs * 4),
+        robosim_parallel::Window::ahead(config.jobs),
         |item| item.input.as_ref().ok().map(|(_, task, source)| grader.grade(task, source)),
-        robosim_parallel::json_weight,
+        |item, worlds| item.bytes + robosim_parallel::json_weight(worlds),
         |item, worlds| {
             let record = summarize(&mut summary, item, grader.trace(), worlds);
             on_progress(Progress::Graded { status: record.status });

@@ -68,7 +68,7 @@ pub trait Grader: Sync {
     }
 }
 
-/// Grading in this process: each run in a fresh instance of `sandbox`, as `grading` says.
+/// Grading in this process: each completion in instances of its own of `sandbox`, as `grading` says.
 #[derive(Debug, Clone, Copy)]
 pub struct InProcess<'a> {
     pub sandbox: &'a Sandbox,

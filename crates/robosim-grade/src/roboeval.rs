@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use robosim_protocol::{RobotFunction, Value, truncate_text};
 use robosim_sandbox::extract_program;
-use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox};
+use robosim_sandbox::{Limits, Outcome, Program, RunReport, Sandbox, Session};
 use robosim_world::{RoboEvalState, RoboEvalWorld};
 use serde::{Deserialize, Serialize};
 
@@ -169,7 +169,12 @@ pub fn run_state(case: &RoboEvalCase, source: &str, sandbox: &Sandbox, grading: 
 }
 
 fn run_case(program: &Program, case: &RoboEvalCase, sandbox: &Sandbox, grading: &Grading) -> (RunReport, ReadTrace) {
-    let (report, _) = sandbox.run_with(program, case.fresh(), &case_limits(case, &grading.limits), 0);
+    run_in(&mut sandbox.session(program), case, grading)
+}
+
+/// Runs the session's program in `case`'s state.
+fn run_in(session: &mut Session<'_>, case: &RoboEvalCase, grading: &Grading) -> (RunReport, ReadTrace) {
+    let (report, _) = session.run_with(case.fresh(), &case_limits(case, &grading.limits), 0);
     let trace = read(grading.trace, &report.trace, &report.stdout, &report.stdout_writes);
     (report, trace)
 }
@@ -189,7 +194,7 @@ pub(crate) fn same_states(a: &[RoboEvalCase], b: &[RoboEvalCase]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.state == y.state && x.timeout == y.timeout)
 }
 
-/// Runs `source` in every state, each in a fresh instance, and judges each as RoboEval does,
+/// Runs `source` in every state, in one session, and judges each as RoboEval does,
 /// once for each list of cases in `sets`: the lists must have [`same_states`], so each state is
 /// run once and only the checks differ. One result list per set.
 pub(crate) fn grade_state_sets(
@@ -201,8 +206,12 @@ pub(crate) fn grade_state_sets(
     let program = harness_program(source);
     let mut results: Vec<Vec<WorldResult>> = sets.iter().map(|set| Vec::with_capacity(set.len())).collect();
     let Some(first) = sets.first() else { return results };
+    // The states share an instance as a program's paths do (see `Session`): each still starts
+    // from a fresh namespace and world, no other program's runs ever reach it, and the states
+    // run in their fixed order, so a grade stays a function of the completion and the settings.
+    let mut session = sandbox.session(&program);
     for (i, case) in first.iter().enumerate() {
-        let (report, trace) = run_case(&program, case, sandbox, grading);
+        let (report, trace) = run_in(&mut session, case, grading);
         for (set, out) in sets.iter().zip(&mut results) {
             out.push(judge(i, &set[i], &report, &trace));
         }

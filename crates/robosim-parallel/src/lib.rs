@@ -11,7 +11,7 @@
 //! use robosim_parallel::{Window, ordered_map};
 //!
 //! let mut squares = Vec::new();
-//! ordered_map(1..=5u64, 2, Window::items(4), |&n| n * n, |_| 8, |_, square| {
+//! ordered_map(1..=5u64, 2, Window::items(4), |&n| n * n, |_, _| 8, |_, square| {
 //!     squares.push(square);
 //!     Ok::<(), ()>(())
 //! })
@@ -46,7 +46,20 @@ impl Window {
     pub const fn items(items: usize) -> Self {
         Self { items, bytes: 64 << 20 }
     }
+
+    /// The window of a stream of items that vary widely in cost: [`READ_AHEAD`] items per job
+    /// (and the byte budget). One item that runs for a second (a program that spins until its
+    /// fuel runs out) then holds up only its own record: the other jobs go on with the items
+    /// after it, where a window of a few items per job left them idle behind it.
+    #[must_use]
+    pub const fn ahead(jobs: usize) -> Self {
+        let jobs = if jobs == 0 { 1 } else { jobs };
+        Self::items(jobs.saturating_mul(READ_AHEAD))
+    }
 }
+
+/// Items per job a [`Window::ahead`] lets run ahead of the oldest unwritten one.
+pub const READ_AHEAD: usize = 512;
 
 /// This machine's cores (at least one): how many jobs the commands run at once by default.
 #[must_use]
@@ -73,14 +86,14 @@ pub fn json_weight(value: &impl serde::Serialize) -> usize {
 }
 
 /// Runs `work` on every item on `jobs` threads and hands `(item, result)` to `sink` in input
-/// order, on the calling thread. `weigh` tells a result's size in bytes (roughly: what it
-/// will hold in memory until written). Stops early (and returns the error) when `sink` fails.
+/// order, on the calling thread. `weigh` tells the size in bytes of an item and its result
+/// (roughly: what they hold in memory until written). Stops early (and returns the error) when `sink` fails.
 pub fn ordered_map<T, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
     window: Window,
     work: impl Fn(&T) -> R + Sync,
-    weigh: impl Fn(&R) -> usize + Sync,
+    weigh: impl Fn(&T, &R) -> usize + Sync,
     mut sink: impl FnMut(T, R) -> Result<(), E>,
 ) -> Result<(), E>
 where
@@ -139,7 +152,7 @@ where
             let spawned = worker.spawn_scoped(scope, move || {
                 for (index, item) in work_rx {
                     let result = work(&item);
-                    let weight = isize::try_from(weigh(&result)).unwrap_or(isize::MAX);
+                    let weight = isize::try_from(weigh(&item, &result)).unwrap_or(isize::MAX);
                     add(weight);
                     if done_tx.send((index, item, result, weight)).is_err() {
                         break;
@@ -187,7 +200,7 @@ pub fn map_collect<T: Sync, R: Send>(
         jobs,
         Window::items(jobs.max(1) * 4),
         |&(index, item)| work(index, item),
-        |_| 0,
+        |_, _| 0,
         |_, result| {
             results.push(result);
             done();
@@ -242,7 +255,7 @@ mod tests {
                 }
                 vec![0u8; 1_000_000]
             },
-            Vec::len,
+            |_, result: &Vec<u8>| result.len(),
             |_, _| {
                 if first {
                     most_started_before_first = started.load(Ordering::SeqCst);
@@ -268,7 +281,7 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_micros((200 - i) * 20));
                 i * 2
             },
-            |_| 8,
+            |_, _| 8,
             |item, result| {
                 seen.push((item, result));
                 Ok::<(), ()>(())
@@ -286,7 +299,7 @@ mod tests {
             2,
             Window::items(4),
             |&i| i,
-            |_| 8,
+            |_, _| 8,
             |_, _| {
                 written += 1;
                 if written == 10 { Err("disk full") } else { Ok(()) }

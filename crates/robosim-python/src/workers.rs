@@ -56,6 +56,8 @@ pub(crate) fn map_in_order<T: Sync, R: Send + serde::Serialize>(
         out.push(result);
         Ok::<(), std::convert::Infallible>(())
     };
-    let Ok(()) = ordered_map(items.iter(), jobs, Window::items(jobs * 16), |item: &&T| f(item), json_weight, sink);
+    // Every result is kept, so the window spans the call: a slow item never idles the others.
+    let window = Window::items(items.len().max(1));
+    let Ok(()) = ordered_map(items.iter(), jobs, window, |item: &&T| f(item), |_, r| json_weight(r), sink);
     out
 }

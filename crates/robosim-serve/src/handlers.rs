@@ -55,7 +55,10 @@ where
             out.push(result);
             Ok::<(), std::convert::Infallible>(())
         };
-        let Ok(()) = ordered_map(items.iter(), jobs, Window::items(jobs * 4), work, json_weight, sink);
+        // Every result is kept for the answer, so the window spans the request: a slow item
+        // (a completion spinning until its fuel runs out) never leaves the other jobs idle.
+        let window = Window::items(items.len().max(1));
+        let Ok(()) = ordered_map(items.iter(), jobs, window, work, |_, r| json_weight(r), sink);
         out
     });
     let results = work.await.map_err(|_| failed())?;

@@ -1,7 +1,7 @@
 //! The host functions the guest imports from module `robosim`.
 
 use robosim_protocol::{
-    GuestReport, Reply, Request, Site,
+    GuestReport, Reply, Request,
     wire::{self, JsonLen},
 };
 use wasmtime::{Caller, Extern, Linker, Memory};
@@ -124,16 +124,15 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
     let decoded = wire::decode::<Request>(&buf);
     caller.data_mut().request = buf;
     let request = decoded.map_err(|e| protocol(format!("bad request: {e}")))?;
-    let json_len = request.json_len();
-    let (world_traffic, site) = match &request {
-        Request::Robot { site, .. } | Request::Contains { site, .. } => (true, *site),
-        Request::Sleep { .. } => (false, Site::default()),
-    };
-    let charged = match json_len {
-        n if n > FREE_REQUEST_BYTES => n,
-        // Where the call was made is the explorer's bookkeeping, not the program's traffic.
-        n if world_traffic => n.saturating_sub(site.wire_len()),
-        _ => 0,
+    let (world_traffic, charged) = match &request {
+        Request::Robot { site, .. } | Request::Contains { site, .. } => match request.json_len() {
+            n if n > FREE_REQUEST_BYTES => (true, n),
+            // Where the call was made is the explorer's bookkeeping, not the program's traffic.
+            n => (true, n.saturating_sub(site.wire_len())),
+        },
+        // `{"sleep":{"seconds":…}}` is a few dozen bytes whatever the float: never charged (and
+        // not measured: a program sleeping in a loop makes a million of these).
+        Request::Sleep { .. } => (false, 0),
     };
     caller.data_mut().charge_robot_data(charged).map_err(wasmtime::Error::new)?;
     let reply = match request {
@@ -233,4 +232,19 @@ fn finish(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Re
     state.outcome = Some(report.outcome);
     state.reusable = report.reusable;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use robosim_protocol::{Request, wire::JsonLen};
+
+    use super::FREE_REQUEST_BYTES;
+
+    #[test]
+    fn a_sleep_request_is_never_charged() {
+        // `call` does not measure sleeps: none is over the free size, whatever the float.
+        for seconds in [0.0, 0.1 + 0.2, -f64::MAX, f64::MIN_POSITIVE, 5e-324, -1.234_567_890_123_456_7e-308, f64::NAN] {
+            assert!(Request::Sleep { seconds }.json_len() <= FREE_REQUEST_BYTES / 4, "{seconds}");
+        }
+    }
 }

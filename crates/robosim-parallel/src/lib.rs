@@ -102,58 +102,27 @@ where
 {
     let Window { items: window, bytes: max_waiting } = window;
     let window = window.max(1);
-    let (credit_tx, credit_rx) = channel::bounded::<()>(window);
-    // A short queue: items are read (and so weighed against the budget) just before they run.
-    let (work_tx, work_rx) = channel::bounded::<(usize, T)>(jobs.max(1));
-    let (done_tx, done_rx) = channel::unbounded::<(usize, T, R, isize)>();
-    for _ in 0..window {
-        credit_tx.send(()).expect("the credit channel has room for the window");
-    }
-    // Bytes of finished results not yet written; `None` once the run is over. A worker adds a
-    // result's weight before handing it on, so results still queued for the writer count too
-    // (when the writer falls behind, the reader stops as soon as the budget is spent).
-    let gate = (Mutex::new(Some(0usize)), Condvar::new());
-    let add = |delta: isize| {
-        let mut waiting = gate.0.lock();
-        if let Some(bytes) = waiting.as_mut() {
-            *bytes = bytes.saturating_add_signed(delta);
-        }
-        gate.1.notify_all();
+    let (done_tx, done_rx) = channel::unbounded::<(usize, T, R, usize)>();
+    // The workers take the items themselves, in input order, when they are ready for one: no
+    // reader thread to wake for every item (on a machine with a core per job, each wake-up
+    // was a context switch on a core running a program).
+    let feed = Feed {
+        state: Mutex::new(FeedState { items, taken: 0, written: 0, waiting: 0, open: true }),
+        turn: Condvar::new(),
     };
     std::thread::scope(|scope| {
-        let (gate, add) = (&gate, &add);
-        scope.spawn(move || {
-            for (index, item) in items.enumerate() {
-                // Wait for a written record before reading further ahead, and for the waiting
-                // results to fit the budget. The next result to write is always in flight or
-                // waiting already, so this never stalls the run: it only stops reading ahead.
-                if credit_rx.recv().is_err() {
-                    break;
-                }
-                let mut waiting = gate.0.lock();
-                while waiting.is_some_and(|bytes| bytes > max_waiting) {
-                    gate.1.wait(&mut waiting);
-                }
-                if waiting.is_none() {
-                    break;
-                }
-                drop(waiting);
-                if work_tx.send((index, item)).is_err() {
-                    break;
-                }
-            }
-        });
+        let feed = &feed;
         for _ in 0..jobs.max(1) {
-            let (work_rx, done_tx, work, weigh) = (work_rx.clone(), done_tx.clone(), &work, &weigh);
+            let (done_tx, work, weigh) = (done_tx.clone(), &work, &weigh);
             // A roomy stack (address space; pages are touched only as deep as the work goes):
             // a program's host compile runs on it in place when the deepest tree it could
             // make fits, instead of on a stack mapped for it.
             let worker = std::thread::Builder::new().stack_size(WORKER_STACK_BYTES);
             let spawned = worker.spawn_scoped(scope, move || {
-                for (index, item) in work_rx {
+                while let Some((index, item)) = feed.take(window, max_waiting) {
                     let result = work(&item);
-                    let weight = isize::try_from(weigh(&item, &result)).unwrap_or(isize::MAX);
-                    add(weight);
+                    let weight = weigh(&item, &result);
+                    feed.state.lock().waiting += weight;
                     if done_tx.send((index, item, result, weight)).is_err() {
                         break;
                     }
@@ -161,28 +130,79 @@ where
             });
             spawned.expect("starting a worker thread");
         }
-        drop((work_rx, done_tx));
+        drop(done_tx);
         let mut pending = BTreeMap::new();
         let mut next = 0;
         let mut outcome = Ok(());
         'collect: for (index, item, result, weight) in &done_rx {
             pending.insert(index, (item, result, weight));
             while let Some((item, result, weight)) = pending.remove(&next) {
-                add(-weight);
-                if let Err(err) = sink(item, result) {
+                let written = sink(item, result);
+                next += 1;
+                let mut state = feed.state.lock();
+                state.written = next;
+                state.waiting = state.waiting.saturating_sub(weight);
+                if written.is_err() {
+                    state.open = false;
+                }
+                drop(state);
+                feed.turn.notify_all();
+                if let Err(err) = written {
                     outcome = Err(err);
                     break 'collect;
                 }
-                next += 1;
-                let _ = credit_tx.send(());
             }
         }
-        *gate.0.lock() = None;
-        gate.1.notify_all();
-        // Dropping these ends the reader (no more credits) and the workers (nowhere to send).
-        drop((credit_tx, done_rx));
+        feed.state.lock().open = false;
+        feed.turn.notify_all();
+        // Dropping this ends the workers that are still running (nowhere to send).
+        drop(done_rx);
         outcome
     })
+}
+
+/// The items of an [`ordered_map`], taken by its workers.
+struct Feed<I> {
+    state: Mutex<FeedState<I>>,
+    /// Signalled when a result is written (the window moves on) or the run ends.
+    turn: Condvar,
+}
+
+struct FeedState<I> {
+    items: I,
+    /// Items taken so far (the index of the next).
+    taken: usize,
+    /// Results written so far.
+    written: usize,
+    /// Bytes of finished items and results not yet written.
+    waiting: usize,
+    /// Cleared when the items run out, or the run stops early.
+    open: bool,
+}
+
+impl<T, I: Iterator<Item = T>> Feed<I> {
+    /// The next item and its index, once it is within `window` of the oldest unwritten one
+    /// and the waiting results weigh at most `max_waiting`; `None` when there are no more or
+    /// the run stopped. The oldest unwritten item is always taken already (items are taken in
+    /// order), so waiting here never stalls the run: it only stops reading ahead.
+    fn take(&self, window: usize, max_waiting: usize) -> Option<(usize, T)> {
+        let mut state = self.state.lock();
+        while state.open && (state.taken >= state.written + window || state.waiting > max_waiting) {
+            self.turn.wait(&mut state);
+        }
+        if !state.open {
+            return None;
+        }
+        let Some(item) = state.items.next() else {
+            state.open = false;
+            drop(state);
+            self.turn.notify_all();
+            return None;
+        };
+        let index = state.taken;
+        state.taken += 1;
+        Some((index, item))
+    }
 }
 
 /// [`ordered_map`] over a slice, collecting the results: `work(index, item)` on `jobs`

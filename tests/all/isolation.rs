@@ -324,3 +324,25 @@ fn verdicts_keep_long_traces_and_values_cut_visibly() {
     let first = serde_json::to_string(&failure.trace[0]).expect("JSON");
     assert!(first.contains("bytes]") && first.len() < 700, "{first}");
 }
+
+#[test]
+fn within_one_completion_the_usual_changes_do_not_carry_to_its_next_state() {
+    // A completion's states share an instance as a program's paths do. StaplerDelivery's
+    // reference program passes its three RoboEval states; the marked copy does nothing in any
+    // state after one that set a mark in builtins, so it would fail states 1 and 2 if the mark
+    // carried over. The guest sees builtins changed, so each next state starts afresh.
+    let body = "    list_of_rooms = get_all_rooms()\n    for room in list_of_rooms:\n        if \"printer room\" not in room:\n            continue\n        go_to(room)\n        if not is_in_room(\"stapler\"):\n            go_to(\"supply room\")\n            pick(\"stapler\")\n            go_to(room)\n            place(\"stapler\")\n";
+    let reference = format!("def task_program():\n{body}");
+    let marked = format!(
+        "import builtins\ndef task_program():\n    if getattr(builtins, '_seen', False):\n        return\n    builtins._seen = True\n{body}"
+    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/roboeval");
+    let tasks = robosim::grade::Task::load_dir(&dir).expect("tasks");
+    let task = tasks.iter().find(|t| t.name == "StaplerDelivery").expect("StaplerDelivery");
+    let grading = robosim::grade::Grading::default();
+    for source in [&reference, &marked] {
+        let worlds = robosim::grade::grade_one(task, source, &SANDBOX, &grading);
+        assert_eq!(worlds.len(), 3);
+        assert!(worlds.iter().all(|w| w.passed), "{source}: {worlds:?}");
+    }
+}

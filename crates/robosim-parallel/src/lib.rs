@@ -85,9 +85,11 @@ pub fn json_weight(value: &impl serde::Serialize) -> usize {
     count.0
 }
 
-/// Runs `work` on every item on `jobs` threads and hands `(item, result)` to `sink` in input
-/// order, on the calling thread. `weigh` tells the size in bytes of an item and its result
-/// (roughly: what they hold in memory until written). Stops early (and returns the error) when `sink` fails.
+/// Runs `work` on every item on `jobs` threads (the calling thread and `jobs - 1` more) and
+/// hands `(item, result)` to `sink` in input order, on the calling thread, between the items
+/// it works on itself. `weigh` tells the size in bytes of an item and its result (roughly:
+/// what they hold in memory until written). Stops early (and returns the error) when `sink`
+/// fails.
 pub fn ordered_map<T, R, E>(
     items: impl Iterator<Item = T> + Send,
     jobs: usize,
@@ -103,23 +105,26 @@ where
     let Window { items: window, bytes: max_waiting } = window;
     let window = window.max(1);
     let (done_tx, done_rx) = channel::unbounded::<(usize, T, R, usize)>();
-    // The workers take the items themselves, in input order, when they are ready for one: no
-    // reader thread to wake for every item (on a machine with a core per job, each wake-up
-    // was a context switch on a core running a program).
+    // Every job takes its items itself, in input order, when it is ready for one, and the
+    // calling thread is one of the jobs: it writes the results (in order) between its own
+    // items. No reader or writer thread to wake for every item: with a core per job, each
+    // wake-up was a context switch on a core running a program.
     let feed = Feed {
         state: Mutex::new(FeedState { items, taken: 0, written: 0, waiting: 0, open: true }),
         turn: Condvar::new(),
     };
     std::thread::scope(|scope| {
         let feed = &feed;
-        for _ in 0..jobs.max(1) {
+        // However this thread leaves (a failing sink, a panic), the other jobs stop taking items.
+        let _close = Close(feed);
+        for _ in 1..jobs.max(1) {
             let (done_tx, work, weigh) = (done_tx.clone(), &work, &weigh);
             // A roomy stack (address space; pages are touched only as deep as the work goes):
             // a program's host compile runs on it in place when the deepest tree it could
             // make fits, instead of on a stack mapped for it.
             let worker = std::thread::Builder::new().stack_size(WORKER_STACK_BYTES);
             let spawned = worker.spawn_scoped(scope, move || {
-                while let Some((index, item)) = feed.take(window, max_waiting) {
+                while let Some((index, item)) = feed.take(window, max_waiting, true) {
                     let result = work(&item);
                     let weight = weigh(&item, &result);
                     feed.state.lock().waiting += weight;
@@ -133,32 +138,48 @@ where
         drop(done_tx);
         let mut pending = BTreeMap::new();
         let mut next = 0;
-        let mut outcome = Ok(());
-        'collect: for (index, item, result, weight) in &done_rx {
-            pending.insert(index, (item, result, weight));
+        loop {
+            pending.extend(done_rx.try_iter().map(|(index, item, result, weight)| (index, (item, result, weight))));
             while let Some((item, result, weight)) = pending.remove(&next) {
                 let written = sink(item, result);
                 next += 1;
                 let mut state = feed.state.lock();
                 state.written = next;
                 state.waiting = state.waiting.saturating_sub(weight);
-                if written.is_err() {
-                    state.open = false;
-                }
                 drop(state);
                 feed.turn.notify_all();
-                if let Err(err) = written {
-                    outcome = Err(err);
-                    break 'collect;
+                written?;
+            }
+            // This thread's own next item; when the window is full, or the items have run out
+            // while others are still at work, wait for one of theirs instead.
+            match feed.take(window, max_waiting, false) {
+                Some((index, item)) => {
+                    let result = work(&item);
+                    let weight = weigh(&item, &result);
+                    feed.state.lock().waiting += weight;
+                    pending.insert(index, (item, result, weight));
                 }
+                None if feed.state.lock().written_all() => return Ok(()),
+                None => match done_rx.recv() {
+                    Ok((index, item, result, weight)) => {
+                        pending.insert(index, (item, result, weight));
+                    }
+                    // Every other job has ended (one panicked: the scope reports it).
+                    Err(_) => return Ok(()),
+                },
             }
         }
-        feed.state.lock().open = false;
-        feed.turn.notify_all();
-        // Dropping this ends the workers that are still running (nowhere to send).
-        drop(done_rx);
-        outcome
     })
+}
+
+/// Stops the jobs of an [`ordered_map`] from taking further items when dropped.
+struct Close<'a, I>(&'a Feed<I>);
+
+impl<I> Drop for Close<'_, I> {
+    fn drop(&mut self) {
+        self.0.state.lock().open = false;
+        self.0.turn.notify_all();
+    }
 }
 
 /// The items of an [`ordered_map`], taken by its workers.
@@ -182,12 +203,16 @@ struct FeedState<I> {
 
 impl<T, I: Iterator<Item = T>> Feed<I> {
     /// The next item and its index, once it is within `window` of the oldest unwritten one
-    /// and the waiting results weigh at most `max_waiting`; `None` when there are no more or
-    /// the run stopped. The oldest unwritten item is always taken already (items are taken in
-    /// order), so waiting here never stalls the run: it only stops reading ahead.
-    fn take(&self, window: usize, max_waiting: usize) -> Option<(usize, T)> {
+    /// and the waiting results weigh at most `max_waiting` (waiting for that when `wait`,
+    /// else `None` at once); `None` when there are no more or the run stopped. The oldest
+    /// unwritten item is always taken already (items are taken in order), so waiting here
+    /// never stalls the run: it only stops reading ahead.
+    fn take(&self, window: usize, max_waiting: usize, wait: bool) -> Option<(usize, T)> {
         let mut state = self.state.lock();
         while state.open && (state.taken >= state.written + window || state.waiting > max_waiting) {
+            if !wait {
+                return None;
+            }
             self.turn.wait(&mut state);
         }
         if !state.open {
@@ -202,6 +227,13 @@ impl<T, I: Iterator<Item = T>> Feed<I> {
         let index = state.taken;
         state.taken += 1;
         Some((index, item))
+    }
+}
+
+impl<I> FeedState<I> {
+    /// Whether the items have run out and every one taken is written.
+    const fn written_all(&self) -> bool {
+        !self.open && self.written == self.taken
     }
 }
 
@@ -309,6 +341,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(seen, (0..200).map(|i| (i, i * 2)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panicking_item_ends_the_run_with_its_panic() {
+        // Whichever job takes it (the calling thread or the other), the run ends, not hangs
+        // with the other job waiting for the window to move.
+        for jobs in [1, 2, 3] {
+            let run = std::panic::catch_unwind(|| {
+                ordered_map(
+                    0..10_000u64,
+                    jobs,
+                    Window::items(2),
+                    |&i| assert_ne!(i, 7, "item 7"),
+                    |_, _| 0,
+                    |_, ()| Ok::<(), ()>(()),
+                )
+            });
+            assert!(run.is_err(), "jobs {jobs}");
+        }
     }
 
     #[test]

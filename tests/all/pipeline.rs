@@ -8,7 +8,7 @@ use std::{
     process::{Command, Stdio},
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -327,8 +327,10 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
     let hang = Arc::new(AtomicBool::new(true));
     // Bodies answered successfully, and how often: a resumed run must not pay twice.
     let answered = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    // Requests 0–7 whose reply is made (a request is received before its handler runs).
+    let settled = Arc::new(AtomicUsize::new(0));
     let server = {
-        let (pool, hang, answered) = (pool.clone(), hang.clone(), answered.clone());
+        let (pool, hang, answered, settled) = (pool.clone(), hang.clone(), answered.clone(), settled.clone());
         ScriptedServer::start(move |r, n| {
             // From request 8 on, the first run gets no more answers: it is killed while waiting.
             if n >= 8 && hang.load(Ordering::SeqCst) {
@@ -338,6 +340,9 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
             // Requests 0–2 are the scripted faults, not answers.
             if n > 2 && reply.status == 200 {
                 *answered.lock().entry(r.body.to_string()).or_default() += 1;
+            }
+            if n < 8 {
+                settled.fetch_add(1, Ordering::SeqCst);
             }
             reply
         })
@@ -352,11 +357,12 @@ fn a_killed_run_resumes_from_the_cache_and_ends_as_an_uninterrupted_one() {
         std::thread::sleep(Duration::from_millis(20));
     }
     // Kill once every answer sent has reached the cache (the client writes each as it
-    // arrives), so the only unanswered requests are the hanging ones.
+    // arrives), so the only unanswered requests are the hanging ones. Every answering handler
+    // must have run first: on a loaded machine one may still be about to answer request 7.
     let answered_total = || answered.lock().values().sum::<usize>();
     let cached =
         || crate::files_under(&dir.path("cache")).iter().filter(|p| p.extension().is_some_and(|e| e == "json")).count();
-    while cached() < answered_total() {
+    while settled.load(Ordering::SeqCst) < 8 || cached() < answered_total() {
         assert!(started.elapsed() < Duration::from_secs(120), "answers never reached the cache");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -31,7 +31,14 @@ pub fn extract_program(text: &str) -> Cow<'_, str> {
 /// "Here is the program:", "Sure, this will do it.", "for example:" or "Note: the robot …"
 /// matches none of them.
 fn looks_like_code(line: &str) -> bool {
-    plainly_code(line) || statement(line)
+    !plainly_not_code(line) && (plainly_code(line) || statement(line))
+}
+
+/// A blank line, or one that starts with blank space: no alternative of [`statement`]'s
+/// pattern starts with a blank, and it is anchored. Most programs LLMs write open with an
+/// empty line.
+fn plainly_not_code(line: &str) -> bool {
+    line.trim_start_matches('\u{feff}').chars().next().is_none_or(char::is_whitespace)
 }
 
 /// The openings nearly every program has (`def name(`, `import name`, a comment or a
@@ -133,7 +140,7 @@ mod tests {
     ];
 
     #[test]
-    fn the_plain_openings_are_cases_of_the_pattern() {
+    fn the_plain_openings_are_decided_as_the_pattern_decides_them() {
         let lines = [
             "def task_program():",
             "def f (x):",
@@ -159,6 +166,13 @@ mod tests {
             if super::plainly_code(line) {
                 assert!(super::statement(line), "{line:?} is plainly code but not a statement");
             }
+        }
+        for line in ["", "\n", "\r\n", "   x = 1", "\tdef f():", "\u{feff}", "\u{feff} import os", "\u{a0}go_to('x')"] {
+            assert!(super::plainly_not_code(line), "{line:?}");
+            assert!(!super::statement(line), "{line:?} is plainly not code but a statement");
+        }
+        for line in ["x = 1", "\u{feff}x = 1", "é = 1", "Here is the program:"] {
+            assert!(!super::plainly_not_code(line), "{line:?}");
         }
         assert!(super::plainly_code("def task_program():\n"));
         assert!(super::plainly_code("import time\n"));

@@ -113,21 +113,26 @@ where
         state: Mutex::new(FeedState { items, taken: 0, written: 0, waiting: 0, open: true }),
         turn: Condvar::new(),
     };
+    // A job's work on an item: the result, and its weight counted as waiting to be written.
+    let run = |item: &T| {
+        let result = work(item);
+        let weight = weigh(item, &result);
+        feed.state.lock().waiting += weight;
+        (result, weight)
+    };
     std::thread::scope(|scope| {
-        let feed = &feed;
+        let (feed, run) = (&feed, &run);
         // However this thread leaves (a failing sink, a panic), the other jobs stop taking items.
         let _close = Close(feed);
         for _ in 1..jobs.max(1) {
-            let (done_tx, work, weigh) = (done_tx.clone(), &work, &weigh);
+            let done_tx = done_tx.clone();
             // A roomy stack (address space; pages are touched only as deep as the work goes):
             // a program's host compile runs on it in place when the deepest tree it could
             // make fits, instead of on a stack mapped for it.
             let worker = std::thread::Builder::new().stack_size(WORKER_STACK_BYTES);
             let spawned = worker.spawn_scoped(scope, move || {
                 while let Some((index, item)) = feed.take(window, max_waiting, true) {
-                    let result = work(&item);
-                    let weight = weigh(&item, &result);
-                    feed.state.lock().waiting += weight;
+                    let (result, weight) = run(&item);
                     if done_tx.send((index, item, result, weight)).is_err() {
                         break;
                     }
@@ -154,9 +159,7 @@ where
             // while others are still at work, wait for one of theirs instead.
             match feed.take(window, max_waiting, false) {
                 Some((index, item)) => {
-                    let result = work(&item);
-                    let weight = weigh(&item, &result);
-                    feed.state.lock().waiting += weight;
+                    let (result, weight) = run(&item);
                     pending.insert(index, (item, result, weight));
                 }
                 None if feed.state.lock().written_all() => return Ok(()),
@@ -246,11 +249,13 @@ pub fn map_collect<T: Sync, R: Send>(
     mut done: impl FnMut(),
 ) -> Vec<R> {
     let mut results = Vec::with_capacity(items.len());
-    // Every result is kept, so weighing them would bound nothing.
+    // Every result is kept, so weighing them would bound nothing, and the window spans the
+    // slice: one slow item (a completion spinning until its fuel runs out, a model's answer
+    // that takes its time) never leaves the other jobs idle behind it.
     let collected = ordered_map(
         items.iter().enumerate(),
         jobs,
-        Window::items(jobs.max(1) * 4),
+        Window::items(items.len().max(1)),
         |&(index, item)| work(index, item),
         |_, _| 0,
         |_, result| {

@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use robosim_backend::{Place, WorkerCommand};
-use robosim_parallel::{Window, json_weight, ordered_map};
+use robosim_parallel::map_collect;
 
 /// `jobs` as Python gave it: None is one per core.
 pub(crate) fn jobs(jobs: Option<i64>) -> PyResult<usize> {
@@ -46,18 +46,6 @@ impl<T> Kept<T> {
 }
 
 /// `f` over `items` on `jobs` threads; results in input order.
-pub(crate) fn map_in_order<T: Sync, R: Send + serde::Serialize>(
-    items: &[T],
-    jobs: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let mut out = Vec::with_capacity(items.len());
-    let sink = |_: &T, result| {
-        out.push(result);
-        Ok::<(), std::convert::Infallible>(())
-    };
-    // Every result is kept, so the window spans the call: a slow item never idles the others.
-    let window = Window::items(items.len().max(1));
-    let Ok(()) = ordered_map(items.iter(), jobs, window, |item: &&T| f(item), |_, r| json_weight(r), sink);
-    out
+pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_collect(items, jobs, |_, item| f(item), || {})
 }

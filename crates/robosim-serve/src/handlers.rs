@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use robosim_grade::{GradeRecord, GradeStatus, Grader, Task, WorldResult, roboeval::post_process};
-use robosim_parallel::{Window, json_weight, ordered_map};
+use robosim_parallel::map_collect;
 use robosim_sandbox::DEFAULT_MAX_PROGRAM_BYTES;
 use robosim_verify::{Verdict, Verify};
 use serde::{Deserialize, Serialize};
@@ -49,17 +49,8 @@ where
     let work = tokio::task::spawn_blocking(move || {
         let state = &*shared;
         let jobs = state.backends.jobs;
-        let mut out = Vec::with_capacity(items.len());
-        let work = |item: &&T| if Instant::now() > deadline { late(state, item) } else { f(state, item) };
-        let sink = |_: &T, result| {
-            out.push(result);
-            Ok::<(), std::convert::Infallible>(())
-        };
-        // Every result is kept for the answer, so the window spans the request: a slow item
-        // (a completion spinning until its fuel runs out) never leaves the other jobs idle.
-        let window = Window::items(items.len().max(1));
-        let Ok(()) = ordered_map(items.iter(), jobs, window, work, |_, r| json_weight(r), sink);
-        out
+        let work = |_, item: &T| if Instant::now() > deadline { late(state, item) } else { f(state, item) };
+        map_collect(&items, jobs, work, || {})
     });
     let results = work.await.map_err(|_| failed())?;
     state.metrics.request(endpoint, results.len(), started.elapsed());

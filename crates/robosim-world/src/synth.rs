@@ -4,7 +4,7 @@
 //! program depends on a fact, the world asks its [`Chooser`], records the decision, and
 //! holds the fact from then on. Names are entities compared after strip and lower-case.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use robosim_protocol::{Container, Site, Value};
 

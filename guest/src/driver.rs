@@ -102,8 +102,18 @@ impl Driver {
 
     /// Runs the program `request` gives in a fresh namespace: `code`, the host's compilation
     /// of its source, when given (else the source is compiled here).
-    pub(crate) fn run(&self, vm: &VirtualMachine, request: &RunRequest, code: Option<&[u8]>) -> GuestReport {
+    /// `again`: the same program as the last request's (its code is kept, not compared again).
+    pub(crate) fn run(
+        &self,
+        vm: &VirtualMachine,
+        request: &RunRequest,
+        code: Option<&[u8]>,
+        again: bool,
+    ) -> GuestReport {
         let (source, filename) = (request.source.as_str(), request.filename.as_str());
+        if !again {
+            self.forget_other(source, filename);
+        }
         api::clear_raised();
         if self.baseline.borrow().is_none()
             && let Err(exc) = self.take_baseline(vm)
@@ -145,11 +155,19 @@ impl Driver {
         Ok(GuestOutcome::Completed)
     }
 
+    /// Forgets the compiled code unless it is `source`'s as `filename`. Once per program, not
+    /// per path: comparing the source byte by byte (the guest's `memcmp`) on every path cost
+    /// more than a robot call.
+    fn forget_other(&self, source: &str, filename: &str) {
+        let mut compiled = self.compiled.borrow_mut();
+        if compiled.as_ref().is_some_and(|c| c.source != source || c.filename != filename) {
+            *compiled = None;
+        }
+    }
+
+    /// The code of the program being run (see [`forget_other`](Self::forget_other)).
     fn compiled(&self, vm: &VirtualMachine, source: &str, filename: &str, compiled: Option<&[u8]>) -> PyResult {
-        if let Some(compiled) = &*self.compiled.borrow()
-            && compiled.source == source
-            && compiled.filename == filename
-        {
+        if let Some(compiled) = &*self.compiled.borrow() {
             return Ok(compiled.code.clone());
         }
         // Forget the previous program first: a compile error must not be described with its code.
@@ -200,7 +218,12 @@ impl Driver {
 fn exec(vm: &VirtualMachine, code: PyObjectRef, namespace: &PyDictRef) -> PyResult<()> {
     let code =
         code.downcast::<PyCode>().map_err(|_| vm.new_system_error("robosim: a program's code is not a code object"))?;
-    let scope = Scope::with_builtins(Some(ArgMapping::from_dict_exact(namespace.clone())), namespace.clone(), vm);
+    // As `Scope::with_builtins` does, with the key's hash computed once, not per run.
+    let key = rustpython_vm::identifier!(vm, __builtins__);
+    if !namespace.contains_key(key, vm) {
+        namespace.set_item(key, vm.builtins.clone().into(), vm)?;
+    }
+    let scope = Scope::new(Some(ArgMapping::from_dict_exact(namespace.clone())), namespace.clone());
     vm.run_code_obj(code, scope).map(drop)
 }
 

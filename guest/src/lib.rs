@@ -135,11 +135,14 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     let report = match request(&bytes) {
         Ok((request, code)) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
-            if !request.again {
+            let again = request.again;
+            if !again {
                 *guest.last.borrow_mut() = Some((request, code.map(<[u8]>::to_vec)));
             }
             match &*guest.last.borrow() {
-                Some((request, code)) => guest.interpreter.enter(|vm| guest.driver.run(vm, request, code.as_deref())),
+                Some((request, code)) => {
+                    guest.interpreter.enter(|vm| guest.driver.run(vm, request, code.as_deref(), again))
+                }
                 None => invalid("asked to run the last program again, before any".into()),
             }
         }),

@@ -37,8 +37,9 @@ type Slot = Arc<OnceLock<(Verdict, Origin)>>;
 
 pub(crate) struct Reuse<'a> {
     backend: &'a dyn Verify,
-    /// Hashes the settings and the guest into every key.
-    salt: Vec<u8>,
+    /// Hashes the settings and the guest into every key: the hash state after them, so each
+    /// key hashes only its program.
+    salt: Sha256,
     seen: Mutex<HashMap<[u8; 32], Slot>>,
     /// Bytes of the verdicts `seen` holds.
     seen_bytes: std::sync::atomic::AtomicUsize,
@@ -57,7 +58,7 @@ impl<'a> Reuse<'a> {
         });
         Ok(Self {
             backend,
-            salt: salt.to_string().into_bytes(),
+            salt: Sha256::new_with_prefix(salt.to_string()),
             seen: Mutex::new(HashMap::new()),
             seen_bytes: std::sync::atomic::AtomicUsize::new(0),
             cache,
@@ -65,8 +66,7 @@ impl<'a> Reuse<'a> {
     }
 
     fn key(&self, source: &str) -> [u8; 32] {
-        let mut hash = Sha256::new();
-        hash.update(&self.salt);
+        let mut hash = self.salt.clone();
         hash.update([0]);
         hash.update(extract_program(source).as_bytes());
         hash.finalize().into()

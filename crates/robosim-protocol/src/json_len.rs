@@ -12,6 +12,10 @@ pub trait JsonLen {
 /// A quoted string, escaped as serde_json escapes: `"` and `\`, and control characters
 /// (`\n`-style for five of them, `\u00XX` for the rest).
 fn str_len(s: &str) -> usize {
+    // Most strings need no escape: counted in one pass the compiler vectorises.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        return 2 + s.len();
+    }
     2 + s
         .bytes()
         .map(|b| match b {

@@ -86,7 +86,9 @@ impl fmt::Display for EntityType {
 /// name one entity.
 #[must_use]
 pub fn key(name: &str) -> String {
-    name.trim().to_lowercase()
+    let name = name.trim();
+    // The same string as `to_lowercase` for ASCII (most names), without its per-char path.
+    if name.is_ascii() { name.to_ascii_lowercase() } else { name.to_lowercase() }
 }
 
 #[cfg(test)]
@@ -114,6 +116,16 @@ mod tests {
                 (ObjectOrPerson, ObjectOrPerson),
             ]
         );
+    }
+
+    #[test]
+    fn a_key_is_the_name_stripped_and_lower_cased() {
+        // ASCII names take a shorter path than `to_lowercase`: the same key either way.
+        for name in ["Kitchen", "  Living Room\t", "KITCHEN", "", "Zoë's Office", "İstanbul", "ΣΟΦΙΑ ", "a\u{a0}"]
+        {
+            assert_eq!(super::key(name), name.trim().to_lowercase(), "{name:?}");
+        }
+        assert_eq!(super::key(" Kitchen "), super::key("kitchen"));
     }
 
     #[test]

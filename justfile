@@ -163,13 +163,26 @@ roboeval-checkouts:
     clone robo-instruct {{robo_instruct_commit}}
     clone codebotler {{codebotler_commit}}
 
-# verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
+# Another build of robosim (BASE, a binary) against this one: speed and identical results.
 # Taking turns: programs/s on the dev corpus (10 runs each) and grade time on RoboEval's; exit 1
 # when any verdict or grade record differs (benches/compare_builds.py).
-# Another build of robosim (BASE, a binary) against this one: speed and identical results.
 bench-compare BASE *ARGS: build
     python3 benches/compare_builds.py {{BASE}} {{robosim}} {{ARGS}}
 
+# The machine's drift cannot touch this one: the instructions (host and guest, user space) of
+# verifying the dev corpus's first PROGRAMS programs in one job, counted by valgrind (Debian's
+# package). A change's effect, repeatable to 0.1 %; the kernel's share (memory resets, faults)
+# is not counted. BIN: another build to count instead.
+bench-instructions PROGRAMS="150" BIN=robosim: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir={{target}}/bench-instructions; mkdir -p "$dir"
+    head -n {{PROGRAMS}} ../shared/corpus/dev.jsonl > "$dir/slice.jsonl"
+    valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" {{BIN}} verify-batch "$dir/slice.jsonl" \
+        --out "$dir/verdicts.jsonl" --no-accepted -j 1 2>&1 >/dev/null | grep -E "I +refs" || true
+    echo "profile: callgrind_annotate $dir/callgrind.out (the guest's code shows as ???: addresses)"
+
+# verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.
 bench-corpus TIMES="1" *ARGS: build
     mkdir -p target/bench-corpus
     for i in $(seq {{TIMES}}); do cat ../shared/corpus/dev.jsonl; done > target/bench-corpus/corpus.jsonl

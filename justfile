@@ -178,8 +178,10 @@ bench-instructions PROGRAMS="150" BIN=robosim: build
     set -euo pipefail
     dir={{target}}/bench-instructions; mkdir -p "$dir"
     head -n {{PROGRAMS}} ../shared/corpus/dev.jsonl > "$dir/slice.jsonl"
-    valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" {{BIN}} verify-batch "$dir/slice.jsonl" \
-        --out "$dir/verdicts.jsonl" --no-accepted -j 1 2>&1 >/dev/null | grep -E "I +refs" || true
+    # Exit 1 is verify-batch's for rejected programs; anything else (no valgrind) fails here.
+    valgrind --tool=callgrind --log-file="$dir/valgrind.log" --callgrind-out-file="$dir/callgrind.out" \
+        {{BIN}} verify-batch "$dir/slice.jsonl" --out "$dir/verdicts.jsonl" --no-accepted -j 1 >/dev/null 2>&1 || [ $? -eq 1 ]
+    grep -E "I +refs" "$dir/valgrind.log"
     echo "profile: callgrind_annotate $dir/callgrind.out (the guest's code shows as ???: addresses)"
 
 # verify-batch on the dev corpus (repeated TIMES times): programs/s, paths/s, peak RSS.

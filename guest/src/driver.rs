@@ -102,18 +102,8 @@ impl Driver {
 
     /// Runs the program `request` gives in a fresh namespace: `code`, the host's compilation
     /// of its source, when given (else the source is compiled here).
-    /// `again`: the same program as the last request's (its code is kept, not compared again).
-    pub(crate) fn run(
-        &self,
-        vm: &VirtualMachine,
-        request: &RunRequest,
-        code: Option<&[u8]>,
-        again: bool,
-    ) -> GuestReport {
+    pub(crate) fn run(&self, vm: &VirtualMachine, request: &RunRequest, code: Option<&[u8]>) -> GuestReport {
         let (source, filename) = (request.source.as_str(), request.filename.as_str());
-        if !again {
-            self.forget_other(source, filename);
-        }
         api::clear_raised();
         if self.baseline.borrow().is_none()
             && let Err(exc) = self.take_baseline(vm)
@@ -155,10 +145,10 @@ impl Driver {
         Ok(GuestOutcome::Completed)
     }
 
-    /// Forgets the compiled code unless it is `source`'s as `filename`. Once per program, not
-    /// per path: comparing the source byte by byte (the guest's `memcmp`) on every path cost
-    /// more than a robot call.
-    fn forget_other(&self, source: &str, filename: &str) {
+    /// Forgets the compiled code unless it is `source`'s as `filename`: called when a request
+    /// brings a program, so once per program, not per path (comparing the source byte by byte,
+    /// the guest's `memcmp`, on every path cost more than a robot call).
+    pub(crate) fn forget_other(&self, source: &str, filename: &str) {
         let mut compiled = self.compiled.borrow_mut();
         if compiled.as_ref().is_some_and(|c| c.source != source || c.filename != filename) {
             *compiled = None;

@@ -135,14 +135,13 @@ pub unsafe extern "C" fn robosim_run(ptr: *mut u8, len: usize) {
     let report = match request(&bytes) {
         Ok((request, code)) => GUEST.with(|cell| {
             let guest = cell.get().expect("initialised above");
-            let again = request.again;
-            if !again {
+            if !request.again {
+                // The driver's compiled code is the last program's: kept only for the same one.
+                guest.driver.forget_other(&request.source, &request.filename);
                 *guest.last.borrow_mut() = Some((request, code.map(<[u8]>::to_vec)));
             }
             match &*guest.last.borrow() {
-                Some((request, code)) => {
-                    guest.interpreter.enter(|vm| guest.driver.run(vm, request, code.as_deref(), again))
-                }
+                Some((request, code)) => guest.interpreter.enter(|vm| guest.driver.run(vm, request, code.as_deref())),
                 None => invalid("asked to run the last program again, before any".into()),
             }
         }),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use robosim_protocol::{Container, Reply, Request, RobotFunction, Site, Value};
 use rustpython_vm::{
-    AsObject, Py, PyObjectRef, PyRef, PyResult, VirtualMachine,
+    AsObject, Py, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyList, PyStr, PyType, PyTypeRef},
     function::FuncArgs,
     types::PyTypeFlags,
@@ -93,20 +93,21 @@ pub(crate) fn make(vm: &VirtualMachine) -> PyResult<Vec<(&'static str, PyObjectR
 
 fn get_current_location(args: FuncArgs, vm: &VirtualMachine) -> PyResult {
     bind("get_current_location", &[], args, vm)?;
-    let location = robot(RobotFunction::GetCurrentLocation, Vec::new(), vm)?;
-    world_str(location, vm)
+    let location = robot_value(RobotFunction::GetCurrentLocation, Vec::new(), vm)?;
+    world_object(location, vm)
 }
 
 fn get_all_rooms(args: FuncArgs, vm: &VirtualMachine) -> PyResult {
     bind("get_all_rooms", &[], args, vm)?;
-    let rooms = robot(RobotFunction::GetAllRooms, Vec::new(), vm)?;
-    let items = match rooms.downcast_ref::<PyList>() {
-        Some(list) => list.borrow_vec().to_vec(),
-        None => return Ok(rooms),
+    let rooms = match robot_value(RobotFunction::GetAllRooms, Vec::new(), vm)? {
+        Value::List(rooms) => rooms,
+        other => return Ok(convert::to_object(vm, &other)),
     };
-    let items = items.into_iter().map(|room| world_str(room, vm)).collect::<PyResult<Vec<_>>>()?;
-    let list: PyObjectRef = vm.ctx.new_list(items).into();
-    classes(|c| c.room_list.as_object().call((list,), vm))
+    let items = rooms.into_iter().map(|room| world_object(room, vm)).collect::<PyResult<Vec<_>>>()?;
+    // What `RoomList(items)` makes (list's `__new__`, then `__init__` extending it), without
+    // a call through the type.
+    let class = classes(|c| c.room_list.clone());
+    Ok(PyList::from(items).into_ref_with_type(vm, class)?.into())
 }
 
 /// Binds arguments to `params` as a Python function with that signature would, with
@@ -150,9 +151,14 @@ fn bind(name: &str, params: &[&str], args: FuncArgs, vm: &VirtualMachine) -> PyR
 
 /// One robot call through the host.
 fn robot(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult {
+    robot_value(function, args, vm).map(|value| convert::to_object(vm, &value))
+}
+
+/// One robot call through the host: the value it returned.
+fn robot_value(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<Value> {
     let args = args.iter().map(|a| convert::to_value(vm, a)).collect();
     match host::call(&Request::Robot { function, args, site: site(vm) }) {
-        Reply::Value { value } => Ok(convert::to_object(vm, &value)),
+        Reply::Value { value } => Ok(value),
         Reply::RobotError { name, message } => Err(robot_error(vm, name, message)),
         Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),
     }
@@ -182,10 +188,26 @@ fn robot_error(vm: &VirtualMachine, name: String, message: String) -> PyBaseExce
 }
 
 fn world_str(value: PyObjectRef, vm: &VirtualMachine) -> PyResult {
-    if value.downcast_ref::<PyStr>().is_none() {
-        return Ok(value);
+    match value.downcast_ref::<PyStr>() {
+        Some(text) => new_world_str(PyStr::from(text.as_wtf8().to_owned()), vm),
+        None => Ok(value),
     }
-    classes(|c| c.world_str.as_object().call((value,), vm))
+}
+
+/// A name the world made, from the host's value: a `WorldStr` when it is a string.
+fn world_object(value: Value, vm: &VirtualMachine) -> PyResult {
+    match value {
+        Value::Str(text) => new_world_str(PyStr::from(text), vm),
+        other => Ok(convert::to_object(vm, &other)),
+    }
+}
+
+/// What `WorldStr(text)` makes (str's `__new__` puts the text in an instance of the subclass,
+/// which has no `__dict__`, and `object.__init__` does nothing), without the call through
+/// the type, which cost more than the robot call itself.
+fn new_world_str(text: PyStr, vm: &VirtualMachine) -> PyResult {
+    let class = classes(|c| c.world_str.clone());
+    Ok(text.into_ref_with_type(vm, class)?.into())
 }
 
 /// `time.sleep`: advances the host's virtual clock; never waits.

@@ -9,6 +9,7 @@
 //! Build it with `cargo build --release --target wasm32-wasip1 -p robosim-guest`;
 //! `robosim-sandbox`'s build script does this for you.
 
+mod allocator;
 mod api;
 mod convert;
 mod driver;

@@ -9,10 +9,10 @@
 //! Build it with `cargo build --release --target wasm32-wasip1 -p robosim-guest`;
 //! `robosim-sandbox`'s build script does this for you.
 
-mod allocator;
 mod api;
 mod convert;
 mod driver;
+mod heap;
 mod host;
 mod prelude;
 mod stdlib;
@@ -105,13 +105,21 @@ pub extern "C" fn robosim_init() {
 /// its entropy as at the start of a run with seed 0 (every command's default), just before it
 /// takes the snapshot: a fresh instance's first run with seed 0 then finds `random` seeded
 /// and skips the ~140 K fuel of seeding it (see `Driver::reseed_random`).
+///
+/// Then, the last things before the snapshot, it empties RustPython's freelists and takes
+/// the heap's free chunks ([`heap`]).
 #[unsafe(no_mangle)]
 pub extern "C" fn robosim_preseed() {
     GUEST.with(|cell| {
         if let Some(guest) = cell.get() {
-            guest.interpreter.enter(|vm| guest.driver.reseed_random(vm));
+            guest.interpreter.enter(|vm| {
+                guest.driver.reseed_random(vm);
+                let result = heap::drain_freelists(vm);
+                vm.expect_pyresult(result, "emptying the freelists");
+            });
         }
     });
+    heap::plug_holes();
 }
 
 /// Memory for the host to write a request into; `robosim_run` takes ownership of it.

@@ -1,5 +1,6 @@
 //! Entity names and types (spec §3, "Types").
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -86,9 +87,24 @@ impl fmt::Display for EntityType {
 /// name one entity.
 #[must_use]
 pub fn key(name: &str) -> String {
+    key_of(name).into_owned()
+}
+
+/// [`key`], borrowed from `name` when it is its own key (ASCII, stripped, no capital: most
+/// names a program uses), so that looking a name up costs no allocation.
+#[must_use]
+pub fn key_of(name: &str) -> Cow<'_, str> {
     let name = name.trim();
-    // The same string as `to_lowercase` for ASCII (most names), without its per-char path.
-    if name.is_ascii() { name.to_ascii_lowercase() } else { name.to_lowercase() }
+    if name.is_ascii() {
+        // The same string as `to_lowercase` for ASCII, without its per-char path.
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        }
+    } else {
+        Cow::Owned(name.to_lowercase())
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +142,18 @@ mod tests {
             assert_eq!(super::key(name), name.trim().to_lowercase(), "{name:?}");
         }
         assert_eq!(super::key(" Kitchen "), super::key("kitchen"));
+    }
+
+    #[test]
+    fn a_name_that_is_its_own_key_is_borrowed() {
+        use std::borrow::Cow;
+        for name in ["kitchen", " living room\t", "office 2", "", "Kitchen", "KITCHEN", "zoë", "İstanbul"] {
+            let key = super::key_of(name);
+            assert_eq!(key, super::key(name), "{name:?}");
+            // Borrowed exactly when nothing but stripping was needed.
+            let unchanged = key == name.trim();
+            assert_eq!(matches!(key, Cow::Borrowed(_)), unchanged && name.is_ascii(), "{name:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use robosim_protocol::{Container, Site, Value};
 
 use crate::{
     ChoicePoint, ChoiceRecord, Chooser, EntityType, INITIAL_ROOMS, RobotError, RobotErrorKind, START_LOCATION, World,
-    entity::key,
+    entity::{key, key_of},
 };
 
 /// After this many consecutive `is_in_room` calls in one room, a known answer is given once
@@ -24,10 +24,12 @@ pub struct SynthWorld<C> {
     choices: Vec<ChoiceRecord>,
     rooms: Vec<String>,
     location: String,
+    /// `key(location)`, kept with it: every `is_in_room` looks facts up by it.
+    location_key: String,
     holding: Option<String>,
     types: HashMap<String, EntityType>,
-    /// (room key, entity key) → present?
-    facts: HashMap<(String, String), bool>,
+    /// room key → entity key → present? (Nested so that a lookup borrows both keys.)
+    facts: HashMap<String, HashMap<String, bool>>,
     /// The room of the last `is_in_room` and how many calls in a row were made there.
     guard: Option<(String, u32)>,
     /// Room name key → is it among the rooms?
@@ -47,6 +49,7 @@ impl<C: Chooser> SynthWorld<C> {
             choices: Vec::new(),
             rooms: INITIAL_ROOMS.iter().map(|r| (*r).to_owned()).collect(),
             location: START_LOCATION.to_owned(),
+            location_key: key(START_LOCATION),
             holding: None,
             types: HashMap::new(),
             facts: HashMap::new(),
@@ -77,7 +80,7 @@ impl<C: Chooser> SynthWorld<C> {
     /// What the world knows about `entity` in `room`: `Some(present)` or `None` (unknown).
     #[must_use]
     pub fn fact(&self, room: &str, entity: &str) -> Option<bool> {
-        self.facts.get(&(key(room), key(entity))).copied()
+        self.facts.get(&key(room)).and_then(|here| here.get(&*key_of(entity))).copied()
     }
 
     /// The type a name has been given, if any.
@@ -105,7 +108,11 @@ impl<C: Chooser> SynthWorld<C> {
 
     /// Gives `name` its type on first use; refuses a use its type does not allow.
     fn use_as(&mut self, name: &str, used: EntityType) -> Result<(), RobotError> {
-        let stored = self.types.entry(key(name)).or_insert(used);
+        let name_key = key_of(name);
+        let Some(stored) = self.types.get_mut(&*name_key) else {
+            self.types.insert(name_key.into_owned(), used);
+            return Ok(());
+        };
         if !stored.accepts(used) {
             return Err(RobotError::new(
                 RobotErrorKind::RobotTypeError,
@@ -120,8 +127,25 @@ impl<C: Chooser> SynthWorld<C> {
         Ok(())
     }
 
-    fn here(&self, entity: &str) -> (String, String) {
-        (key(&self.location), key(entity))
+    /// What is known of `entity` where the robot is.
+    fn fact_here(&self, entity: &str) -> Option<bool> {
+        self.facts.get(&self.location_key).and_then(|here| here.get(&*key_of(entity))).copied()
+    }
+
+    /// Records whether `entity` is where the robot is.
+    fn set_fact_here(&mut self, entity: &str, present: bool) {
+        let here = match self.facts.get_mut(&self.location_key) {
+            Some(here) => here,
+            None => self.facts.entry(self.location_key.clone()).or_default(),
+        };
+        here.insert(key(entity), present);
+    }
+
+    /// Forgets whether `entity` is where the robot is.
+    fn forget_fact_here(&mut self, entity: &str) {
+        if let Some(here) = self.facts.get_mut(&self.location_key) {
+            here.remove(&*key_of(entity));
+        }
     }
 }
 
@@ -154,27 +178,25 @@ impl<C: Chooser> World for SynthWorld<C> {
     fn is_in_room(&mut self, object: &Value) -> Result<bool, RobotError> {
         let entity = non_empty(object, RobotErrorKind::RobotIsInRoomError, "entity")?;
         self.use_as(entity, EntityType::ObjectOrPerson)?;
-        let room = key(&self.location);
         let count = match &mut self.guard {
-            Some((last, count)) if *last == room => {
+            Some((last, count)) if *last == self.location_key => {
                 *count += 1;
                 *count
             }
             guard => {
-                *guard = Some((room, 1));
+                *guard = Some((self.location_key.clone(), 1));
                 1
             }
         };
-        let fact = self.here(entity);
-        if let Some(&present) = self.facts.get(&fact) {
+        if let Some(present) = self.fact_here(entity) {
             if count >= LOOP_GUARD {
-                self.facts.remove(&fact);
+                self.forget_fact_here(entity);
             }
             return Ok(present);
         }
         let present =
             self.decide_bool(ChoicePoint::IsInRoom { entity: entity.to_owned(), room: self.location.clone() });
-        self.facts.insert(fact, present);
+        self.set_fact_here(entity, present);
         Ok(present)
     }
 
@@ -182,6 +204,7 @@ impl<C: Chooser> World for SynthWorld<C> {
         let location = non_empty(location, RobotErrorKind::RobotGoToError, "location")?;
         self.use_as(location, EntityType::Location)?;
         location.clone_into(&mut self.location);
+        self.location_key = key(location);
         Ok(())
     }
 
@@ -211,8 +234,7 @@ impl<C: Chooser> World for SynthWorld<C> {
             return Err(RobotError::new(kind, "question is an empty string"));
         }
         self.use_as(person, EntityType::Person)?;
-        let fact = self.here(person);
-        match self.facts.get(&fact) {
+        match self.fact_here(person) {
             Some(false) => {
                 return Err(RobotError::new(
                     kind,
@@ -223,14 +245,16 @@ impl<C: Chooser> World for SynthWorld<C> {
                 ));
             }
             Some(true) => {}
-            None => {
-                self.facts.insert(fact, true);
-            }
+            None => self.set_fact_here(person, true),
         }
         let alternatives = u32::try_from(answers.len()).unwrap_or(u32::MAX);
-        let chosen =
-            self.decide(ChoicePoint::Answer { person: person.to_owned(), options: answers.clone() }, alternatives);
-        Ok(answers.swap_remove(chosen as usize))
+        let chosen = self.decide(ChoicePoint::Answer { person: person.to_owned(), options: answers }, alternatives);
+        // The answer is the chosen option of the decision just recorded (not a second copy
+        // of every option).
+        match self.choices.last().map(|record| &record.point) {
+            Some(ChoicePoint::Answer { options, .. }) => Ok(options[chosen as usize].clone()),
+            _ => unreachable!("decide records the point it was given"),
+        }
     }
 
     fn say(&mut self, message: &Value) -> Result<(), RobotError> {
@@ -251,15 +275,14 @@ impl<C: Chooser> World for SynthWorld<C> {
         // a program that relies on either behaviour gets the reference's verdict.
         self.holding = Some(obj.to_owned());
         self.use_as(obj, EntityType::Object)?;
-        let fact = self.here(obj);
-        match self.facts.get(&fact) {
+        match self.fact_here(obj) {
             Some(false) => Err(RobotError::new(
                 kind,
                 format!("object does not exist in room ('{obj}' is known to be absent from '{}')", self.location),
             )),
             // Picked up: whether another one is here is unknown again.
             Some(true) => {
-                self.facts.remove(&fact);
+                self.forget_fact_here(obj);
                 Ok(())
             }
             None => Ok(()),
@@ -282,8 +305,7 @@ impl<C: Chooser> World for SynthWorld<C> {
             Some(_) => self.holding = None,
         }
         self.use_as(obj, EntityType::Object)?;
-        let fact = self.here(obj);
-        self.facts.insert(fact, true);
+        self.set_fact_here(obj, true);
         Ok(())
     }
 

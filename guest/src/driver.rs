@@ -93,6 +93,14 @@ impl Driver {
         })
     }
 
+    /// What every run uses and no run owns: the values of the namespace programs start with,
+    /// and the code of the entries.
+    pub(crate) fn shared_objects(&self) -> Vec<PyObjectRef> {
+        let mut shared = self.namespace.values_vec();
+        shared.extend(self.entries.borrow().iter().map(|(_, code)| code.clone()));
+        shared
+    }
+
     /// Records the state runs must leave intact (before a snapshot, so runs do not pay).
     pub(crate) fn take_baseline(&self, vm: &VirtualMachine) -> PyResult<()> {
         self.entry_code(vm, "task_program")?; // compiled once, into the snapshot

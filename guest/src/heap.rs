@@ -21,7 +21,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustpython_vm::{
-    PyPayload, PyResult, VirtualMachine,
+    PyObjectRef, PyPayload, PyResult, VirtualMachine,
     builtins::{PyDict, PyFloat, PyInt, PyList},
     frame::FrameObject,
 };
@@ -74,6 +74,67 @@ pub(crate) fn drain_freelists(vm: &VirtualMachine) -> PyResult<usize> {
         }
     }
     Ok(taken)
+}
+
+/// Python that lists the objects every program shares and no program owns: every class,
+/// the functions and descriptors in their dictionaries and in every loaded module's, the
+/// modules, and `extra` (the driver's: the robot API, the entry's code), which is made
+/// immortal whatever its kind.
+const SHARED: &str = r#"
+def _shared(extra):
+    import sys
+    kinds = {'method_descriptor', 'wrapper_descriptor', 'getset_descriptor', 'member_descriptor',
+             'classmethod_descriptor', 'builtin_function_or_method', 'function', 'staticmethod',
+             'classmethod', 'property', 'module', 'code'}
+    found, seen, classes, pending = [], set(), [], [object]
+    def add(o):
+        if id(o) not in seen:
+            seen.add(id(o))
+            found.append(o)
+    while pending:
+        c = pending.pop()
+        if id(c) not in seen:
+            add(c)
+            classes.append(c)
+            pending.extend(type.__subclasses__(c))
+    def scan(values):
+        for v in values:
+            if isinstance(v, type) or type(v).__name__ in kinds:
+                add(v)
+    for c in classes:
+        scan(c.__dict__.values())
+    for m in list(sys.modules.values()):
+        if m is not None:
+            add(m)
+            scan(vars(m).values())
+    scan(extra)
+    return found
+_shared(extra)
+"#;
+
+/// Makes the objects every program shares immortal (PEP 683: their reference counts are
+/// never written again): calling `len` or `go_to`, looking up `str.lower`, making an instance
+/// of a class, each wrote a count on a page of the snapshot, a page wasmtime then copies back
+/// for the next program. Only objects the interpreter keeps for good anyway (classes,
+/// functions, descriptors, modules, code): none is a container a fast path mutates in place
+/// when it holds the only reference. Returns how many it made immortal.
+pub(crate) fn immortalize_shared(vm: &VirtualMachine, extra: Vec<PyObjectRef>) -> PyResult<usize> {
+    // The driver's objects are kept for good whatever their kind.
+    for object in &extra {
+        object.make_immortal();
+    }
+    let scope = vm.new_scope_with_builtins();
+    scope.globals.set_item("extra", vm.ctx.new_list(extra).into(), vm)?;
+    let found = vm.run_block_expr(scope, SHARED)?;
+    let found = found
+        .downcast_ref::<PyList>()
+        .ok_or_else(|| vm.new_runtime_error("robosim: the shared objects are not a list"))?
+        .borrow_vec()
+        .to_vec();
+    for object in &found {
+        object.make_immortal();
+    }
+    Ok(found.len())
 }
 
 /// Where the heap's top chunk began when [`plug_holes`] ran: every block below it is the

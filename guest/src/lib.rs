@@ -114,6 +114,8 @@ pub extern "C" fn robosim_preseed() {
         if let Some(guest) = cell.get() {
             guest.interpreter.enter(|vm| {
                 guest.driver.reseed_random(vm);
+                let result = heap::immortalize_shared(vm, guest.driver.shared_objects());
+                vm.expect_pyresult(result, "making the shared objects immortal");
                 let result = heap::drain_freelists(vm);
                 vm.expect_pyresult(result, "emptying the freelists");
             });

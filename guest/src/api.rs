@@ -9,7 +9,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::time::Duration;
 
-use robosim_protocol::{Container, Reply, Request, RobotFunction, Site, Value};
+use robosim_protocol::{Container, Reply, Request, RobotCall, RobotFunction, Site, Value};
 use rustpython_vm::{
     AsObject, Py, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine,
     builtins::{PyBaseExceptionRef, PyList, PyStr, PyType, PyTypeRef},
@@ -114,6 +114,10 @@ fn get_all_rooms(args: FuncArgs, vm: &VirtualMachine) -> PyResult {
 /// CPython's messages for a wrong call.
 fn bind(name: &str, params: &[&str], args: FuncArgs, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
     let FuncArgs { args: positional, kwargs } = args;
+    // The usual call: every argument given by position.
+    if kwargs.is_empty() && positional.len() == params.len() {
+        return Ok(positional);
+    }
     if positional.len() > params.len() {
         let takes = match params.len() {
             1 => "1 positional argument".to_owned(),
@@ -156,8 +160,9 @@ fn robot(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -
 
 /// One robot call through the host: the value it returned.
 fn robot_value(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<Value> {
-    let args = args.iter().map(|a| convert::to_value(vm, a)).collect();
-    match host::call(&Request::Robot { function, args, site: site(vm) }) {
+    // The arguments go to the wire as the values `convert::to_value` makes, unmade.
+    let call = RobotCall::Robot { function, args: convert::Args { args: &args, vm }, site: site(vm) };
+    match host::call(&call) {
         Reply::Value { value } => Ok(value),
         Reply::RobotError { name, message } => Err(robot_error(vm, name, message)),
         Reply::Invalid { message } => Err(vm.new_runtime_error(format!("robosim: {message}"))),

@@ -1,10 +1,11 @@
 //! Python objects to protocol [`Value`]s and back.
 
-use robosim_protocol::Value;
+use robosim_protocol::{Tagged, Value};
 use rustpython_vm::{
     AsObject, PyObject, PyObjectRef, VirtualMachine,
     builtins::{PyFloat, PyInt, PyList, PyStr, PyTuple},
 };
+use serde::{Serialize, Serializer, ser::SerializeSeq};
 
 /// Lists nested deeper than this are sent as `Other` (this also stops self-containing lists).
 const MAX_DEPTH: usize = 8;
@@ -55,5 +56,85 @@ pub(crate) fn to_object(vm: &VirtualMachine, value: &Value) -> PyObjectRef {
         Value::Str(s) => vm.ctx.new_str(s.as_str()).into(),
         Value::List(items) => vm.ctx.new_list(items.iter().map(|v| to_object(vm, v)).collect()).into(),
         Value::Tuple { tuple } => vm.ctx.new_tuple(tuple.iter().map(|v| to_object(vm, v)).collect()).into(),
+    }
+}
+
+/// Arguments written to the wire as the [`Value`]s [`to_value`] makes of them, without making
+/// them (no string copied, no list built): a robot call's arguments.
+pub(crate) struct Args<'a> {
+    pub(crate) args: &'a [PyObjectRef],
+    pub(crate) vm: &'a VirtualMachine,
+}
+
+impl Serialize for Args<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.args.len()))?;
+        for obj in self.args {
+            seq.serialize_element(&Arg { obj, depth: 0, vm: self.vm })?;
+        }
+        seq.end()
+    }
+}
+
+/// One value as [`to_value_at`] makes it, written as it goes.
+struct Arg<'a> {
+    obj: &'a PyObject,
+    depth: usize,
+    vm: &'a VirtualMachine,
+}
+
+impl Serialize for Arg<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (vm, obj, depth) = (self.vm, self.obj, self.depth);
+        // The same tests in the same order as `to_value_at`.
+        if vm.is_none(obj) {
+            return Tagged::<&str, ()>::None.serialize(serializer);
+        }
+        if obj.class().is(vm.ctx.types.bool_type) {
+            return Tagged::<&str, ()>::Bool(obj.is(&vm.ctx.true_value)).serialize(serializer);
+        }
+        if let Some(s) = obj.downcast_ref::<PyStr>() {
+            return Tagged::<&str, ()>::Str(&s.to_string_lossy()).serialize(serializer);
+        }
+        if let Some(i) = obj.downcast_ref::<PyInt>()
+            && let Ok(i) = i.try_to_primitive::<i64>(vm)
+        {
+            return Tagged::<&str, ()>::Int(i).serialize(serializer);
+        }
+        if let Some(f) = obj.downcast_ref::<PyFloat>()
+            && f.to_f64().is_finite()
+        {
+            return Tagged::<&str, ()>::Float(f.to_f64()).serialize(serializer);
+        }
+        if depth < MAX_DEPTH {
+            if let Some(list) = obj.downcast_ref::<PyList>() {
+                // A copy of the items: writing one may run the program's `__repr__`.
+                let items = list.borrow_vec().to_vec();
+                return Tagged::<&str, _>::List(Items { items: &items, depth: depth + 1, vm }).serialize(serializer);
+            }
+            if let Some(tuple) = obj.downcast_ref::<PyTuple>() {
+                let items = Items { items: tuple.as_slice(), depth: depth + 1, vm };
+                return Tagged::<&str, _>::Tuple(items).serialize(serializer);
+            }
+        }
+        let repr = obj.repr(vm).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| "<repr failed>".into());
+        Tagged::<&str, ()>::Other { type_name: &obj.class().name(), repr: &repr }.serialize(serializer)
+    }
+}
+
+/// The items of a list or tuple, each an [`Arg`] one level deeper.
+struct Items<'a> {
+    items: &'a [PyObjectRef],
+    depth: usize,
+    vm: &'a VirtualMachine,
+}
+
+impl Serialize for Items<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
+        for obj in self.items {
+            seq.serialize_element(&Arg { obj, depth: self.depth, vm: self.vm })?;
+        }
+        seq.end()
     }
 }

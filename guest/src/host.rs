@@ -5,11 +5,12 @@
 
 use std::cell::RefCell;
 
-use robosim_protocol::{GuestReport, Reply, Request, wire};
+use robosim_protocol::{GuestReport, Reply, wire};
+use serde::Serialize;
 
 #[link(wasm_import_module = "robosim")]
 unsafe extern "C" {
-    /// Handles a [`Request`] (in [`wire`] format); returns the length of the [`Reply`] it
+    /// Handles a [`Request`](robosim_protocol::Request) (in [`wire`] format); returns the length of the [`Reply`] it
     /// holds ready.
     #[link_name = "call"]
     fn host_call(ptr: *const u8, len: usize) -> usize;
@@ -39,11 +40,14 @@ thread_local! {
 /// The most room a buffer keeps between calls.
 const KEPT_BUFFER_BYTES: usize = 4096;
 
-/// Sends a request and waits for the reply.
-pub(crate) fn call(request: &Request) -> Reply {
+/// Sends a request (a [`Request`], or what writes the same bytes) and waits for the reply.
+pub(crate) fn call<T: Serialize + ?Sized>(request: &T) -> Reply {
+    // Taken out while the request is written: writing it may run the program's `__repr__`,
+    // which may make a robot call of its own (that one finds no buffer kept and makes one).
+    let mut sent = BUFFERS.with(|buffers| std::mem::take(&mut buffers.borrow_mut().0));
+    wire::encode(request, &mut sent);
     BUFFERS.with(|buffers| {
-        let (sent, received) = &mut *buffers.borrow_mut();
-        wire::encode(request, sent);
+        let (kept, received) = &mut *buffers.borrow_mut();
         // SAFETY: the host reads `sent` during the call and keeps no pointer to it.
         let len = unsafe { host_call(sent.as_ptr(), sent.len()) };
         received.clear();
@@ -52,10 +56,11 @@ pub(crate) fn call(request: &Request) -> Reply {
         unsafe { host_take_reply(received.as_mut_ptr()) };
         let reply = wire::decode(received).unwrap_or_else(|err| Reply::Invalid { message: err.to_string() });
         // A large message's room is not kept: what a path leaves behind stays small.
-        for buffer in [sent, received] {
-            if buffer.capacity() > KEPT_BUFFER_BYTES {
-                *buffer = Vec::new();
-            }
+        if sent.capacity() <= KEPT_BUFFER_BYTES {
+            *kept = sent;
+        }
+        if received.capacity() > KEPT_BUFFER_BYTES {
+            *received = Vec::new();
         }
         reply
     })

@@ -34,6 +34,61 @@ fn arguments_reach_the_world_unconverted() {
     assert!(matches!(report.outcome, Outcome::RobotError { ref message, .. } if message == "options must be a list"));
 }
 
+/// Every kind of Python value an argument can be reaches the world as the same `Value`:
+/// plain values as they are, nested lists and tuples to eight levels, anything else (and
+/// what is nested deeper, a float that is not finite, an int past 64 bits) as its type's
+/// name and its `repr`, or `<repr failed>` when `repr` raises. (The world refuses to say
+/// anything but a string; the call is in the trace all the same.)
+#[test]
+fn each_kind_of_argument_reaches_the_world_as_its_value() {
+    let report = run_task(
+        "class Shown:\n    def __repr__(self):\n        return 'shown!'\n\n\
+         class Broken:\n    def __repr__(self):\n        raise ValueError('no')\n\n\
+         def task_program():\n\
+         \x20   deep = [1]\n\
+         \x20   for _ in range(9):\n\
+         \x20       deep = [deep]\n\
+         \x20   for value in [None, True, False, 0, -7, 2**63 - 1, 2**70, 1.5, float('nan'), '', 'caf\\u00e9 \\\\ \"q\"',\n\
+         \x20                 get_current_location(), [1, ['a', (2.5, None)]], (), deep, Shown(), Broken(), {'k': 1}]:\n\
+         \x20       try:\n\
+         \x20           say(value)\n\
+         \x20       except Exception:\n\
+         \x20           pass\n",
+    );
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let other = |type_name: &str, repr: &str| Value::Other { type_name: type_name.into(), repr: repr.into() };
+    let mut deep = other("list", "[[1]]");
+    for _ in 0..8 {
+        deep = Value::List(vec![deep]);
+    }
+    let expected = vec![
+        Value::None,
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::Int(0),
+        Value::Int(-7),
+        Value::Int(i64::MAX),
+        other("int", "1180591620717411303424"),
+        Value::Float(1.5),
+        other("float", "nan"),
+        Value::from(""),
+        Value::from("caf\u{e9} \\ \"q\""),
+        Value::from("start_loc"),
+        Value::List(vec![
+            Value::Int(1),
+            Value::List(vec![Value::from("a"), Value::Tuple { tuple: vec![Value::Float(2.5), Value::None] }]),
+        ]),
+        Value::Tuple { tuple: vec![] },
+        deep,
+        other("Shown", "shown!"),
+        other("Broken", "<repr failed>"),
+        other("dict", "{'k': 1}"),
+    ];
+    let said: Vec<&Value> =
+        report.trace.iter().filter(|e| e.function == RobotFunction::Say).map(|e| &e.args[0]).collect();
+    assert_eq!(said, expected.iter().collect::<Vec<_>>());
+}
+
 #[test]
 fn wrong_arity_is_a_python_type_error() {
     let report = run_task("def task_program():\n    go_to()\n");

@@ -22,7 +22,7 @@ mod json_len;
 mod value;
 pub mod wire;
 
-pub use value::{Value, truncate_items, truncate_text, truncate_values};
+pub use value::{Tagged, Value, truncate_items, truncate_text, truncate_values};
 
 use serde::{Deserialize, Serialize};
 
@@ -114,6 +114,16 @@ pub enum Request {
     },
     /// `time.sleep(seconds)`: advances the virtual clock; never waits.
     Sleep { seconds: f64 },
+}
+
+/// A [`Request::Robot`] whose arguments are any sequence that serialises as values do
+/// ([`Tagged`]): what a guest writes straight from its own objects. The same bytes on the
+/// wire as the request (tested).
+#[derive(Debug, Serialize)]
+#[serde(rename = "Request", rename_all = "snake_case")]
+pub enum RobotCall<A> {
+    /// As [`Request::Robot`] (the first variant, so the same tag).
+    Robot { function: RobotFunction, args: A, site: Site },
 }
 
 /// Where in the program a request was made: the line and column of the Python code that

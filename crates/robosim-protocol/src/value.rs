@@ -172,11 +172,13 @@ impl Serialize for Value {
     }
 }
 
-/// A [`Value`] as binary formats carry it: tagged. Borrowed to write one (`S = &str`,
-/// `L = &[Value]`), owned when read back (`String`, `Vec<Value>`): one definition, so both
-/// directions agree on the variants and their order, which are the wire's tags.
-#[derive(Serialize, Deserialize)]
-enum Tagged<S, L> {
+/// A [`Value`] as binary formats carry it ([`wire`](crate::wire)): tagged. Borrowed to write
+/// one (`S = &str`, `L = &[Value]`), owned when read back (`String`, `Vec<Value>`): one
+/// definition, so both directions agree on the variants and their order, which are the
+/// wire's tags. A guest writes its own objects with it (`L` then a sequence of its own that
+/// writes each item as a `Tagged`) without building `Value`s; in the wire format only.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Tagged<S, L> {
     None,
     Bool(bool),
     Int(i64),

@@ -128,6 +128,43 @@ mod tests {
         }
     }
 
+    /// Writes a value as a guest writes its own objects: each variant through [`Tagged`],
+    /// the items of a list or tuple as a sequence of their own.
+    struct Mirror<'a>(&'a Value);
+
+    impl<'a> Serialize for Mirror<'a> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use crate::Tagged;
+            let items = |items: &'a [Value]| items.iter().map(Mirror).collect::<Vec<_>>();
+            match self.0 {
+                Value::None => Tagged::<&str, ()>::None.serialize(serializer),
+                Value::Bool(b) => Tagged::<&str, ()>::Bool(*b).serialize(serializer),
+                Value::Int(i) => Tagged::<&str, ()>::Int(*i).serialize(serializer),
+                Value::Float(f) if f.is_finite() => Tagged::<&str, ()>::Float(*f).serialize(serializer),
+                Value::Float(_) => Tagged::<&str, ()>::None.serialize(serializer),
+                Value::Str(s) => Tagged::<&str, ()>::Str(s).serialize(serializer),
+                Value::List(list) => Tagged::<&str, _>::List(items(list)).serialize(serializer),
+                Value::Tuple { tuple } => Tagged::<&str, _>::Tuple(items(tuple)).serialize(serializer),
+                Value::Other { type_name, repr } => Tagged::<&str, ()>::Other { type_name, repr }.serialize(serializer),
+            }
+        }
+    }
+
+    #[test]
+    fn a_robot_call_written_from_borrowed_values_is_the_requests_bytes() {
+        let (mut owned, mut borrowed) = (Vec::new(), Vec::new());
+        let mut robot_calls = 0;
+        for request in samples() {
+            let Request::Robot { function, args, site } = &request else { continue };
+            robot_calls += 1;
+            encode(&request, &mut owned);
+            let args: Vec<Mirror<'_>> = args.iter().map(Mirror).collect();
+            encode(&crate::RobotCall::Robot { function: *function, args, site: *site }, &mut borrowed);
+            assert_eq!(borrowed, owned, "{request:?}");
+        }
+        assert!(robot_calls >= 2, "the samples have robot calls");
+    }
+
     #[test]
     fn a_run_request_and_its_code_and_a_report_come_back_as_they_went() {
         use crate::{ExceptionInfo, GuestOutcome, GuestReport, RobotErrorInfo, RunRequest};

@@ -161,7 +161,7 @@ fn robot(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -
 /// One robot call through the host: the value it returned.
 fn robot_value(function: RobotFunction, args: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<Value> {
     // The arguments go to the wire as the values `convert::to_value` makes, unmade.
-    let call = RobotCall::Robot { function, args: convert::Args { args: &args, vm }, site: site(vm) };
+    let call = RobotCall::Robot { function, args: convert::Items::args(&args, vm), site: site(vm) };
     match host::call(&call) {
         Reply::Value { value } => Ok(value),
         Reply::RobotError { name, message } => Err(robot_error(vm, name, message)),

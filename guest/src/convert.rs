@@ -1,6 +1,6 @@
 //! Python objects to protocol [`Value`]s and back.
 
-use robosim_protocol::{Tagged, Value};
+use robosim_protocol::{Tagged, Value, wire};
 use rustpython_vm::{
     AsObject, PyObject, PyObjectRef, VirtualMachine,
     builtins::{PyFloat, PyInt, PyList, PyStr, PyTuple},
@@ -11,40 +11,11 @@ use serde::{Serialize, Serializer, ser::SerializeSeq};
 const MAX_DEPTH: usize = 8;
 
 pub(crate) fn to_value(vm: &VirtualMachine, obj: &PyObject) -> Value {
-    to_value_at(vm, obj, 0)
-}
-
-fn to_value_at(vm: &VirtualMachine, obj: &PyObject, depth: usize) -> Value {
-    if vm.is_none(obj) {
-        return Value::None;
-    }
-    if obj.class().is(vm.ctx.types.bool_type) {
-        return Value::Bool(obj.is(&vm.ctx.true_value));
-    }
-    if let Some(s) = obj.downcast_ref::<PyStr>() {
-        return Value::Str(s.to_string_lossy().into_owned());
-    }
-    if let Some(i) = obj.downcast_ref::<PyInt>()
-        && let Ok(i) = i.try_to_primitive::<i64>(vm)
-    {
-        return Value::Int(i);
-    }
-    if let Some(f) = obj.downcast_ref::<PyFloat>()
-        && f.to_f64().is_finite()
-    {
-        return Value::Float(f.to_f64());
-    }
-    if depth < MAX_DEPTH {
-        if let Some(list) = obj.downcast_ref::<PyList>() {
-            let items = list.borrow_vec().to_vec();
-            return Value::List(items.iter().map(|o| to_value_at(vm, o, depth + 1)).collect());
-        }
-        if let Some(tuple) = obj.downcast_ref::<PyTuple>() {
-            return Value::Tuple { tuple: tuple.iter().map(|o| to_value_at(vm, o, depth + 1)).collect() };
-        }
-    }
-    let repr = obj.repr(vm).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| "<repr failed>".into());
-    Value::Other { type_name: obj.class().name().to_string(), repr }
+    // One classification of Python values, [`Arg`]'s: written as the wire carries a value,
+    // read back as one.
+    let mut bytes = Vec::new();
+    wire::encode(&Arg { obj, depth: 0, vm }, &mut bytes);
+    wire::decode(&bytes).unwrap_or_else(|err| unreachable!("a value written here reads back: {err}"))
 }
 
 pub(crate) fn to_object(vm: &VirtualMachine, value: &Value) -> PyObjectRef {
@@ -59,24 +30,8 @@ pub(crate) fn to_object(vm: &VirtualMachine, value: &Value) -> PyObjectRef {
     }
 }
 
-/// Arguments written to the wire as the [`Value`]s [`to_value`] makes of them, without making
-/// them (no string copied, no list built): a robot call's arguments.
-pub(crate) struct Args<'a> {
-    pub(crate) args: &'a [PyObjectRef],
-    pub(crate) vm: &'a VirtualMachine,
-}
-
-impl Serialize for Args<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.args.len()))?;
-        for obj in self.args {
-            seq.serialize_element(&Arg { obj, depth: 0, vm: self.vm })?;
-        }
-        seq.end()
-    }
-}
-
-/// One value as [`to_value_at`] makes it, written as it goes.
+/// One Python value as the wire carries a [`Value`], written as it goes (no string copied, no
+/// list built).
 struct Arg<'a> {
     obj: &'a PyObject,
     depth: usize,
@@ -86,7 +41,6 @@ struct Arg<'a> {
 impl Serialize for Arg<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (vm, obj, depth) = (self.vm, self.obj, self.depth);
-        // The same tests in the same order as `to_value_at`.
         if vm.is_none(obj) {
             return Tagged::<&str, ()>::None.serialize(serializer);
         }
@@ -122,11 +76,19 @@ impl Serialize for Arg<'_> {
     }
 }
 
-/// The items of a list or tuple, each an [`Arg`] one level deeper.
-struct Items<'a> {
+/// Objects written as a sequence of [`Value`]s, each an [`Arg`] at `depth`: a robot call's
+/// arguments (depth 0), a list's or tuple's items (one level deeper than it).
+pub(crate) struct Items<'a> {
     items: &'a [PyObjectRef],
     depth: usize,
     vm: &'a VirtualMachine,
+}
+
+impl<'a> Items<'a> {
+    /// A robot call's arguments.
+    pub(crate) fn args(items: &'a [PyObjectRef], vm: &'a VirtualMachine) -> Self {
+        Self { items, depth: 0, vm }
+    }
 }
 
 impl Serialize for Items<'_> {

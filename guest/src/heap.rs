@@ -10,7 +10,7 @@
 //! so their pages stay the snapshot's own, unwritten) sends a program's allocations to the
 //! end of the heap, where they share pages.
 //!
-//! And during runs, what the snapshot allocated is never freed ([`Guest`], the global
+//! And during runs, what the snapshot allocated is never freed ([`KeepSnapshot`], the global
 //! allocator): a run drops some of the snapshot's objects (caches, the previous run's
 //! leftovers, a table outgrown and moved), and giving them back to dlmalloc wrote its chunk
 //! links into their pages and put the run's next objects there, scattered over the snapshot's
@@ -38,42 +38,27 @@ unsafe extern "C" {
 /// A program's first objects of those types otherwise reused the husks the snapshot's own
 /// start-up had freed, one on this page and one on that; now they are allocated from the top
 /// of the heap, and the husks they leave behind serve the program's next ones.
-pub(crate) fn drain_freelists(vm: &VirtualMachine) -> PyResult<usize> {
+pub(crate) fn drain_freelists(vm: &VirtualMachine) -> PyResult<()> {
     // Any frame object does for the call (no freelist reads its argument): this one's.
     let scope = vm.new_scope_with_builtins();
     let frame = vm.run_block_expr(scope, "__import__('sys')._getframe()")?;
     let frame = frame
         .downcast_ref::<FrameObject>()
         .ok_or_else(|| vm.new_runtime_error("robosim: sys._getframe() made no frame"))?;
-    let mut taken = 0;
+    drain(&**frame);
+    drain(&**vm.ctx.empty_tuple);
+    drain(&PyInt::from(0));
+    drain(&PyFloat::from(0.0));
+    drain(&PyList::default());
+    drain(&PyDict::default());
+    Ok(())
+}
+
+/// Takes every husk off `T`'s freelist (`payload` is any value of `T`: the call needs one).
+fn drain<T: PyPayload>(payload: &T) {
     // SAFETY: each pop hands over a husk no one else holds; it is kept (never freed or
     // reused), which PyPayload::freelist_pop allows.
-    unsafe {
-        while <FrameObject as PyPayload>::freelist_pop(frame).is_some() {
-            taken += 1;
-        }
-        let tuple = &**vm.ctx.empty_tuple;
-        while PyPayload::freelist_pop(tuple).is_some() {
-            taken += 1;
-        }
-        let int = PyInt::from(0);
-        while PyPayload::freelist_pop(&int).is_some() {
-            taken += 1;
-        }
-        let float = PyFloat::from(0.0);
-        while PyPayload::freelist_pop(&float).is_some() {
-            taken += 1;
-        }
-        let list = PyList::default();
-        while PyPayload::freelist_pop(&list).is_some() {
-            taken += 1;
-        }
-        let dict = PyDict::default();
-        while PyPayload::freelist_pop(&dict).is_some() {
-            taken += 1;
-        }
-    }
-    Ok(taken)
+    while unsafe { T::freelist_pop(payload) }.is_some() {}
 }
 
 /// Python that lists the objects every program shares and no program owns: every class,
@@ -117,8 +102,8 @@ _shared(extra)
 /// of a class, each wrote a count on a page of the snapshot, a page wasmtime then copies back
 /// for the next program. Only objects the interpreter keeps for good anyway (classes,
 /// functions, descriptors, modules, code): none is a container a fast path mutates in place
-/// when it holds the only reference. Returns how many it made immortal.
-pub(crate) fn immortalize_shared(vm: &VirtualMachine, extra: Vec<PyObjectRef>) -> PyResult<usize> {
+/// when it holds the only reference.
+pub(crate) fn immortalize_shared(vm: &VirtualMachine, extra: Vec<PyObjectRef>) -> PyResult<()> {
     // The driver's objects are kept for good whatever their kind.
     for object in &extra {
         object.make_immortal();
@@ -134,7 +119,7 @@ pub(crate) fn immortalize_shared(vm: &VirtualMachine, extra: Vec<PyObjectRef>) -
     for object in &found {
         object.make_immortal();
     }
-    Ok(found.len())
+    Ok(())
 }
 
 /// Where the heap's top chunk began when [`plug_holes`] ran: every block below it is the
@@ -148,14 +133,14 @@ fn from_snapshot(block: *mut u8) -> bool {
 }
 
 /// The C allocator, except that blocks of the snapshot are never freed (see the module doc).
-pub(crate) struct Guest;
+pub(crate) struct KeepSnapshot;
 
 #[global_allocator]
-static ALLOCATOR: Guest = Guest;
+static ALLOCATOR: KeepSnapshot = KeepSnapshot;
 
 // SAFETY: every block comes from `System`; a block of the snapshot is only ever leaked (kept
 // allocated), never handed out twice.
-unsafe impl GlobalAlloc for Guest {
+unsafe impl GlobalAlloc for KeepSnapshot {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as GlobalAlloc::alloc.
@@ -195,9 +180,8 @@ unsafe impl GlobalAlloc for Guest {
 }
 
 /// Takes every free chunk of dlmalloc's heap (not its top chunk, where later allocations
-/// go), and from then on keeps the snapshot's blocks; returns how many bytes of chunks it
-/// took.
-pub(crate) fn plug_holes() -> usize {
+/// go), and from then on keeps the snapshot's blocks.
+pub(crate) fn plug_holes() {
     // SAFETY: plain calls of the C allocator; every block written is one malloc returned,
     // with room for a pointer (dlmalloc's smallest chunk has 12 usable bytes on wasm32).
     unsafe {
@@ -206,7 +190,6 @@ pub(crate) fn plug_holes() -> usize {
         // chunks, then the top, until the memory would grow. Each block records the one
         // taken before it.
         let mut last: *mut u8 = std::ptr::null_mut();
-        let mut count = 0usize;
         loop {
             let block = malloc(1);
             if block.is_null() {
@@ -218,19 +201,16 @@ pub(crate) fn plug_holes() -> usize {
             }
             block.cast::<*mut u8>().write_unaligned(last);
             last = block;
-            count += 1;
         }
         // The last blocks were cut from the top chunk, one after another at a fixed stride
         // (a free chunk never borders the top: dlmalloc merges them). Give those back.
         if last.is_null() {
-            return 0;
+            return;
         }
         let mut previous = last.cast::<*mut u8>().read_unaligned();
         let stride = if previous.is_null() { 0 } else { last.addr().wrapping_sub(previous.addr()) };
-        let mut returned = 0usize;
         loop {
             free(last);
-            returned += 1;
             if previous.is_null() || last.addr().wrapping_sub(previous.addr()) != stride {
                 break;
             }
@@ -240,6 +220,5 @@ pub(crate) fn plug_holes() -> usize {
         // `last` is the first block cut from the top: everything allocated from now on lies
         // at or above it.
         SNAPSHOT_END.store(last.addr(), Ordering::Relaxed);
-        (count - returned) * stride
     }
 }

@@ -80,7 +80,12 @@ impl<C: Chooser> SynthWorld<C> {
     /// What the world knows about `entity` in `room`: `Some(present)` or `None` (unknown).
     #[must_use]
     pub fn fact(&self, room: &str, entity: &str) -> Option<bool> {
-        self.facts.get(&key(room)).and_then(|here| here.get(&*key_of(entity))).copied()
+        self.fact_in(&key_of(room), entity)
+    }
+
+    /// What is known of `entity` in the room whose key is `room_key`.
+    fn fact_in(&self, room_key: &str, entity: &str) -> Option<bool> {
+        self.facts.get(room_key).and_then(|here| here.get(&*key_of(entity))).copied()
     }
 
     /// The type a name has been given, if any.
@@ -129,7 +134,7 @@ impl<C: Chooser> SynthWorld<C> {
 
     /// What is known of `entity` where the robot is.
     fn fact_here(&self, entity: &str) -> Option<bool> {
-        self.facts.get(&self.location_key).and_then(|here| here.get(&*key_of(entity))).copied()
+        self.fact_in(&self.location_key, entity)
     }
 
     /// Records whether `entity` is where the robot is.

@@ -12,6 +12,11 @@ use clap::Parser;
 
 use crate::cli::ExitStatus;
 
+/// mimalloc, not glibc's malloc: verifying a program allocates and frees small blocks on every
+/// robot call and path, where glibc spent a tenth of the CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {

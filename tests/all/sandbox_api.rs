@@ -5,6 +5,8 @@ use robosim::{
     protocol::{RobotFunction, Value},
 };
 
+use robosim::{Program, world::OpenWorld};
+
 use crate::{program, run_script, run_task};
 
 #[test]
@@ -155,11 +157,37 @@ fn runs_are_deterministic() {
 fn runs_from_the_snapshot_match_runs_that_start_the_interpreter() {
     use robosim::{Sandbox, SandboxConfig, world::OpenWorld};
     let plain = Sandbox::with_config(SandboxConfig { snapshot: false, ..SandboxConfig::default() }).expect("sandbox");
-    let program = robosim::Program::task(program("typical"));
+    let program = Program::task(program("typical"));
     let (cold, _) = plain.run(&program, OpenWorld::default());
     let (warm, _) = crate::SANDBOX.run(&program, OpenWorld::default());
     assert_eq!(cold.outcome, Outcome::Completed);
     assert_eq!((cold.outcome, cold.trace), (warm.outcome, warm.trace));
     assert!(cold.startup_fuel > 10_000_000, "{}", cold.startup_fuel);
     assert!(warm.startup_fuel < 1_000, "{}", warm.startup_fuel);
+}
+
+/// A program runs the same whether the host compiled it or the guest did: what it does, prints
+/// and raises, and where (numbers in strings and comments, which the host now compiles, among
+/// them; and what the guest warns about, which it leaves to the guest).
+#[test]
+fn a_program_compiled_on_the_host_runs_as_compiled_in_the_guest() {
+    let in_guest = robosim::Sandbox::with_config(robosim::SandboxConfig {
+        host_compile: false,
+        ..robosim::SandboxConfig::default()
+    })
+    .expect("sandbox");
+    for source in [
+        "def task_program():\n    answer = ask('Jill', 'When? # 4pm', ['4pm', \"5PM\", '''at 6am'''])\n    say(f'{answer} or 7am')\n",
+        "def task_program():\n    x = 1 # 2pm\n    say(str(x + 1_000 + 2.5))\n    1 / 0\n",
+        "def task_program():\n    say('a\\d')\n",
+        "def task_program():\n    say('x' if 1if True else 2 else 'y')\n",
+        "def task_program():\n    say('4pm')\n    assert (1, 'x')\n",
+    ] {
+        let program = Program::task(source);
+        let (host, _) = crate::SANDBOX.run(&program, OpenWorld::default());
+        let (guest, _) = in_guest.run(&program, OpenWorld::default());
+        assert_eq!(host.outcome, guest.outcome, "{source}");
+        assert_eq!(host.trace, guest.trace, "{source}");
+        assert_eq!((&host.stdout, &host.stderr), (&guest.stdout, &guest.stderr), "{source}");
+    }
 }

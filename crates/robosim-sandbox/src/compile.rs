@@ -61,6 +61,7 @@ impl HostCompiler {
 /// should compile it.
 #[must_use]
 pub fn compile(source: &str, filename: &str) -> Option<Vec<u8>> {
+    // (The renaming before compiling only lengthens names: `plain` reads the same of both.)
     if source.len() > MAX_HOST_COMPILE_BYTES || !plain(source) {
         return None;
     }
@@ -107,22 +108,58 @@ fn plain(source: &str) -> bool {
     }
     let bytes = source.as_bytes();
     // Escapes: only those valid in every kind of literal (a `\N`, `\u` or `\U` is invalid in
-    // bytes; a line continuation is fine).
+    // bytes; a line continuation is fine), wherever they are.
     let escapes_plain = bytes
         .iter()
         .enumerate()
         .filter(|(_, b)| **b == b'\\')
         .all(|(i, _)| bytes.get(i + 1).is_some_and(|next| b"\n\\'\"abfnrtv01234567x".contains(next)));
-    // A number run into a letter (`1if x`, also `0x1f` or `1e5`, left to the guest).
-    let numbers_plain = bytes.iter().enumerate().all(|(i, b)| {
-        if !b.is_ascii_digit() || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) {
-            return true;
+    escapes_plain && numbers_plain(bytes)
+}
+
+/// Whether no number in the code runs into a letter (`1if x`; also `0x1f`, `1e5` or `1j`, left
+/// to the guest). The code is read as the guest's warning pass reads it, comments, strings and
+/// names skipped alike (its numbers are the only ones it warns about), so that a string such
+/// as `"4pm"` does not send a program to the guest; a number is any run of digits, `_` and `.`
+/// that starts a token, which covers every literal the guest reads.
+fn numbers_plain(bytes: &[u8]) -> bool {
+    let is_name = |b: u8| b >= 0x80 || b == b'_' || b.is_ascii_alphanumeric();
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        at = match byte {
+            b'#' => bytes[at..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |n| at + n),
+            b'\'' | b'"' => after_string(bytes, at),
+            b'0'..=b'9' | b'.' if byte != b'.' || bytes.get(at + 1).is_some_and(u8::is_ascii_digit) => {
+                let len = bytes[at..].iter().take_while(|b| b.is_ascii_digit() || **b == b'_' || **b == b'.').count();
+                if bytes.get(at + len).is_some_and(|b| *b >= 0x80 || b.is_ascii_alphabetic()) {
+                    return false;
+                }
+                at + len
+            }
+            b if is_name(b) => at + bytes[at..].iter().take_while(|b| is_name(**b)).count(),
+            _ => at + 1,
+        };
+    }
+    true
+}
+
+/// Where the string whose quote is at `at` ends, as the guest's warning pass finds it: at the
+/// same quote (three of them for a triple-quoted string), a backslash taking the byte after it,
+/// or at the end of the source.
+fn after_string(bytes: &[u8], at: usize) -> usize {
+    let quote = bytes[at];
+    let triple = bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote);
+    let mut i = at + if triple { 3 } else { 1 };
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            i += 2;
+        } else if b == quote && (!triple || (bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote))) {
+            return i + if triple { 3 } else { 1 };
+        } else {
+            i += 1;
         }
-        let rest = &bytes[i..];
-        let end = rest.iter().position(|c| !(c.is_ascii_digit() || *c == b'_' || *c == b'.')).unwrap_or(rest.len());
-        !rest.get(end).is_some_and(|c| c.is_ascii_alphabetic() || *c >= 0x80)
-    });
-    escapes_plain && numbers_plain
+    }
+    bytes.len()
 }
 
 #[cfg(test)]
@@ -136,13 +173,28 @@ mod tests {
             "x = '\\d'\n",           // an invalid escape
             "x = 1if True else 2\n", // a number run into a keyword
             "x = 0x1f\n",            // (a hex literal: left to the guest too)
-            "assert (1, 'x')\n",     // the code generator warns
-            "def f(:\n",             // a syntax error: the guest reports it
+            "x = .5if y else 1\n",   // a number that starts with its point
+            "x = ['4pm'] + [1or 2]\n",
+            "x = '''a'b''' + 1if y else 2\n",
+            "x = 'a\\'1' + 2if y else 3\n",
+            "assert (1, 'x')\n", // the code generator warns
+            "def f(:\n",         // a syntax error: the guest reports it
             "x = 1\r\n",
         ] {
             assert!(compile(source, "<program>").is_none(), "{source:?}");
         }
         assert!(compile(&"x = 1\n".repeat(MAX_HOST_COMPILE_BYTES / 6 + 1), "<program>").is_none());
+    }
+
+    #[test]
+    fn numbers_in_strings_comments_and_names_are_not_code() {
+        for source in [
+            "ask('Jill', 'When?', ['4pm', \"5PM\", '''at 6am''', \"\"\"7am or 8am\"\"\"])\n",
+            "x = 1 # 2pm\ny = room1.items + 3.5 + 1_000\n",
+            "x = f'{1}am' + b'2or'\n",
+        ] {
+            assert!(compile(source, "<program>").is_some(), "{source:?}");
+        }
     }
 
     #[test]

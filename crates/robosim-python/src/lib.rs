@@ -30,6 +30,11 @@ use robosim_verify::{Decision, Search, Verify, VerifyConfig, VerifyOverrides};
 
 use crate::settings::{LimitKeywords, count, value_error};
 
+/// mimalloc for the module's own allocations (Python's are its own affair), as the `robosim`
+/// command has: verifying allocates and frees small blocks on every robot call and path.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 create_exception!(
     robosim,
     RobosimError,

@@ -18,6 +18,8 @@ use crate::cli::ExitStatus;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before the heap grows (see its docs); the workers it starts inherit it.
+    robosim::backend::no_huge_pages();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(status) => status.into(),

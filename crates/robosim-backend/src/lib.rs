@@ -31,7 +31,7 @@ mod worker;
 pub use grade::Grading;
 pub use place::{Place, SandboxSetup, WorkerCommand};
 pub use verify::Verification;
-pub use worker::{Job, WorkerSetup, serve_worker};
+pub use worker::{Job, WorkerSetup, no_huge_pages, serve_worker};
 
 /// Why a backend or a worker could not be set up.
 #[derive(Debug, thiserror::Error)]

@@ -27,14 +27,17 @@ pub(crate) fn place(jobs: usize) -> anyhow::Result<Place> {
     Ok(Place::for_jobs(jobs, WorkerCommand::current_exe_worker()?))
 }
 
-/// Verification under `config` with `jobs` programs at once.
-pub(crate) fn verification(cli: &Cli, config: VerifyConfig, jobs: usize) -> anyhow::Result<Verification> {
-    Ok(Verification::new(config, &cli.sandbox_setup(), &place(jobs)?)?)
+/// Verification under `config` with `jobs` programs at once, and the threads to call it on.
+pub(crate) fn verification(cli: &Cli, config: VerifyConfig, jobs: usize) -> anyhow::Result<(Verification, usize)> {
+    let place = place(jobs)?;
+    Ok((Verification::new(config, &cli.sandbox_setup(), &place)?, place.threads(jobs)))
 }
 
-/// Grading of the tasks in `tasks` under `args` with `jobs` completions at once.
-pub(crate) fn grading(cli: &Cli, tasks: &Path, args: &GradingArgs, jobs: usize) -> anyhow::Result<Grading> {
-    Ok(Grading::new(tasks, args.grading()?, &cli.sandbox_setup(), &place(jobs)?)?)
+/// Grading of the tasks in `tasks` under `args` with `jobs` completions at once, and the
+/// threads to call it on.
+pub(crate) fn grading(cli: &Cli, tasks: &Path, args: &GradingArgs, jobs: usize) -> anyhow::Result<(Grading, usize)> {
+    let place = place(jobs)?;
+    Ok((Grading::new(tasks, args.grading()?, &cli.sandbox_setup(), &place)?, place.threads(jobs)))
 }
 
 /// `robosim worker`: reads its job and settings as one JSON line on stdin, then answers one

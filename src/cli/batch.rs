@@ -102,11 +102,11 @@ pub(crate) fn run(cli: &super::Cli, args: &BatchArgs) -> anyhow::Result<ExitStat
         config.output.clone_from(out);
     }
     config.accepted = if args.no_accepted { None } else { args.accepted.clone().or(config.accepted) };
-    config.jobs = args.jobs.get();
     config.resume = args.resume;
     config.max_program_bytes = args.max_program_bytes;
     config.cache.clone_from(&args.cache);
-    let backend = super::backend::verification(cli, args.explore.config()?, config.jobs)?;
+    let backend;
+    (backend, config.jobs) = super::backend::verification(cli, args.explore.config()?, args.jobs.get())?;
 
     // indicatif draws nothing when stderr is not a terminal.
     let bar = super::shared::progress_bar();

@@ -28,13 +28,14 @@ pub(crate) struct GradeArgs {
     pub(crate) grading: super::shared::GradingArgs,
 }
 
-pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs) -> anyhow::Result<ExitStatus> {
+/// `robosim grade`, calling `grader` on `threads` threads.
+pub(crate) fn run(grader: &dyn Grader, args: &GradeArgs, threads: usize) -> anyhow::Result<ExitStatus> {
     let tasks = Task::load_dir(&args.tasks)?;
     let mut config = GradeConfig::new(&args.completions);
     if let Some(out) = &args.out {
         config.output.clone_from(out);
     }
-    config.jobs = args.jobs.get();
+    config.jobs = threads;
     config.max_program_bytes = args.max_program_bytes;
     let bar = super::shared::progress_bar();
     let summary = grade(&config, &tasks, grader, &mut |event| match event {

@@ -89,11 +89,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Verify(args) => verify::run(&cli, args),
         Command::Pipeline(args) => pipeline::run(&cli, args),
         Command::Grade(args) => {
-            let grader = backend::grading(&cli, &args.tasks, &args.grading, args.jobs.get())?;
-            grade::run(&grader, args)
+            let (grader, threads) = backend::grading(&cli, &args.tasks, &args.grading, args.jobs.get())?;
+            grade::run(&grader, args, threads)
         }
         Command::Eval(args) => {
-            let grader = backend::grading(&cli, &args.tasks, &args.grading, args.jobs.get())?;
+            // Its completions are graded as its requests come back (`--concurrency` at once).
+            let (grader, _) = backend::grading(&cli, &args.tasks, &args.grading, args.jobs.get())?;
             eval::run(&grader, args)
         }
         Command::Settings(args) => backend::settings(args),

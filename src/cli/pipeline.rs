@@ -206,7 +206,7 @@ pub(crate) fn run(cli: &super::Cli, args: &PipelineArgs) -> anyhow::Result<ExitS
     llm.seed = config.seed;
     // One seed for the model's sampling and the verifier's choices.
     let verify = robosim::verify::VerifyConfig { seed: config.seed, ..args.explore.config()? };
-    let verifier = super::backend::verification(cli, verify, args.jobs.get())?;
+    let (verifier, _) = super::backend::verification(cli, verify, args.jobs.get())?;
     let pipeline = Pipeline::new(config, Client::new(llm), verifier)?;
 
     let stages: Vec<Stage> = args

@@ -67,7 +67,7 @@ pub(crate) fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         &args.tasks,
         Grading::new(&args.tasks, grading, &setup, &place)?,
         Verification::new(overrides.resolve()?, &setup, &place)?,
-        jobs,
+        place.threads(jobs),
     )?;
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,

@@ -21,7 +21,7 @@ pub(crate) struct VerifyArgs {
 
 pub(crate) fn run(cli: &super::Cli, args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     let source = fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let verifier = super::backend::verification(cli, args.explore.config()?, 1)?;
+    let (verifier, _) = super::backend::verification(cli, args.explore.config()?, 1)?;
     let verdict = verifier.verify(&source);
     super::shared::print_out(args.json, &verdict, print_verdict)?;
     if verdict.was_not_run() {

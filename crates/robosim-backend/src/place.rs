@@ -70,7 +70,7 @@ impl WorkerCommand {
     }
 
     pub(crate) fn pool(&self, setup: &WorkerSetup, jobs: usize) -> ProcessPool {
-        ProcessPool::new(&self.program, &self.args).with_setup(setup).with_max(jobs)
+        ProcessPool::new(&self.program, &self.args).with_setup(setup).with_max(jobs).with_depth(WORKER_DEPTH)
     }
 }
 
@@ -85,7 +85,27 @@ pub enum Place {
     Workers { command: WorkerCommand, jobs: usize },
 }
 
+/// Requests a worker process holds at once: it starts on its next as soon as it has answered
+/// one (see `robosim_parallel::ProcessPool::with_depth`), even when the parent's threads wait
+/// for a core (with a core per worker, they run only when a worker yields one). Measured on
+/// the dev corpus with `-j 2` (8 alternating runs): 2,105 programs/s median with one, 2,165
+/// with two, 2,217 with four. A program that runs long holds up the requests behind it in its
+/// worker (at most three), not the other workers.
+const WORKER_DEPTH: usize = 4;
+
 impl Place {
+    /// The threads that keep the jobs busy here (the threads of a
+    /// `robosim_parallel::ordered_map` calling the backend): in this process, one per job of
+    /// the `jobs` asked for; with workers, one per request they hold at once (each has its
+    /// next request waiting while it answers one).
+    #[must_use]
+    pub fn threads(&self, jobs: usize) -> usize {
+        match self {
+            Self::InProcess => jobs.max(1),
+            Self::Workers { jobs: workers, .. } => (*workers).max(1) * WORKER_DEPTH,
+        }
+    }
+
     /// What `-j/--jobs N` means in every command: one job runs in this process, more in `N`
     /// worker processes started by `command`.
     #[must_use]

@@ -26,7 +26,8 @@ pub struct BatchConfig {
     pub output: PathBuf,
     /// The training set (accepted pairs, de-duplicated), if wanted.
     pub accepted: Option<PathBuf>,
-    /// Worker threads.
+    /// Threads calling the backend (for worker processes, more than there are workers:
+    /// `robosim_backend::Place::threads`).
     pub jobs: usize,
     /// Continue an interrupted verdicts file instead of starting over.
     pub resume: bool,

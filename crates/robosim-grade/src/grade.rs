@@ -35,6 +35,8 @@ pub struct GradeConfig {
     /// One record per line [default: beside the input, `X.jsonl` → `X.grades.jsonl`, named as
     /// `verify-batch` names its outputs].
     pub output: PathBuf,
+    /// Threads calling the grader (for worker processes, more than there are workers:
+    /// `robosim_backend::Place::threads`).
     pub jobs: usize,
     /// Completions larger than this are invalid input.
     pub max_program_bytes: usize,

@@ -1,4 +1,5 @@
-//! [`ProcessPool`]: work done in child processes, one request at a time each, over pipes.
+//! [`ProcessPool`]: work done in child processes over pipes, each answering its requests in
+//! the order it was given them.
 //!
 //! Threads of one process share one address space, and on a virtual machine that is costly
 //! for robosim: every run starts from the guest's copy-on-write snapshot, each first write to
@@ -10,14 +11,16 @@
 //!
 //! The protocol is one JSON object per line each way: a new worker first gets the pool's setup
 //! line (if it has one: what the worker is for and under which settings), then the parent
-//! writes a request to the worker's stdin and reads one answer line from its stdout. A worker
-//! exits when its stdin closes.
+//! writes requests to the worker's stdin (up to the pool's depth before the first is answered)
+//! and reads one answer line per request from its stdout, in the same order. A worker exits
+//! when its stdin closes.
 
 use std::{
     ffi::OsString,
     io::{BufRead, BufReader, Read, Write},
     path::PathBuf,
     process::{Child, ChildStdin, ChildStdout, Command, Stdio},
+    sync::Arc,
 };
 
 use parking_lot::{Condvar, Mutex};
@@ -40,55 +43,132 @@ pub enum WorkerError {
     Malformed { reason: String },
 }
 
+/// One worker process and the requests it holds: each is written to its stdin (taking a
+/// ticket, the request's place in line) and answered on its stdout in the same order.
 struct Worker {
-    child: Child,
+    child: Mutex<Child>,
+    sending: Mutex<Sending>,
+    reading: Mutex<Reading>,
+    /// Signalled when an answer has been read (the next ticket's turn) or the worker failed.
+    turn: Condvar,
+    /// The ticket whose request the worker failed on (it died or babbled answering it): the
+    /// requests after it were never started, and go to another worker.
+    blamed: Mutex<Option<u64>>,
+}
+
+struct Sending {
     stdin: ChildStdin,
+    sent: u64,
+}
+
+struct Reading {
     stdout: BufReader<ChildStdout>,
+    next: u64,
+}
+
+/// What became of a request given to a worker.
+enum Asked<R> {
+    /// Its answer, read back (or the answer was not one: malformed).
+    Answer(Result<R, WorkerError>),
+    /// The worker failed on an earlier request before it started this one.
+    Again,
+    Died {
+        status: String,
+    },
 }
 
 impl Worker {
-    fn ask(&mut self, request: &[u8]) -> Result<String, WorkerError> {
-        let mut answer = String::new();
-        let sent = self.stdin.write_all(request).and_then(|()| self.stdin.flush());
-        let read = sent.and_then(|()| self.stdout.read_line(&mut answer));
-        match read {
-            Ok(n) if n > 0 && answer.ends_with('\n') => Ok(answer),
-            _ => {
-                // It is gone or going: reap it, so the reason can be told.
-                let _ = self.child.kill();
-                let status = self.child.wait().map_or_else(|e| e.to_string(), |s| s.to_string());
-                Err(WorkerError::Died { status })
-            }
+    /// Gives `request` to the worker and reads its answer with `read` when its turn comes. A
+    /// failure is blamed on a request before the next one's turn, so that the next knows it
+    /// was not its own.
+    fn ask<R>(&self, request: &[u8], read: impl FnOnce(&str) -> Result<R, WorkerError>) -> Asked<R> {
+        let ticket = {
+            let mut sending = self.sending.lock();
+            // A write that fails finds the worker gone: the read below tells whose request it
+            // was on, so that is all it needs to do.
+            let _ = sending.stdin.write_all(request).and_then(|()| sending.stdin.flush());
+            sending.sent += 1;
+            sending.sent - 1
+        };
+        let mut reading = self.reading.lock();
+        while reading.next != ticket && !self.was_before(ticket) {
+            self.turn.wait(&mut reading);
         }
+        if self.was_before(ticket) {
+            return Asked::Again;
+        }
+        let mut line = String::new();
+        let answered = reading.stdout.read_line(&mut line).is_ok_and(|n| n > 0) && line.ends_with('\n');
+        let asked = if answered {
+            let answer = read(&line);
+            // A worker that babbles is ended; the requests behind this one go to another.
+            if answer.is_err() {
+                self.blame(ticket);
+            }
+            Asked::Answer(answer)
+        } else if self.blame(ticket) {
+            let mut child = self.child.lock();
+            let _ = child.kill();
+            Asked::Died { status: child.wait().map_or_else(|e| e.to_string(), |s| s.to_string()) }
+        } else {
+            // Gone, but on an earlier request.
+            Asked::Again
+        };
+        reading.next += 1;
+        drop(reading);
+        self.turn.notify_all();
+        asked
+    }
+
+    /// Whether the worker failed on a request before `ticket`'s.
+    fn was_before(&self, ticket: u64) -> bool {
+        self.blamed.lock().is_some_and(|blamed| blamed < ticket)
+    }
+
+    /// Blames the request of `ticket` for the worker's failure, and ends the worker (a reader
+    /// blocked on it then sees the end of its output); false when an earlier one was blamed.
+    fn blame(&self, ticket: u64) -> bool {
+        let mut blamed = self.blamed.lock();
+        if blamed.is_some_and(|blamed| blamed < ticket) {
+            return false;
+        }
+        *blamed = Some(ticket);
+        drop(blamed);
+        let _ = self.child.lock().kill();
+        true
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         // Closing stdin ends a healthy worker; a stuck one is killed.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child.get_mut();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
-/// Child processes running `program args…`, started as needed (at most one per thread that
-/// calls at once, and at most [`with_max`](Self::with_max)) and reused. Share it
-/// (`&ProcessPool` is `Sync`) between the threads of an [`crate::ordered_map`].
+/// Child processes running `program args…`, started as needed (at most
+/// [`with_max`](Self::with_max)) and reused, each given up to [`with_depth`](Self::with_depth)
+/// requests at a time. Share it (`&ProcessPool` is `Sync`) between the threads of an
+/// [`crate::ordered_map`].
 pub struct ProcessPool {
     program: PathBuf,
     args: Vec<OsString>,
     /// The first line each new worker reads (with its newline).
     setup: Option<Vec<u8>>,
     max: usize,
+    depth: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
 }
 
 #[derive(Default)]
 struct PoolState {
-    idle: Vec<Worker>,
-    /// Workers alive: idle, or busy with a request.
-    alive: usize,
+    /// The workers alive, each with the number of requests it holds.
+    workers: Vec<(Arc<Worker>, usize)>,
+    /// Workers being started.
+    starting: usize,
 }
 
 impl std::fmt::Debug for ProcessPool {
@@ -105,6 +185,7 @@ impl ProcessPool {
             args: args.into_iter().map(Into::into).collect(),
             setup: None,
             max: usize::MAX,
+            depth: 1,
             state: Mutex::new(PoolState::default()),
             freed: Condvar::new(),
         }
@@ -125,6 +206,18 @@ impl ProcessPool {
     #[must_use]
     pub fn with_max(self, max: usize) -> Self {
         Self { max: max.max(1), ..self }
+    }
+
+    /// Up to `depth` requests given to a worker at a time (at least one; one by default): the
+    /// next waits in its input while it answers one, so that it starts on it as soon as it has
+    /// answered, not after its answer has gone to the parent and a request has come back (two
+    /// wake-ups, and longer when the parent's threads wait for a core the workers hold).
+    /// Needs `max × depth` callers at once to keep every worker busy. A worker that fails
+    /// takes only the request it was answering with it: the ones waiting behind it go to
+    /// another worker.
+    #[must_use]
+    pub fn with_depth(self, depth: usize) -> Self {
+        Self { depth: depth.max(1), ..self }
     }
 
     /// The program and arguments each worker runs.
@@ -150,57 +243,86 @@ impl ProcessPool {
         if let Some(setup) = &self.setup {
             let _ = stdin.write_all(setup);
         }
-        Ok(Worker { child, stdin, stdout: BufReader::new(stdout) })
+        Ok(Worker {
+            child: Mutex::new(child),
+            sending: Mutex::new(Sending { stdin, sent: 0 }),
+            reading: Mutex::new(Reading { stdout: BufReader::new(stdout), next: 0 }),
+            turn: Condvar::new(),
+            blamed: Mutex::new(None),
+        })
     }
 
-    /// An idle worker, or a new one when fewer than `max` are alive; else waits for one.
-    fn take(&self) -> Result<Worker, WorkerError> {
+    /// The least busy worker with room for a request; a new one rather than queueing behind
+    /// a busy one while fewer than `max` are alive; else waits for room.
+    fn take(&self) -> Result<Arc<Worker>, WorkerError> {
         let mut state = self.state.lock();
         loop {
-            if let Some(worker) = state.idle.pop() {
-                return Ok(worker);
+            let alive = state.workers.len() + state.starting;
+            let depth = self.depth;
+            let least = state.workers.iter_mut().filter(|(_, held)| *held < depth).min_by_key(|(_, held)| *held);
+            if let Some((worker, held)) = least
+                && (*held == 0 || alive >= self.max)
+            {
+                *held += 1;
+                return Ok(Arc::clone(worker));
             }
-            if state.alive < self.max {
-                state.alive += 1;
+            if alive < self.max {
+                state.starting += 1;
                 drop(state);
-                return self.spawn().inspect_err(|_| self.lost());
+                let spawned = self.spawn().map(Arc::new);
+                let mut state = self.state.lock();
+                state.starting -= 1;
+                if let Ok(worker) = &spawned {
+                    state.workers.push((Arc::clone(worker), 1));
+                }
+                drop(state);
+                // A worker that never started takes no room.
+                self.freed.notify_all();
+                return spawned;
             }
             self.freed.wait(&mut state);
         }
     }
 
-    /// A worker went away (died, babbled, or could not start): room for another.
-    fn lost(&self) {
-        self.state.lock().alive -= 1;
-        self.freed.notify_one();
+    /// A request `worker` held is done with; or, when `failed`, the worker is gone.
+    fn done(&self, worker: &Arc<Worker>, failed: bool) {
+        let mut state = self.state.lock();
+        if let Some(at) = state.workers.iter().position(|(w, _)| Arc::ptr_eq(w, worker)) {
+            if failed {
+                state.workers.swap_remove(at);
+            } else {
+                state.workers[at].1 -= 1;
+            }
+        }
+        drop(state);
+        self.freed.notify_all();
     }
 
-    /// Sends `request` to an idle worker (starting one if none is idle) and reads its answer.
-    /// A worker that fails is dropped; the next call starts another.
+    /// Sends `request` to a worker (starting one if none has room) and reads its answer. A
+    /// worker that fails is dropped; the next call starts another.
     ///
     /// # Errors
     /// The worker cannot be started, died before answering, or answered malformed JSON.
     pub fn call<R: DeserializeOwned>(&self, request: &impl Serialize) -> Result<R, WorkerError> {
         let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Malformed { reason: e.to_string() })?;
         line.push(b'\n');
-        let mut worker = self.take()?;
-        let answer = match worker.ask(&line) {
-            Ok(answer) => answer,
-            Err(e) => {
-                drop(worker);
-                self.lost();
-                return Err(e);
+        loop {
+            let worker = self.take()?;
+            let read = |answer: &str| {
+                serde_json::from_str(answer).map_err(|e| WorkerError::Malformed { reason: e.to_string() })
+            };
+            match worker.ask(&line, read) {
+                Asked::Answer(answer) => {
+                    self.done(&worker, answer.is_err());
+                    return answer;
+                }
+                Asked::Again => self.done(&worker, true),
+                Asked::Died { status } => {
+                    self.done(&worker, true);
+                    return Err(WorkerError::Died { status });
+                }
             }
-        };
-        let parsed = serde_json::from_str(&answer).map_err(|e| WorkerError::Malformed { reason: e.to_string() });
-        if parsed.is_ok() {
-            self.state.lock().idle.push(worker);
-            self.freed.notify_one();
-        } else {
-            drop(worker);
-            self.lost();
         }
-        parsed
     }
 }
 
@@ -260,7 +382,7 @@ mod tests {
             let answer: Value = pool.call(&json!({"n": n, "text": "a\nb"})).unwrap();
             assert_eq!(answer, json!({"n": n, "text": "a\nb"}));
         }
-        assert_eq!(pool.state.lock().idle.len(), 1, "one worker served the three requests");
+        assert_eq!(pool.state.lock().workers.len(), 1, "one worker served the three requests");
     }
 
     #[test]
@@ -268,12 +390,13 @@ mod tests {
         let pool = ProcessPool::new("sh", ["-c", "exit 3"]);
         let err = pool.call::<Value>(&json!(1)).unwrap_err();
         assert!(matches!(&err, WorkerError::Died { status } if status.contains('3')), "{err}");
-        assert!(pool.state.lock().idle.is_empty());
+        assert!(pool.state.lock().workers.is_empty());
         let pool = ProcessPool::new("sh", ["-c", "read line; echo not json"]);
         assert!(matches!(pool.call::<Value>(&json!(1)), Err(WorkerError::Malformed { .. })));
         let pool = ProcessPool::new("/nonexistent/worker", std::iter::empty::<&str>());
         assert!(matches!(pool.call::<Value>(&json!(1)), Err(WorkerError::Spawn { .. })));
-        assert_eq!(pool.state.lock().alive, 0, "a worker that never started takes no room");
+        let state = pool.state.lock();
+        assert_eq!(state.workers.len() + state.starting, 0, "a worker that never started takes no room");
     }
 
     #[test]
@@ -292,6 +415,53 @@ mod tests {
             }
         });
         let state = pool.state.lock();
-        assert!(state.alive <= 2 && state.idle.len() == state.alive, "{} alive", state.alive);
+        assert!(state.workers.len() <= 2, "{} alive", state.workers.len());
+        assert!(state.workers.iter().all(|(_, held)| *held == 0), "every request done");
+    }
+
+    /// Four callers and one worker taking two requests at a time: each caller gets its own
+    /// answer, in whatever order the requests were queued.
+    #[test]
+    fn a_worker_given_several_requests_answers_each_its_own() {
+        let pool = ProcessPool::new("cat", std::iter::empty::<&str>()).with_max(1).with_depth(2);
+        std::thread::scope(|scope| {
+            for caller in 0..4 {
+                let pool = &pool;
+                scope.spawn(move || {
+                    for n in 0..25 {
+                        assert_eq!(pool.call::<Value>(&json!([caller, n])).unwrap(), json!([caller, n]));
+                    }
+                });
+            }
+        });
+        assert_eq!(pool.state.lock().workers.len(), 1);
+    }
+
+    /// A worker that dies on one request fails that request only: those waiting behind it in
+    /// its input are answered by the worker started next.
+    #[test]
+    fn a_worker_that_dies_fails_only_the_request_it_was_answering() {
+        let script = r#"while read line; do case "$line" in *die*) exit 3;; *) echo "$line";; esac; done"#;
+        let pool = ProcessPool::new("sh", ["-c", script]).with_max(1).with_depth(2);
+        let failed = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for caller in 0..4 {
+                let (pool, failed) = (&pool, &failed);
+                scope.spawn(move || {
+                    for n in 0..40 {
+                        let request = if n % 10 == 5 { json!(["die", caller, n]) } else { json!([caller, n]) };
+                        match pool.call::<Value>(&request) {
+                            Ok(answer) => assert_eq!(answer, request),
+                            Err(e) => {
+                                assert!(matches!(&e, WorkerError::Died { status } if status.contains('3')), "{e}");
+                                assert_eq!(request[0], "die", "{request} failed: {e}");
+                                failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(failed.into_inner(), 16, "each of the 16 fatal requests, and only they, failed");
     }
 }

@@ -44,12 +44,15 @@ impl PyGrader {
         Ok(Self { task_dir, tasks, settings, here, workers: workers::Kept::default() })
     }
 
-    fn backend(&self, py: Python<'_>, jobs: usize) -> PyResult<std::sync::Arc<Grading>> {
-        self.workers.get(jobs, || {
-            let place = workers::place(py, jobs)?;
+    /// The grading of `jobs` worker processes, and the threads that keep them busy.
+    fn backend(&self, py: Python<'_>, jobs: usize) -> PyResult<(std::sync::Arc<Grading>, usize)> {
+        let place = workers::place(py, jobs)?;
+        let threads = place.threads(jobs);
+        let grading = self.workers.get(jobs, || {
             Grading::new(&self.task_dir, self.settings, &robosim_backend::SandboxSetup::default(), &place)
                 .map_err(failed)
-        })
+        })?;
+        Ok((grading, threads))
     }
 
     /// `robosim grade`'s record for each completion, in order.
@@ -70,12 +73,13 @@ impl PyGrader {
                 Ok((value, task, source))
             }));
         }
-        let backend = if jobs > 1 && read.len() > 1 { Some(self.backend(py, jobs)?) } else { None };
+        let (backend, threads) =
+            if jobs > 1 && read.len() > 1 { self.backend(py, jobs).map(|(b, t)| (Some(b), t))? } else { (None, jobs) };
         let grader: &Grading = backend.as_deref().unwrap_or(&self.here);
         let trace = self.settings.trace;
         let records: Vec<GradeRecord> = py.detach(|| {
             let numbered: Vec<(usize, _)> = read.into_iter().enumerate().collect();
-            workers::map_in_order(&numbered, jobs, |(i, item)| match item {
+            workers::map_in_order(&numbered, threads, |(i, item)| match item {
                 Ok((value, task, source)) => GradeRecord::graded(i + 1, value, task, trace, grader.grade(task, source)),
                 Err(message) => GradeRecord::invalid(i + 1, message.clone()),
             })

@@ -280,14 +280,16 @@ impl PyVerifier {
         let verdicts = if jobs == 1 || programs.len() <= 1 {
             py.detach(|| programs.iter().map(|p| self.verifier.verify(p)).collect())
         } else {
+            let place = workers::place(py, jobs)?;
+            let threads = place.threads(jobs);
             let workers = self.workers.get(jobs, || {
                 let config = *self.verifier.config();
-                Ok(Verification::new(config, &SandboxSetup::default(), &workers::place(py, jobs)?)
+                Ok(Verification::new(config, &SandboxSetup::default(), &place)
                     .map_err(failed)?
                     // When no worker can be started at all (no usable sys.executable), verify here.
                     .or_in_process(self.verifier.clone()))
             })?;
-            py.detach(|| workers::map_in_order(&programs, jobs, |p| workers.verify(p)))
+            py.detach(|| workers::map_in_order(&programs, threads, |p| workers.verify(p)))
         };
         Ok(verdicts.into_iter().map(PyVerdict).collect())
     }

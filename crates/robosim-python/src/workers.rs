@@ -45,7 +45,7 @@ impl<T> Kept<T> {
     }
 }
 
-/// `f` over `items` on `jobs` threads; results in input order.
-pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    map_collect(items, jobs, |_, item| f(item), || {})
+/// `f` over `items` on `threads` threads; results in input order.
+pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_collect(items, threads, |_, item| f(item), || {})
 }

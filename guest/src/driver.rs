@@ -78,11 +78,14 @@ impl Driver {
     pub(crate) fn new(vm: &VirtualMachine, globals: Vec<(&'static str, PyObjectRef)>) -> PyResult<Self> {
         let builtins = vm.builtins.as_object();
         let namespace = vm.ctx.new_dict();
+        // Keyed by interned strings, the very objects a program's code names them by: a
+        // lookup of `go_to` then matches by identity, where a key of its own was compared
+        // byte by byte on every use of a robot function.
         for (name, value) in globals {
-            namespace.set_item(name, value, vm)?;
+            namespace.set_item(vm.ctx.intern_str(name), value, vm)?;
         }
-        namespace.set_item("__name__", vm.ctx.new_str("__main__").into(), vm)?;
-        namespace.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+        namespace.set_item(rustpython_vm::identifier!(vm, __name__), vm.ctx.new_str("__main__").into(), vm)?;
+        namespace.set_item(rustpython_vm::identifier!(vm, __builtins__), vm.builtins.clone().into(), vm)?;
         Ok(Self {
             compile: builtins.get_attr("compile", vm)?,
             namespace,

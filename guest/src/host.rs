@@ -10,10 +10,10 @@ use serde::Serialize;
 
 #[link(wasm_import_module = "robosim")]
 unsafe extern "C" {
-    /// Handles a [`Request`](robosim_protocol::Request) (in [`wire`] format); returns the length of the [`Reply`] it
-    /// holds ready.
+    /// Handles a [`Request`](robosim_protocol::Request) (in [`wire`] format) and returns the
+    /// length of its [`Reply`]: written at `out` when it fits in `room` bytes, else held ready.
     #[link_name = "call"]
-    fn host_call(ptr: *const u8, len: usize) -> usize;
+    fn host_call(ptr: *const u8, len: usize, out: *mut u8, room: usize) -> usize;
     /// Copies the reply held ready into `ptr` (which has room for it).
     #[link_name = "take_reply"]
     fn host_take_reply(ptr: *mut u8);
@@ -39,6 +39,8 @@ thread_local! {
 
 /// The most room a buffer keeps between calls.
 const KEPT_BUFFER_BYTES: usize = 4096;
+/// The room a reply is given in the call itself (a larger one is fetched by a second call).
+const REPLY_ROOM: usize = 1024;
 
 /// Sends a request (a [`Request`], or what writes the same bytes) and waits for the reply.
 pub(crate) fn call<T: Serialize + ?Sized>(request: &T) -> Reply {
@@ -48,12 +50,19 @@ pub(crate) fn call<T: Serialize + ?Sized>(request: &T) -> Reply {
     wire::encode(request, &mut sent);
     BUFFERS.with(|buffers| {
         let (kept, received) = &mut *buffers.borrow_mut();
-        // SAFETY: the host reads `sent` during the call and keeps no pointer to it.
-        let len = unsafe { host_call(sent.as_ptr(), sent.len()) };
         received.clear();
-        received.resize(len, 0);
-        // SAFETY: `received` has exactly the room the host asked for.
-        unsafe { host_take_reply(received.as_mut_ptr()) };
+        received.reserve(REPLY_ROOM);
+        // SAFETY: the host reads `sent` during the call and keeps no pointer to it; it writes
+        // at most `received`'s spare room.
+        let len = unsafe { host_call(sent.as_ptr(), sent.len(), received.as_mut_ptr(), received.capacity()) };
+        if len <= received.capacity() {
+            // SAFETY: the host wrote the reply's `len` bytes into the room.
+            unsafe { received.set_len(len) };
+        } else {
+            received.resize(len, 0);
+            // SAFETY: `received` has exactly the room the host asked for.
+            unsafe { host_take_reply(received.as_mut_ptr()) };
+        }
         let reply = wire::decode(received).unwrap_or_else(|err| Reply::Invalid { message: err.to_string() });
         // A large message's room is not kept: what a path leaves behind stays small.
         if sent.capacity() <= KEPT_BUFFER_BYTES {

@@ -191,3 +191,16 @@ fn a_program_compiled_on_the_host_runs_as_compiled_in_the_guest() {
         assert_eq!((&host.stdout, &host.stderr), (&guest.stdout, &guest.stderr), "{source}");
     }
 }
+
+/// A reply too large for the room the guest gives it in the call (a long answer) still
+/// arrives whole, by the second host call; a short one arrives in the first.
+#[test]
+fn replies_of_any_size_reach_the_program_whole() {
+    let report = run_task(
+        "def task_program():\n    for n in (3, 1023, 1024, 5000):\n        say(str(len(ask('Bo', 'q?', ['x' * n]))))\n",
+    );
+    assert_eq!(report.outcome, Outcome::Completed, "{report:#?}");
+    let said: Vec<&Value> =
+        report.trace.iter().filter(|e| e.function == RobotFunction::Say).map(|e| &e.args[0]).collect();
+    assert_eq!(said, [&Value::from("3"), &Value::from("1023"), &Value::from("1024"), &Value::from("5000")]);
+}

@@ -111,7 +111,10 @@ const FREE_REQUEST_BYTES: usize = 256;
 /// The largest outcome report the guest may send (its texts are cut well below this).
 const MAX_REPORT_BYTES: u32 = 1 << 20;
 
-fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
+/// Handles the request at `ptr`; writes the reply at `out` when it fits in `room` bytes, else
+/// holds it for [`take_reply`]. Returns the reply's length either way. (One host call for the
+/// common small reply: a robot call cost two before.)
+fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32, out: u32, room: u32) -> wasmtime::Result<u32> {
     // A request this large is more than FREE_REQUEST_BYTES in JSON, so charged in full, and
     // at least `json_len_at_least` of it: a flood that cannot fit the run's allowance is
     // refused without the host copying or decoding it.
@@ -183,7 +186,11 @@ fn call(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Resu
         state.charge_robot_data(reply.json_len()).map_err(wasmtime::Error::new)?;
     }
     wire::encode(&reply, &mut state.reply);
-    u32::try_from(state.reply.len()).map_err(|_| protocol("reply too large"))
+    let len = u32::try_from(state.reply.len()).map_err(|_| protocol("reply too large"))?;
+    if len <= room {
+        take_reply(caller, out)?;
+    }
+    Ok(len)
 }
 
 fn take_reply(mut caller: Caller<'_, HostState>, ptr: u32) -> wasmtime::Result<()> {

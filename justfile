@@ -192,7 +192,8 @@ bench-corpus TIMES="1" *ARGS: build
 
 # The limits a hostile input must stay within (see README, Resource bounds): CPU and peak RSS of
 # each hostile completion graded alone (both trace readings), of the whole set with 1 and 2
-# jobs, and of verify-batch on 100 programs flooding their verdicts.
+# jobs, of verify-batch on 100 programs flooding their verdicts, and of 600 ordinary programs
+# alone and after a deep recursion.
 bench-hostile: build
     #!/usr/bin/env bash
     set -euo pipefail
@@ -209,6 +210,11 @@ bench-hostile: build
     for jobs in 1 2; do echo "10 x the set, --jobs $jobs: $(measure {{robosim}} grade seeds/roboeval "$dir/all.jsonl" --out "$dir/all.grades.jsonl" --jobs $jobs --trace calls)"; done
     python3 -c 'import json; [print(json.dumps({"id": "n%d" % i, "instruction": "x", "program": "def task_program():\n    # variant %d\n    say([[[[%d] * 25] * 25] * 25] * 25)\n" % (i, i % 10)})) for i in range(100)]' > "$dir/nested.jsonl"
     echo "verify-batch, 100 nested-list programs, --jobs 2: $(measure {{robosim}} verify-batch "$dir/nested.jsonl" --out "$dir/nested.verdicts.jsonl" --no-accepted --jobs 2), $(stat -c %s "$dir/nested.verdicts.jsonl") bytes of verdicts"
+    # A program that writes much of its instance's memory (a deep recursion's stack) must not
+    # slow the programs after it (vendor/README.md: a slot releases its pages every 128 resets).
+    head -n 600 ../shared/corpus/dev.jsonl > "$dir/600.jsonl"
+    python3 -c 'import json,sys; print(json.dumps({"id": "deep", "instruction": "x", "program": open(sys.argv[1]).read()}))' tests/fixtures/programs/recursion.py | cat - "$dir/600.jsonl" > "$dir/after.jsonl"
+    echo "verify-batch, the dev corpus's first 600 programs, --jobs 1: $(measure {{robosim}} verify-batch "$dir/600.jsonl" --out "$dir/600.verdicts.jsonl" --no-accepted --jobs 1); after a deep recursion: $(measure {{robosim}} verify-batch "$dir/after.jsonl" --out "$dir/after.verdicts.jsonl" --no-accepted --jobs 1)"
 
 # Criterion benchmarks: per-run latency and fuel, module load.
 bench: build

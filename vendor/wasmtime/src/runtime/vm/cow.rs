@@ -339,6 +339,9 @@ pub struct MemoryImageSlot {
     /// `self.accessible` and `self.static_size` is inaccessible.
     dirty: bool,
 
+    /// Resets of this slot so far (robosim's patch: see `clear_and_remain_ready`).
+    resets: u32,
+
     /// The MPK protection key that this slot's stripe was colored with, if the
     /// pooling allocator is striping memory with protection keys.
     ///
@@ -347,6 +350,9 @@ pub struct MemoryImageSlot {
     /// accessible from every stripe.
     pkey: Option<ProtectionKey>,
 }
+
+/// How often a slot's reset releases all its pages (robosim's patch).
+const RESETS_PER_RELEASE: u32 = 128;
 
 impl fmt::Debug for MemoryImageSlot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -380,6 +386,7 @@ impl MemoryImageSlot {
             accessible,
             image: None,
             dirty: false,
+            resets: 0,
             pkey,
         }
     }
@@ -549,6 +556,18 @@ impl MemoryImageSlot {
     ) -> Result<usize> {
         assert!(self.dirty);
 
+        // robosim's patch: every `RESETS_PER_RELEASE`-th reset releases all of the slot's
+        // pages (as a `keep_resident` of zero does) instead of copying back every page its
+        // instances have ever written. A reset copies back all the pages the slot keeps
+        // resident, and those are every page any instance wrote (up to `keep_resident`), so
+        // one instance that wrote much (a deep recursion's stack) made every later reset of
+        // the slot copy its pages too; now only until the slot's next release.
+        self.resets = self.resets.wrapping_add(1);
+        let keep_resident = if self.resets % RESETS_PER_RELEASE == 0 {
+            HostAlignedByteCount::ZERO
+        } else {
+            keep_resident
+        };
         let bytes_resident =
             unsafe { self.reset_all_memory_contents(pagemap, keep_resident, decommit)? };
 

@@ -1,11 +1,10 @@
 //! The robot API reaches the host, with the right Python types, bare and via `import robot`.
 
 use robosim::{
-    CallResult, Outcome,
+    CallResult, Outcome, Program, Sandbox, SandboxConfig,
     protocol::{RobotFunction, Value},
+    world::OpenWorld,
 };
-
-use robosim::{Program, world::OpenWorld};
 
 use crate::{program, run_script, run_task};
 
@@ -155,7 +154,6 @@ fn runs_are_deterministic() {
 
 #[test]
 fn runs_from_the_snapshot_match_runs_that_start_the_interpreter() {
-    use robosim::{Sandbox, SandboxConfig, world::OpenWorld};
     let plain = Sandbox::with_config(SandboxConfig { snapshot: false, ..SandboxConfig::default() }).expect("sandbox");
     let program = Program::task(program("typical"));
     let (cold, _) = plain.run(&program, OpenWorld::default());
@@ -171,11 +169,8 @@ fn runs_from_the_snapshot_match_runs_that_start_the_interpreter() {
 /// them; and what the guest warns about, which it leaves to the guest).
 #[test]
 fn a_program_compiled_on_the_host_runs_as_compiled_in_the_guest() {
-    let in_guest = robosim::Sandbox::with_config(robosim::SandboxConfig {
-        host_compile: false,
-        ..robosim::SandboxConfig::default()
-    })
-    .expect("sandbox");
+    let in_guest =
+        Sandbox::with_config(SandboxConfig { host_compile: false, ..SandboxConfig::default() }).expect("sandbox");
     for source in [
         "def task_program():\n    answer = ask('Jill', 'When? # 4pm', ['4pm', \"5PM\", '''at 6am'''])\n    say(f'{answer} or 7am')\n",
         "def task_program():\n    x = 1 # 2pm\n    say(str(x + 1_000 + 2.5))\n    1 / 0\n",
